@@ -1,0 +1,344 @@
+/*
+ * acore.h: asyncore/asynchat-style dispatchers on top of libevent.
+ *
+ * A loop holds a map of channels (dispatchers).  Each channel wraps one
+ * non-blocking descriptor and a const table of hooks (struct acore_ops),
+ * the C form of an asyncore.dispatcher subclass.  acore_loop_run() is
+ * asyncore.loop(): each pass asks the channels what they want, waits for
+ * readiness with libevent, then dispatches read events, write events and
+ * exceptional events, each in map (creation) order.
+ *
+ * Conventions:
+ *  - Functions that can fail return 0 (or a count) on success and a
+ *    negative errno on failure; constructors return NULL with errno set.
+ *    Resolver failures are ACORE_EAI_* values; acore_strerror() covers all.
+ *  - The loop owns its dispatchers.  acore_close() may be called anywhere,
+ *    including from a dispatcher's own hooks and more than once; the memory
+ *    is released after the current hook returns.  ops->closed(arg) is the
+ *    last call the library makes with arg: free your context there.
+ *  - Bytes passed to acore_send() and acore_chat_push() are copied.
+ *  - This header includes no libevent header; libevent is an implementation
+ *    detail (pkg-config lists it under Requires.private).
+ */
+#ifndef ACORE_H
+#define ACORE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ACORE_VERSION_STRING	"0.1.0"
+
+struct acore_loop;
+struct acore_dispatcher;
+struct acore_timer;
+struct acore_signal;
+
+/* ---------------------------------------------------------------- errors */
+
+/* getaddrinfo() failures, kept apart from errno values. */
+#define ACORE_EAI_BASE		(-3000)
+#define ACORE_EAI(e)		(ACORE_EAI_BASE + (e))	/* e: EAI_* (< 0) */
+#define ACORE_IS_EAI(r)		((r) < ACORE_EAI_BASE && (r) > ACORE_EAI_BASE - 1000)
+
+/* Text for a negative errno or an ACORE_EAI_* value; never NULL. */
+const char	*acore_strerror(int err);
+
+/* --------------------------------------------------------------- logging */
+
+enum acore_log_level {
+	ACORE_LOG_DEBUG,
+	ACORE_LOG_INFO,
+	ACORE_LOG_WARN,
+	ACORE_LOG_ERROR
+};
+
+/*
+ * One sink for every record the library (and libevent) emits.  name is the
+ * logger name (a dispatcher's name, "acore" or "libevent").  The default
+ * sink writes "name: msg\n" to stderr, in one write(2), for records at or
+ * above the level set by acore_set_log_level() (default ACORE_LOG_WARN).
+ * Passing NULL restores the default sink.
+ */
+void	 acore_set_log(void (*sink)(int level, const char *name,
+	    const char *msg, size_t len));
+void	 acore_set_log_level(int level);
+int	 acore_log_enabled(int level);
+/* Format and emit one record; msg may hold any bytes (lengths are kept). */
+void	 acore_log(int level, const char *name, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	 acore_log_bytes(int level, const char *name, const char *msg,
+	    size_t len);
+
+/*
+ * Format a socket address the way Python prints one: ('127.0.0.1', 8080),
+ * ('::1', 8080, 0, 0) or the path of a Unix socket in quotes.  Returns the
+ * length written (truncated to fit size, always NUL-terminated).
+ */
+size_t	 acore_format_addr(const struct sockaddr *sa, socklen_t len,
+	    char *buf, size_t size);
+
+/* ------------------------------------------------------------------ loop */
+
+/* A map of channels plus the libevent base that watches them. */
+struct acore_loop *acore_loop_new(void);
+/* Closes every channel (their closed() hooks run), then frees the loop. */
+void	 acore_loop_free(struct acore_loop *loop);
+/* The process-wide loop used when a function is given a NULL loop. */
+struct acore_loop *acore_loop_default(void);
+
+/*
+ * asyncore.loop(timeout, count).  Runs passes until the map is empty, or
+ * count passes have run (count <= 0: no limit), or acore_loop_stop().
+ * timeout is the longest one pass waits, in seconds (< 0: no limit).  A pass
+ * in which nothing is ready sleeps timeout and still counts.
+ * Returns the number of passes run, or a negative errno.
+ */
+int	 acore_loop_run(struct acore_loop *loop, double timeout, int count);
+/* Make acore_loop_run() return after the current pass (asyncore.ExitNow). */
+void	 acore_loop_stop(struct acore_loop *loop);
+/* Number of channels in the map. */
+size_t	 acore_loop_size(struct acore_loop *loop);
+/* asyncore.close_all(): close every channel and empty the map. */
+void	 acore_close_all(struct acore_loop *loop);
+
+/* One-shot timer, run from the loop.  Freed only by acore_timer_free(). */
+struct acore_timer *acore_timer_new(struct acore_loop *loop,
+	    void (*cb)(void *arg), void *arg);
+/* (Re)arm to fire once after secs seconds. */
+int	 acore_timer_start(struct acore_timer *t, double secs);
+void	 acore_timer_stop(struct acore_timer *t);
+void	 acore_timer_free(struct acore_timer *t);
+
+/*
+ * Deliver signo to cb from the loop, not from signal context.  Freed only
+ * by acore_signal_free(), which restores the previous disposition.
+ */
+struct acore_signal *acore_signal_new(struct acore_loop *loop, int signo,
+	    void (*cb)(int signo, void *arg), void *arg);
+void	 acore_signal_free(struct acore_signal *s);
+
+/* -------------------------------------------------------------- resolver */
+
+struct addrinfo;
+struct acore_resolve;
+/*
+ * Resolve host and port without blocking the loop (libevent's evdns, which
+ * also reads /etc/hosts; numeric addresses need no lookup).  family is
+ * AF_UNSPEC, AF_INET or AF_INET6.  cb gets 0 and the address list (owned
+ * by the library, valid during cb only) or an ACORE_EAI_* error; it runs
+ * exactly once, possibly before acore_resolve() returns, in which case the
+ * return value is NULL.  Otherwise the handle may be passed to
+ * acore_resolve_cancel() until cb has run; cb then gets -ECANCELED.
+ */
+struct acore_resolve *acore_resolve(struct acore_loop *loop, const char *host,
+	    const char *port, int family,
+	    void (*cb)(int err, const struct addrinfo *res, void *arg),
+	    void *arg);
+void	 acore_resolve_cancel(struct acore_resolve *r);
+
+/* ------------------------------------------------------------ dispatcher */
+
+/*
+ * The hooks of one kind of channel.  Every hook gets the dispatcher and the
+ * arg given at creation.  A NULL hook means asyncore's default:
+ *  readable	  true (a with-send channel: false while its output is over
+ *		  the high-water mark; a chat channel: false over its input
+ *		  limit)
+ *  writable	  true while connecting or while the kind has output queued;
+ *		  a plain channel with a handle_write hook: always true
+ *  handle_read, handle_write, handle_expt, handle_connect: nothing
+ *  handle_accept   accept one connection and pass it to handle_accepted
+ *  handle_accepted close the new socket
+ *  handle_close    acore_close()
+ *  handle_error    log "NAME: error: <strerror>" (WARN), then handle_close
+ * Channels without readable/writable hooks are not scanned each pass: their
+ * interest follows their state, so idle channels cost nothing.
+ */
+struct acore_ops {
+	const char *name;	/* default logger name */
+	int	(*readable)(struct acore_dispatcher *, void *arg);
+	int	(*writable)(struct acore_dispatcher *, void *arg);
+	void	(*handle_read)(struct acore_dispatcher *, void *arg);
+	void	(*handle_write)(struct acore_dispatcher *, void *arg);
+	void	(*handle_expt)(struct acore_dispatcher *, void *arg);
+	void	(*handle_connect)(struct acore_dispatcher *, void *arg);
+	void	(*handle_close)(struct acore_dispatcher *, void *arg);
+	/* err: negative errno or ACORE_EAI_* */
+	void	(*handle_error)(struct acore_dispatcher *, int err, void *arg);
+	void	(*handle_accept)(struct acore_dispatcher *, void *arg);
+	/* fd now belongs to the hook (wrap it with acore_set_socket) */
+	void	(*handle_accepted)(struct acore_dispatcher *, int fd,
+		    const struct sockaddr *addr, socklen_t addrlen, void *arg);
+	/* async_chat channels only */
+	void	(*collect_incoming_data)(struct acore_dispatcher *,
+		    const void *data, size_t len, void *arg);
+	void	(*found_terminator)(struct acore_dispatcher *, void *arg);
+	/* last call with arg: the channel is gone */
+	void	(*closed)(void *arg);
+};
+
+/* Channel flags (acore_flags()). */
+#define ACORE_CONNECTED		0x01
+#define ACORE_ACCEPTING		0x02
+#define ACORE_CONNECTING	0x04
+#define ACORE_CLOSED		0x08
+
+/*
+ * asyncore.dispatcher: a channel with no socket yet (use acore_create_socket
+ * or acore_set_socket).  loop NULL means the default loop.  The channel is
+ * in the map from creation until acore_close().
+ */
+struct acore_dispatcher *acore_dispatcher_new(struct acore_loop *loop,
+	    const struct acore_ops *ops, void *arg);
+/*
+ * asyncore.dispatcher_with_send: acore_send() queues what the socket does
+ * not take at once and sends it, in order, on later write events.
+ */
+struct acore_dispatcher *acore_dispatcher_with_send_new(struct acore_loop *loop,
+	    const struct acore_ops *ops, void *arg);
+/*
+ * asyncore.file_dispatcher: wraps a dup of fd (the caller keeps fd), made
+ * non-blocking; acore_recv/acore_send use read(2)/write(2).  Regular files
+ * and /dev/null, which epoll cannot watch, are treated as always ready.
+ * Starts connected.
+ */
+struct acore_dispatcher *acore_file_new(struct acore_loop *loop, int fd,
+	    const struct acore_ops *ops, void *arg);
+
+/* Socket set-up: asyncore's create_socket/set_socket/bind/listen/... */
+int	 acore_create_socket(struct acore_dispatcher *d, int family, int type);
+/* Adopt a connected socket (takes ownership of fd, even on failure). */
+int	 acore_set_socket(struct acore_dispatcher *d, int fd);
+int	 acore_set_reuse_addr(struct acore_dispatcher *d);
+int	 acore_bind(struct acore_dispatcher *d, const struct sockaddr *sa,
+	    socklen_t len);
+int	 acore_listen(struct acore_dispatcher *d, int backlog);
+/*
+ * Start a non-blocking connect.  0 when under way (or done: the connect
+ * path then runs on the first event), negative errno on immediate failure.
+ */
+int	 acore_connect(struct acore_dispatcher *d, const struct sockaddr *sa,
+	    socklen_t len);
+/*
+ * Accept one connection: returns the new fd (non-blocking, close-on-exec)
+ * and fills addr/len, or -EAGAIN when nothing is pending (asyncore's None).
+ */
+int	 acore_accept(struct acore_dispatcher *d, struct sockaddr_storage *addr,
+	    socklen_t *len);
+/*
+ * Send.  Plain and file channels: one send(2)/write(2), returning the bytes
+ * taken (0 when the socket is full).  With-send and chat channels: copy all
+ * of buf into the output queue, try to send, return len.  A disconnect
+ * (ECONNRESET, EPIPE, ...) calls handle_close and returns 0; other errors
+ * call handle_error and return the negative errno.
+ */
+ssize_t	 acore_send(struct acore_dispatcher *d, const void *buf, size_t len);
+/*
+ * One recv(2)/read(2) of at most len bytes.  0 means end of stream, and
+ * handle_close has already run (asyncore's order); a disconnect also gives
+ * 0 after handle_close.  -EAGAIN means nothing to read now.  Other errors
+ * call handle_error and return the negative errno.
+ */
+ssize_t	 acore_recv(struct acore_dispatcher *d, void *buf, size_t len);
+/* shutdown(2) one direction, e.g. SHUT_WR to signal end of input. */
+int	 acore_shutdown(struct acore_dispatcher *d, int how);
+/* Close the socket and leave the map; safe anywhere, any number of times. */
+void	 acore_close(struct acore_dispatcher *d);
+
+int	 acore_fd(const struct acore_dispatcher *d);
+unsigned acore_flags(const struct acore_dispatcher *d);
+struct acore_loop *acore_loop_of(const struct acore_dispatcher *d);
+/* Logger name: ops->name unless set here (copied). */
+int	 acore_set_name(struct acore_dispatcher *d, const char *name);
+const char *acore_name(const struct acore_dispatcher *d);
+/* Log under the dispatcher's name. */
+void	 acore_debug(const struct acore_dispatcher *d, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Close-on-idle: after secs seconds without a successful recv or send (or
+ * without completing a connect), call handle_error(d, -ETIMEDOUT).  0 turns
+ * it off.  Costs a clock read per I/O, not a timer update.
+ */
+int	 acore_set_timeout(struct acore_dispatcher *d, double secs);
+
+/* With-send and chat channels: bytes queued for output. */
+size_t	 acore_pending(const struct acore_dispatcher *d);
+/*
+ * With-send channels: above this many queued bytes the channel stops being
+ * readable until the queue drains below half of it (default 1 MiB; 0: no
+ * limit), so a peer that never reads cannot grow memory without bound.
+ */
+void	 acore_set_high_water(struct acore_dispatcher *d, size_t bytes);
+
+/* ------------------------------------------------------------ async_chat */
+
+/*
+ * asynchat.async_chat.  Input is read ac_in_buffer_size bytes at a time and
+ * split by the terminator: collect_incoming_data(data) for the bytes before
+ * it, found_terminator() when it is reached.  Output goes through a queue of
+ * pushed data and producers (Python 2.5's output path: one output buffer,
+ * topped up from the queue, at most ac_out_buffer_size bytes per send).
+ */
+struct acore_dispatcher *acore_chat_new(struct acore_loop *loop,
+	    const struct acore_ops *ops, void *arg);
+/* Terminator: a byte string (len >= 1), a byte count, or none. */
+int	 acore_chat_set_terminator(struct acore_dispatcher *d,
+	    const void *term, size_t len);
+int	 acore_chat_set_terminator_count(struct acore_dispatcher *d,
+	    size_t count);
+int	 acore_chat_set_terminator_none(struct acore_dispatcher *d);
+/* Kind of the current terminator and, for a count, what is left of it. */
+#define ACORE_TERM_NONE		0
+#define ACORE_TERM_STRING	1
+#define ACORE_TERM_COUNT	2
+int	 acore_chat_get_terminator(const struct acore_dispatcher *d,
+	    size_t *count);
+int	 acore_chat_push(struct acore_dispatcher *d, const void *buf,
+	    size_t len);
+
+/*
+ * A producer hands out its data piece by piece.  more() points *data at
+ * the next piece (valid until the next call) and returns its length; 0
+ * means exhausted.  free() (may be NULL) runs once the producer is done
+ * or discarded.
+ */
+struct acore_producer_ops {
+	size_t	(*more)(void *arg, const void **data);
+	void	(*free)(void *arg);
+};
+/* Queue a producer; the queue owns arg from now on (freed via ops->free). */
+int	 acore_chat_push_with_producer(struct acore_dispatcher *d,
+	    const struct acore_producer_ops *ops, void *arg);
+/* Send what is queued, then close; nothing pushed afterwards is sent. */
+int	 acore_chat_close_when_done(struct acore_dispatcher *d);
+/* Drop buffered input and all queued output. */
+void	 acore_chat_discard_buffers(struct acore_dispatcher *d);
+/* ac_in_buffer_size / ac_out_buffer_size (default 65536 each). */
+int	 acore_chat_set_buffer_sizes(struct acore_dispatcher *d, size_t in,
+	    size_t out);
+/*
+ * Input kept while looking for a string terminator; past it the channel
+ * gets handle_error(d, -EMSGSIZE).  Default 1 MiB.
+ */
+void	 acore_chat_set_max_input(struct acore_dispatcher *d, size_t bytes);
+
+/* asynchat.simple_producer: slices a private copy of data into pieces. */
+struct acore_simple_producer;
+struct acore_simple_producer *acore_simple_producer_new(const void *data,
+	    size_t len, size_t piece);
+size_t	 acore_simple_producer_more(void *p, const void **data);
+void	 acore_simple_producer_free(void *p);
+/* The ops for pushing a simple producer as it is. */
+extern const struct acore_producer_ops acore_simple_producer_ops;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ACORE_H */
