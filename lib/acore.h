@@ -47,6 +47,8 @@ struct acore_signal;
 
 /* Text for a negative errno or an ACORE_EAI_* value; never NULL. */
 const char	*acore_strerror(int err);
+/* Version of the libevent the library runs on. */
+const char	*acore_libevent_version(void);
 
 /* --------------------------------------------------------------- logging */
 

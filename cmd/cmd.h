@@ -1,0 +1,78 @@
+/*
+ * cmd.h: the subcommand table entry and the CLI helpers in common.c.
+ */
+#ifndef ACORE_CMD_H
+#define ACORE_CMD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct acore_cmd {
+	const char	*name;		/* "echo-server" */
+	const char	*usage;		/* synopsis after "acore NAME ", as in the man page */
+	const char	*summary;	/* one line for `acore help` */
+	int		 (*main)(int, char **);	/* argv[0] is the name */
+};
+
+extern const struct acore_cmd acore_cmd_cat_file;
+extern const struct acore_cmd acore_cmd_echo_client;
+extern const struct acore_cmd acore_cmd_echo_server;
+extern const struct acore_cmd acore_cmd_http_get;
+
+/*
+ * Exit statuses shared by every subcommand (acore(1) EXIT STATUS).  One
+ * number per cause so scripts can tell "you typed it wrong" from "the
+ * network said no".
+ */
+enum {
+	AC_EXIT_OK = 0,
+	AC_EXIT_FAIL = 1,	/* runtime failure: I/O error, data mismatch */
+	AC_EXIT_USAGE = 2,	/* bad command line */
+	AC_EXIT_BADURL = 3,	/* malformed URL or address */
+	AC_EXIT_DNS = 4,	/* name did not resolve */
+	AC_EXIT_CONNECT = 5,	/* connection refused or unreachable */
+	AC_EXIT_TIMEOUT = 6,	/* a time limit ran out */
+	AC_EXIT_RESET = 7,	/* peer reset or closed the connection early */
+	AC_EXIT_PROTOCOL = 8,	/* peer broke the protocol */
+	AC_EXIT_HTTP = 9,	/* HTTP status >= 400 */
+	AC_EXIT_WRITE = 10,	/* output could not be written */
+	AC_EXIT_UNSUPPORTED = 11, /* e.g. https:// */
+	AC_EXIT_LISTEN = 12	/* cannot listen: in use, not permitted */
+};
+
+/* Print "usage: acore NAME USAGE" to stdout (help) or stderr (error). */
+void	 cmd_usage(const struct acore_cmd *cmd, int to_stderr);
+/* Handle --help / -h as the only argument check: prints usage, exit 0. */
+int	 cmd_wants_help(int argc, char **argv);
+
+/*
+ * Bounded number parsing (strtonum's contract): on failure prints
+ * "acore: NAME: WHAT is STATUS: VALUE" and exits AC_EXIT_USAGE.
+ */
+long long cmd_number(const char *what, const char *s, long long min,
+	    long long max);
+/* Byte sizes with an optional k/K, m/M, g/G suffix (powers of 1024). */
+size_t	 cmd_size(const char *what, const char *s, size_t min, size_t max);
+/* Seconds as a decimal (0.5, 10); 0 < value <= max. */
+double	 cmd_seconds(const char *what, const char *s, double max);
+/* TCP port 0..65535 (0 only when allow_zero). */
+int	 cmd_port(const char *s, int allow_zero);
+
+/* -v: send the library's and our debug records to stderr. */
+void	 cmd_verbose(int on);
+int	 cmd_is_verbose(void);
+/*
+ * Debug log line "NAME: prefix(N) "data"suffix" with data raw, the Python 2
+ * way, as the transcripts show; one write(2).  Only when verbose.
+ */
+void	 cmd_log_data(const char *name, const char *prefix, const void *data,
+	    size_t len, const char *suffix);
+
+/* Write all of buf to fd (blocking fd), retrying short writes: 0 or -errno. */
+int	 cmd_write_all(int fd, const void *buf, size_t len);
+
+/* Map a negative errno / ACORE_EAI_* from a connect to an exit status. */
+int	 cmd_exit_for(int err);
+
+#endif /* ACORE_CMD_H */

@@ -1,0 +1,181 @@
+/*
+ * common.c: the CLI helpers every subcommand shares: usage lines, bounded
+ * number parsing, the -v debug sink, raw data previews, exit codes.
+ */
+#include "config.h"
+
+#include <err.h>
+#include <errno.h>
+#include <math.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "acore.h"
+#include "cmd.h"
+
+static int verbose;
+
+void
+cmd_usage(const struct acore_cmd *cmd, int to_stderr)
+{
+	fprintf(to_stderr ? stderr : stdout, "usage: acore %s %s\n",
+	    cmd->name, cmd->usage);
+}
+
+int
+cmd_wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+long long
+cmd_number(const char *what, const char *s, long long min, long long max)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || (errno == EINVAL))
+		errx(AC_EXIT_USAGE, "%s is invalid: %s", what, s);
+	if (errno == ERANGE || v < min)
+		errx(AC_EXIT_USAGE, "%s is too %s: %s", what,
+		    (errno == ERANGE && v > 0) ? "large" : "small", s);
+	if (v > max)
+		errx(AC_EXIT_USAGE, "%s is too large: %s", what, s);
+	return v;
+}
+
+size_t
+cmd_size(const char *what, const char *s, size_t min, size_t max)
+{
+	char *end;
+	unsigned long long v, mul = 1;
+
+	errno = 0;
+	if (*s == '-' || *s == '\0')
+		errx(AC_EXIT_USAGE, "%s is invalid: %s", what, s);
+	v = strtoull(s, &end, 10);
+	if (end == s || errno == ERANGE)
+		errx(AC_EXIT_USAGE, "%s is invalid: %s", what, s);
+	switch (*end) {
+	case 'k': case 'K': mul = 1ULL << 10; end++; break;
+	case 'm': case 'M': mul = 1ULL << 20; end++; break;
+	case 'g': case 'G': mul = 1ULL << 30; end++; break;
+	}
+	if (*end != '\0')
+		errx(AC_EXIT_USAGE, "%s is invalid: %s", what, s);
+	if (v > max / mul)
+		errx(AC_EXIT_USAGE, "%s is too large: %s", what, s);
+	if (v * mul < min)
+		errx(AC_EXIT_USAGE, "%s is too small: %s", what, s);
+	return (size_t)(v * mul);
+}
+
+double
+cmd_seconds(const char *what, const char *s, double max)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end != '\0' || errno != 0 || isnan(v) || v <= 0)
+		errx(AC_EXIT_USAGE, "%s is invalid: %s", what, s);
+	if (v > max)
+		errx(AC_EXIT_USAGE, "%s is too large: %s", what, s);
+	return v;
+}
+
+int
+cmd_port(const char *s, int allow_zero)
+{
+	return (int)cmd_number("port", s, allow_zero ? 0 : 1, 65535);
+}
+
+void
+cmd_verbose(int on)
+{
+	verbose = on;
+	acore_set_log_level(on ? ACORE_LOG_DEBUG : ACORE_LOG_WARN);
+}
+
+int
+cmd_is_verbose(void)
+{
+	return verbose;
+}
+
+void
+cmd_log_data(const char *name, const char *prefix, const void *data,
+    size_t len, const char *suffix)
+{
+	size_t plen, slen;
+	char *msg;
+
+	if (!verbose)
+		return;
+	plen = strlen(prefix);
+	slen = strlen(suffix);
+	if ((msg = malloc(plen + len + slen + 1)) == NULL)
+		return;
+	memcpy(msg, prefix, plen);
+	memcpy(msg + plen, data, len);
+	memcpy(msg + plen + len, suffix, slen);
+	acore_log_bytes(ACORE_LOG_DEBUG, name, msg, plen + len + slen);
+	free(msg);
+}
+
+int
+cmd_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+cmd_exit_for(int err)
+{
+	if (ACORE_IS_EAI(err))
+		return AC_EXIT_DNS;
+	switch (-err) {
+	case ETIMEDOUT:
+		return AC_EXIT_TIMEOUT;
+	case ECONNREFUSED:
+	case ENETUNREACH:
+	case EHOSTUNREACH:
+	case EADDRNOTAVAIL:
+	case ENOENT:		/* Unix socket path */
+		return AC_EXIT_CONNECT;
+	case ECONNRESET:
+	case EPIPE:
+	case ECONNABORTED:
+		return AC_EXIT_RESET;
+	default:
+		return AC_EXIT_FAIL;
+	}
+}

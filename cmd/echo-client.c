@@ -1,0 +1,24 @@
+/*
+ * echo-client.c: placeholder entry until its issue lands; says so plainly.
+ */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "cmd.h"
+
+static int
+cmd_main(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	fprintf(stderr, "acore: echo-client: not implemented yet\n");
+	return AC_EXIT_UNSUPPORTED;
+}
+
+const struct acore_cmd acore_cmd_echo_client = {
+	.name = "echo-client",
+	.usage = "(not implemented yet)",
+	.summary = "not implemented yet",
+	.main = cmd_main,
+};

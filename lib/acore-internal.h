@@ -1,0 +1,129 @@
+/*
+ * acore-internal.h: layouts and acore__ helpers shared by lib/*.c.
+ * Not installed; nothing here is part of the API.
+ */
+#ifndef ACORE_INTERNAL_H
+#define ACORE_INTERNAL_H
+
+#include <sys/queue.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "acore.h"
+
+enum acore_kind {
+	ACORE_KIND_PLAIN,
+	ACORE_KIND_WITH_SEND,
+	ACORE_KIND_FILE,
+	ACORE_KIND_CHAT
+};
+
+/* A growable byte queue: bytes live in data[head, head + len). */
+struct acore_buf {
+	char	*data;
+	size_t	 head;
+	size_t	 len;
+	size_t	 cap;
+};
+
+struct acore_chat;
+
+struct acore_dispatcher {
+	struct acore_loop	*loop;
+	const struct acore_ops	*ops;
+	void			*arg;
+	char			*name;		/* NULL: ops->name */
+	uint64_t		 seq;		/* map order */
+	int			 fd;
+	uint8_t			 kind;		/* enum acore_kind */
+	uint8_t			 flags;		/* ACORE_CONNECTED, ... */
+	uint8_t			 polled;	/* has readable/writable hooks */
+	uint8_t			 always_ready;	/* regular file, /dev/null */
+	short			 want;		/* EV_READ|EV_WRITE registered */
+	short			 fired;		/* readiness seen this pass */
+	int			 saved_flags;	/* file: fcntl flags to restore */
+	TAILQ_ENTRY(acore_dispatcher) map_link;
+	TAILQ_ENTRY(acore_dispatcher) poll_link;	/* polled only */
+	struct acore_dispatcher	*free_next;	/* closed, awaiting free */
+
+	/* with-send output queue */
+	struct acore_buf	 out;
+	size_t			 high_water;
+	uint8_t			 paused;	/* reading stopped by high water */
+
+	/* close-on-idle */
+	struct event		*idle_ev;
+	double			 idle_secs;
+	double			 last_io;
+
+	struct acore_chat	*chat;		/* chat kind only */
+
+	/* struct event for the descriptor follows (event_get_struct_event_size) */
+};
+
+struct acore_loop {
+	struct event_base	*base;
+	struct event		*pass_timer;
+	TAILQ_HEAD(, acore_dispatcher) map;
+	TAILQ_HEAD(, acore_dispatcher) polled;
+	size_t			 n;
+	uint64_t		 next_seq;
+	struct acore_dispatcher	**fired;	/* ready this pass */
+	size_t			 nfired;
+	size_t			 fired_cap;
+	struct acore_dispatcher	*free_list;
+	int			 nready;	/* always-ready channels wanting I/O */
+	int			 stop;
+	int			 in_pass;
+	struct evdns_base	*dns;
+};
+
+/* dispatcher.c */
+struct acore_dispatcher *acore__dispatcher_new(struct acore_loop *loop,
+	    enum acore_kind kind, const struct acore_ops *ops, void *arg);
+int	 acore__attach_fd(struct acore_dispatcher *d, int fd);
+void	 acore__sync(struct acore_dispatcher *d);
+void	 acore__handle_read_event(struct acore_dispatcher *d);
+void	 acore__handle_write_event(struct acore_dispatcher *d);
+void	 acore__handle_close(struct acore_dispatcher *d);
+void	 acore__handle_error(struct acore_dispatcher *d, int err);
+void	 acore__release(struct acore_dispatcher *d);
+void	 acore__touch(struct acore_dispatcher *d);
+int	 acore__default_readable(struct acore_dispatcher *d);
+int	 acore__default_writable(struct acore_dispatcher *d);
+int	 acore__is_disconnect(int err);
+
+/* loop.c */
+struct acore_loop *acore__loop(struct acore_loop *loop);
+void	 acore__flush_free(struct acore_loop *loop);
+double	 acore__now(void);
+
+/* sendbuf.c: the byte queue and the with-send flush */
+int	 acore__buf_append(struct acore_buf *b, const void *p, size_t len);
+void	 acore__buf_consume(struct acore_buf *b, size_t len);
+void	 acore__buf_free(struct acore_buf *b);
+void	 acore__with_send_flush(struct acore_dispatcher *d);
+ssize_t	 acore__send_raw(struct acore_dispatcher *d, const void *buf,
+	    size_t len);
+
+/* file.c */
+int	 acore__file_open(int fd, int *saved_flags, int *always_ready);
+void	 acore__file_restore(int fd, int saved_flags);
+
+/* net.c */
+int	 acore__socket(int family, int type);
+int	 acore__set_nonblock_cloexec(int fd);
+
+/* chat.c */
+void	 acore__chat_free(struct acore_chat *c);
+void	 acore__chat_handle_read(struct acore_dispatcher *d);
+void	 acore__chat_handle_write(struct acore_dispatcher *d);
+int	 acore__chat_readable(struct acore_dispatcher *d);
+int	 acore__chat_writable(struct acore_dispatcher *d);
+void	 acore__chat_connected(struct acore_dispatcher *d);
+
+/* log.c */
+void	 acore__log_init(void);
+
+#endif /* ACORE_INTERNAL_H */
