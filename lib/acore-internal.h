@@ -122,6 +122,7 @@ void	 acore__chat_handle_write(struct acore_dispatcher *d);
 int	 acore__chat_readable(struct acore_dispatcher *d);
 int	 acore__chat_writable(struct acore_dispatcher *d);
 void	 acore__chat_connected(struct acore_dispatcher *d);
+size_t	 acore__chat_pending(const struct acore_dispatcher *d);
 
 /* log.c */
 void	 acore__log_init(void);

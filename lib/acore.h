@@ -227,6 +227,15 @@ int	 acore_listen(struct acore_dispatcher *d, int backlog);
 int	 acore_connect(struct acore_dispatcher *d, const struct sockaddr *sa,
 	    socklen_t len);
 /*
+ * Connect to host:port by name: resolve without blocking (acore_resolve),
+ * then try each address in order, creating the socket for each, until one
+ * connects.  d must have no socket yet.  The outcome arrives as for
+ * acore_connect(): handle_connect once connected, or handle_error with the
+ * last address's error (or the resolver's ACORE_EAI_* value).
+ */
+int	 acore_connect_host(struct acore_dispatcher *d, const char *host,
+	    const char *port, int family);
+/*
  * Accept one connection: returns the new fd (non-blocking, close-on-exec)
  * and fills addr/len, or -EAGAIN when nothing is pending (asyncore's None).
  */
