@@ -4,10 +4,11 @@
  * Sends the message in chunk-sized pieces, collects the echo, and when
  * the server closes compares the two: "RECEIVED COPY OF MESSAGE" and exit
  * 0, or "ERROR IN TRANSMISSION" and a non-zero exit.  Unlike the article's
- * client it shuts down its write side once the whole message is out, so
- * servers that echo until end of input (cat behind socat or ncat, the
- * docs server) know when to stop.  echo-server --with-client runs the same
- * client inside the server's loop.
+ * client it shuts down its write side once the whole message has come
+ * back, so servers that echo until end of input (cat behind socat, the
+ * docs server) know when to stop.  Not earlier: ncat --exec closes the
+ * connection at the client's end of input, before cat has answered.
+ * echo-server --with-client runs the same client inside the server's loop.
  */
 #include "config.h"
 
@@ -42,6 +43,7 @@ static struct client {
 	char		*rcvd;		/* the echo, kept for -v's RECEIVED */
 	size_t		 rcvd_cap;
 	int		 connected;
+	int		 shut;		/* write side shut down */
 	int		 finished;
 } cl;
 
@@ -146,8 +148,7 @@ client_write(struct acore_dispatcher *d, void *arg)
 	if (n < 0 || (acore_flags(d) & ACORE_CLOSED))
 		return;
 	log_data(d, "handle_write()", cl.conf.msg + cl.sent, (size_t)n);
-	if ((cl.sent += (size_t)n) == cl.conf.len)
-		acore_shutdown(d, SHUT_WR);	/* that was all of it */
+	cl.sent += (size_t)n;
 }
 
 static void
@@ -165,6 +166,12 @@ client_read(struct acore_dispatcher *d, void *arg)
 	if (n > 0 && (rc = take_echo(cl.rbuf, (size_t)n)) != 0) {
 		acore_close(d);
 		finish(rc);
+		return;
+	}
+	/* All of it came back: tell the server we are done. */
+	if (n > 0 && cl.got >= cl.conf.len && !cl.shut) {
+		cl.shut = 1;
+		acore_shutdown(d, SHUT_WR);
 	}
 }
 
@@ -358,7 +365,7 @@ cmd_main(int argc, char **argv)
 	c.chunk = DEFAULT_CHUNK;
 	c.out_fd = -1;
 	c.done = done;
-	while ((ch = getopt_long(argc, argv, "46f:i:m:o:U:vw:", longopts,
+	while ((ch = getopt_long(argc, argv, ":46f:i:m:o:U:vw:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case '4':
@@ -393,7 +400,7 @@ cmd_main(int argc, char **argv)
 			c.chunk = cmd_size("chunk size", optarg, 1, 16 << 20);
 			break;
 		default:
-			usage();
+			exit(cmd_bad_option(self(), ch, argv));
 		}
 	}
 	argc -= optind;

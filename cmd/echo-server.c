@@ -418,7 +418,7 @@ parse_options(int argc, char **argv, struct options *o)
 	o->port = "8080";
 	o->backlog = -1;
 	srv.conf.chunk = DEFAULT_CHUNK;
-	while ((ch = getopt_long(argc, argv, "46b:i:p:U:v", longopts,
+	while ((ch = getopt_long(argc, argv, ":46b:i:p:U:v", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case '4':
@@ -469,7 +469,7 @@ parse_options(int argc, char **argv, struct options *o)
 			o->with_client = optarg;
 			break;
 		default:
-			usage();
+			exit(cmd_bad_option(self(), ch, argv));
 		}
 	}
 	if (optind != argc)
