@@ -462,7 +462,7 @@ free_port() {
 	assert_line 'EchoClient: RECEIVED COPY OF MESSAGE'
 	# acore echo-server -p 0 --port-file port &  ...  kill %1
 	srv
-	acore echo-client -m 'hello, world' 127.0.0.1 "$PORT"
+	acore echo-client -m 'hello, world' localhost "$PORT"
 	srv_stop
 	[ "$SSTATUS" -eq 0 ]
 	# acore echo-server -U /tmp/echo.sock --max-conns 100 -i 60 &
