@@ -50,16 +50,6 @@ static struct client {
 static const struct acore_cmd *self(void);
 
 static void
-log_data(struct acore_dispatcher *d, const char *what, const void *data,
-    size_t len)
-{
-	char prefix[64];
-
-	snprintf(prefix, sizeof(prefix), "%s -> (%zu) \"", what, len);
-	cmd_log_data(acore_name(d), prefix, data, len, "\"");
-}
-
-static void
 finish(int status)
 {
 	if (cl.finished)
@@ -147,7 +137,7 @@ client_write(struct acore_dispatcher *d, void *arg)
 	n = acore_send(d, cl.conf.msg + cl.sent, len);
 	if (n < 0 || (acore_flags(d) & ACORE_CLOSED))
 		return;
-	log_data(d, "handle_write()", cl.conf.msg + cl.sent, (size_t)n);
+	echo_log_data(d, "handle_write()", cl.conf.msg + cl.sent, (size_t)n);
 	cl.sent += (size_t)n;
 }
 
@@ -161,7 +151,7 @@ client_read(struct acore_dispatcher *d, void *arg)
 	/* A 0 read runs client_close first, as asyncore's recv does. */
 	if ((n = acore_recv(d, cl.rbuf, cl.conf.chunk)) < 0)
 		return;
-	log_data(d, "handle_read()", cl.rbuf != NULL ? cl.rbuf : "",
+	echo_log_data(d, "handle_read()", cl.rbuf != NULL ? cl.rbuf : "",
 	    (size_t)n);
 	if (n > 0 && (rc = take_echo(cl.rbuf, (size_t)n)) != 0) {
 		acore_close(d);
@@ -240,11 +230,8 @@ connect_unix(struct acore_dispatcher *d, const char *path)
 	char addr[sizeof(sun.sun_path) + 8];
 	int rc;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sun.sun_path, path, strlen(path));
+	if ((rc = echo_unix_addr(path, &sun)) < 0)
+		return rc;
 	acore_format_addr((struct sockaddr *)&sun, sizeof(sun), addr,
 	    sizeof(addr));
 	acore_debug(d, "connecting to %s", addr);
@@ -287,6 +274,31 @@ echo_client_start(struct acore_loop *loop, const struct echo_client_conf *c)
 		client_error(d, rc, NULL);
 		return cmd_exit_for(rc);
 	}
+	return 0;
+}
+
+/* ------------------------------------------- shared with echo-server.c */
+
+void
+echo_log_data(struct acore_dispatcher *d, const char *what, const void *data,
+    size_t len)
+{
+	char prefix[64];
+
+	if (!cmd_is_verbose())
+		return;		/* the docs handler calls this per read */
+	snprintf(prefix, sizeof(prefix), "%s -> (%zu) \"", what, len);
+	cmd_log_data(acore_name(d), prefix, data, len, "\"");
+}
+
+int
+echo_unix_addr(const char *path, struct sockaddr_un *sun)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun->sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sun->sun_path, path, strlen(path));
 	return 0;
 }
 

@@ -53,18 +53,6 @@ echo_handler_name(int fd, char *buf, size_t size)
 		    size - (size_t)n);
 }
 
-static void
-log_data(struct acore_dispatcher *d, const char *what, const void *data,
-    size_t len)
-{
-	char prefix[64];
-
-	if (!cmd_is_verbose())
-		return;
-	snprintf(prefix, sizeof(prefix), "%s -> (%zu) \"", what, len);
-	cmd_log_data(acore_name(d), prefix, data, len, "\"");
-}
-
 /* Common set-up: adopt fd, name the channel, arm the idle timeout. */
 static struct acore_dispatcher *
 adopt(struct acore_dispatcher *d, const struct echo_conf *conf, int fd)
@@ -202,7 +190,7 @@ docs_read(struct acore_dispatcher *d, void *arg)
 	in_recv = NULL;
 	if (n <= 0)
 		return;
-	log_data(d, "handle_read()", rbuf, (size_t)n);
+	echo_log_data(d, "handle_read()", rbuf, (size_t)n);
 	acore_send(d, rbuf, (size_t)n);
 }
 
@@ -307,7 +295,7 @@ pm_read(struct acore_dispatcher *d, void *arg)
 	in_recv = NULL;
 	if (n <= 0)
 		return;
-	log_data(d, "handle_read()", rbuf, (size_t)n);
+	echo_log_data(d, "handle_read()", rbuf, (size_t)n);
 	if ((c = malloc(sizeof(*c) + (size_t)n)) == NULL) {
 		handler_error(d, -ENOMEM, h->conf);
 		return;
@@ -336,7 +324,7 @@ pm_write(struct acore_dispatcher *d, void *arg)
 	sent = acore_send(d, c->data + c->off, len);
 	if (sent < 0 || (acore_flags(d) & ACORE_CLOSED))
 		return;
-	log_data(d, "handle_write()", c->data + c->off, (size_t)sent);
+	echo_log_data(d, "handle_write()", c->data + c->off, (size_t)sent);
 	if ((c->off += (size_t)sent) == c->len) {
 		if ((h->head = c->next) == NULL)
 			h->tailp = &h->head;

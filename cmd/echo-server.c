@@ -266,13 +266,8 @@ listen_unix(const struct options *o)
 	struct sockaddr_un sun;
 	int rc;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(o->unix_path) >= sizeof(sun.sun_path))
-		errx(AC_EXIT_LISTEN, "echo-server: cannot listen on %s: %s",
-		    o->unix_path, strerror(ENAMETOOLONG));
-	memcpy(sun.sun_path, o->unix_path, strlen(o->unix_path));
-	if ((rc = try_listen((struct sockaddr *)&sun, sizeof(sun),
+	if ((rc = echo_unix_addr(o->unix_path, &sun)) < 0 ||
+	    (rc = try_listen((struct sockaddr *)&sun, sizeof(sun),
 	    o->backlog)) < 0)
 		errx(AC_EXIT_LISTEN, "echo-server: cannot listen on %s: %s",
 		    o->unix_path, acore_strerror(rc));

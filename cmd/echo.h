@@ -13,6 +13,7 @@
 
 struct acore_loop;
 struct acore_dispatcher;
+struct sockaddr_un;
 
 /* Server-wide settings every handler reads. */
 struct echo_conf {
@@ -57,6 +58,12 @@ struct echo_client_conf {
 };
 /* Start connecting; 0, or an exit status if it could not even start. */
 int	 echo_client_start(struct acore_loop *, const struct echo_client_conf *);
+
+/* Debug record "what -> (N) "data"", data raw (only with -v). */
+void	 echo_log_data(struct acore_dispatcher *, const char *what,
+	    const void *data, size_t len);
+/* Fill *sun for path: 0, or -ENAMETOOLONG. */
+int	 echo_unix_addr(const char *path, struct sockaddr_un *sun);
 
 /*
  * Read all of path ("-": stdin) into a new buffer (the caller frees it).
