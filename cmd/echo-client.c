@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,7 +233,7 @@ connect_unix(struct acore_dispatcher *d, const char *path)
 
 	if ((rc = echo_unix_addr(path, &sun)) < 0)
 		return rc;
-	acore_format_addr((struct sockaddr *)&sun, sizeof(sun), addr,
+	echo_str_addr((struct sockaddr *)&sun, sizeof(sun), addr,
 	    sizeof(addr));
 	acore_debug(d, "connecting to %s", addr);
 	if ((rc = acore_create_socket(d, AF_UNIX, SOCK_STREAM)) < 0)
@@ -289,6 +290,23 @@ echo_log_data(struct acore_dispatcher *d, const char *what, const void *data,
 		return;		/* the docs handler calls this per read */
 	snprintf(prefix, sizeof(prefix), "%s -> (%zu) \"", what, len);
 	cmd_log_data(acore_name(d), prefix, data, len, "\"");
+}
+
+void
+echo_str_addr(const struct sockaddr *sa, socklen_t len, char *buf,
+    size_t size)
+{
+	const struct sockaddr_un *sun = (const struct sockaddr_un *)sa;
+	size_t n;
+
+	if (sa->sa_family != AF_UNIX) {
+		acore_format_addr(sa, len, buf, size);
+		return;
+	}
+	n = len > offsetof(struct sockaddr_un, sun_path) ?
+	    strnlen(sun->sun_path, len - offsetof(struct sockaddr_un,
+	    sun_path)) : 0;
+	snprintf(buf, size, "%.*s", (int)n, sun->sun_path);
 }
 
 int

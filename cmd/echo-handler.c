@@ -33,6 +33,8 @@
 #include "cmd.h"
 #include "echo.h"
 
+#define DRAIN_SECS	30	/* for a half-closed client to take its echo */
+
 static char	*rbuf;		/* one read buffer: the loop is single-threaded */
 static size_t	 rbuf_size;
 /* The channel whose acore_recv is running: its handle_close means EOF. */
@@ -49,7 +51,7 @@ echo_handler_name(int fd, char *buf, size_t size)
 	if (n < 0 || (size_t)n >= size)
 		return;
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
-		acore_format_addr((struct sockaddr *)&ss, len, buf + n,
+		echo_str_addr((struct sockaddr *)&ss, len, buf + n,
 		    size - (size_t)n);
 }
 
@@ -109,7 +111,7 @@ handler_error(struct acore_dispatcher *d, int err,
 	char name[160];
 
 	if (err == -ETIMEDOUT)
-		acore_debug(d, "idle for %g s: closing", conf->idle);
+		acore_debug(d, "timed out: closing");
 	else {
 		echo_handler_name(acore_fd(d), name, sizeof(name));
 		acore_log(ACORE_LOG_WARN, name, "error: %s",
@@ -173,8 +175,12 @@ docs_finish(struct acore_dispatcher *d)
 	 * Stop reading: a with-send channel is not readable while more than
 	 * the high-water mark is queued.  (With exactly one byte queued it
 	 * stays readable; docs_read then ignores it until the byte is sent.)
+	 * A client that never takes its echo must not hold the slot, or that
+	 * loop, forever.
 	 */
 	acore_set_high_water(d, 1);
+	if (docs_conf->idle <= 0 || docs_conf->idle > DRAIN_SECS)
+		acore_set_timeout(d, DRAIN_SECS);
 }
 
 static void

@@ -176,7 +176,7 @@ server_accept(struct acore_dispatcher *d, void *arg)
 				    "accept: %s", acore_strerror(fd));
 			return;
 		}
-		acore_format_addr((struct sockaddr *)&ss, len, addr,
+		echo_str_addr((struct sockaddr *)&ss, len, addr,
 		    sizeof(addr));
 		acore_debug(d, "handle_accept() -> %s", addr);
 		if (srv.max_conns > 0 && srv.nconns >= srv.max_conns) {
@@ -185,6 +185,10 @@ server_accept(struct acore_dispatcher *d, void *arg)
 			close(fd);
 			continue;
 		}
+		/* repr(addr): a Unix client's address is '' in quotes. */
+		if (ss.ss_family == AF_UNIX)
+			acore_format_addr((struct sockaddr *)&ss, len, addr,
+			    sizeof(addr));
 		printf("Incoming connection from %s\n", addr);
 		add_handler(fd);
 		if (srv.once) {
@@ -221,7 +225,7 @@ try_listen(const struct sockaddr *sa, socklen_t salen, int backlog)
 	if ((rc = acore_bind(d, sa, salen)) < 0)
 		goto fail;
 	if (getsockname(acore_fd(d), (struct sockaddr *)&ss, &len) == 0) {
-		acore_format_addr((struct sockaddr *)&ss, len, addr,
+		echo_str_addr((struct sockaddr *)&ss, len, addr,
 		    sizeof(addr));
 		acore_debug(d, "binding to %s", addr);
 	}

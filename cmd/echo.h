@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include <sys/socket.h>
+
 struct acore_loop;
 struct acore_dispatcher;
 struct sockaddr_un;
@@ -62,6 +64,12 @@ int	 echo_client_start(struct acore_loop *, const struct echo_client_conf *);
 /* Debug record "what -> (N) "data"", data raw (only with -v). */
 void	 echo_log_data(struct acore_dispatcher *, const char *what,
 	    const void *data, size_t len);
+/*
+ * An address as Python's str() shows it in the logs: the tuple for IP,
+ * the bare path for a Unix socket.
+ */
+void	 echo_str_addr(const struct sockaddr *, socklen_t, char *buf,
+	    size_t size);
 /* Fill *sun for path: 0, or -ENAMETOOLONG. */
 int	 echo_unix_addr(const char *path, struct sockaddr_un *sun);
 
