@@ -17,7 +17,8 @@
 #
 # usage: bench/echo.sh [path/to/acore]     (default: ./acore, then $ACORE)
 # Environment: BENCH_SECS (measured seconds per row, default 2),
-# BENCH_IDLE (idle connections, default 10000), BENCH_ONLY (e.g. "epoll acore").
+# BENCH_IDLE (idle connections, default 10000), BENCH_ONLY (servers, e.g.
+# "epoll acore"), BENCH_ROWS (some of: bulk1 bulk100 pp1 pp100 pp1000 idle).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -117,6 +118,7 @@ start=$(date +%s)
 for row in "${rows[@]}"; do
 	key=${row%%|*}
 	args=${row#*|}
+	case " ${BENCH_ROWS:-$key} " in *" $key "*) ;; *) continue ;; esac
 	for s in $servers; do
 		start_server "$s"
 		# shellcheck disable=SC2086
