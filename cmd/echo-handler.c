@@ -62,19 +62,20 @@ adopt(struct acore_dispatcher *d, const struct echo_conf *conf, int fd)
 	char name[160];
 	int rc;
 
-	if (d == NULL) {
+	if (d == NULL)
 		rc = -errno;
-		close(fd);
-		goto fail;
-	}
-	if (rbuf_size < conf->chunk) {
+	else if (rbuf_size < conf->chunk) {
 		free(rbuf);
-		if ((rbuf = malloc(conf->chunk)) == NULL) {
+		if ((rbuf = malloc(conf->chunk)) != NULL)
+			rbuf_size = conf->chunk;
+		else {
 			rbuf_size = 0;
 			rc = -ENOMEM;
-			goto fail;
 		}
-		rbuf_size = conf->chunk;
+	}
+	if (d == NULL || rbuf == NULL) {
+		close(fd);
+		goto fail;
 	}
 	if ((rc = acore_set_socket(d, fd)) < 0)
 		goto fail;
