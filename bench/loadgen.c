@@ -92,18 +92,27 @@ self_cpu(void)
 	    ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
+/* /proc/PID/FILE, or NULL (also for no pid). */
+static FILE *
+proc_open(int pid, const char *file)
+{
+	char path[64];
+
+	if (pid <= 0)
+		return NULL;
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	return fopen(path, "r");
+}
+
 /* utime + stime of pid in seconds, or -1. */
 static double
 proc_cpu(int pid)
 {
-	char path[64], line[1024], *p;
+	char line[1024], *p;
 	unsigned long ut, st;
 	FILE *fp;
 
-	if (pid <= 0)
-		return -1;
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if ((fp = fopen(path, "r")) == NULL)
+	if ((fp = proc_open(pid, "stat")) == NULL)
 		return -1;
 	p = fgets(line, sizeof(line), fp);
 	fclose(fp);
@@ -119,14 +128,11 @@ proc_cpu(int pid)
 static long
 proc_rss(int pid)
 {
-	char path[64], line[256];
+	char line[256];
 	long kb = -1;
 	FILE *fp;
 
-	if (pid <= 0)
-		return -1;
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if ((fp = fopen(path, "r")) == NULL)
+	if ((fp = proc_open(pid, "status")) == NULL)
 		return -1;
 	while (fgets(line, sizeof(line), fp) != NULL)
 		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
