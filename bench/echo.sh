@@ -11,9 +11,11 @@
 # 1, 100 and 1000 connections, and 10,000 idle connections held then
 # verified (time to accept them all, server RSS per connection).  The
 # server runs pinned to one core and bench/loadgen.c to another; every
-# server starts fresh for every row.  When the load generator itself uses
-# a whole core, round trips/s measure it, not the server, so those rows
-# also compare server CPU time per round trip.
+# server starts fresh for every row.  Every row also compares the server's
+# CPU time per MiB or per round trip (from /proc/PID/stat): when the load
+# generator uses a whole core, or the kernel's network stack is the limit
+# (as under gVisor), rates measure those, and CPU per unit of work is what
+# tells the servers apart.
 #
 # usage: bench/echo.sh [path/to/acore]     (default: ./acore, then $ACORE)
 # Environment: BENCH_SECS (measured seconds per row, default 2),
@@ -147,7 +149,8 @@ function row(label, k, f, fmt, ratio_label, inverse,    i, s, v, b) {
 	printf "%-30s", label
 	for (i = 1; i <= ns; i++) {
 		v = get(sv[i], k, f)
-		printf "%12s", v == "" ? "-" : sprintf(fmt, v)
+		# A ">" marks a limit that ran out (-T in the idle row).
+		printf "%12s", v == "" ? "-" : v ~ /^>/ ? v : sprintf(fmt, v)
 	}
 	printf "\n"
 	if (ratio_label == "")
@@ -183,6 +186,7 @@ END {
 		printf "%12s", sv[i]
 	printf "\n"
 	row("bulk, 1 conn (MiB/s)", "bulk1", "mib_s", "%.0f", "x epoll", 0)
+	row("  server CPU us/MiB", "bulk1", "srv_us_per_mib", "%.0f", "epoll/this", 1)
 	row("bulk, 100 conns (MiB/s)", "bulk100", "mib_s", "%.0f", "x epoll", 0)
 	row("  server CPU us/MiB", "bulk100", "srv_us_per_mib", "%.0f", "epoll/this", 1)
 	split("pp1 pp100 pp1000", pk, " ")
