@@ -34,6 +34,7 @@
 #include "echo.h"
 
 #define DRAIN_SECS	30	/* for a half-closed client to take its echo */
+#define PM_HIGH_WATER	(1024 * 1024)
 
 static char	*rbuf;		/* one read buffer: the loop is single-threaded */
 static size_t	 rbuf_size;
@@ -266,6 +267,7 @@ struct pm_handler {
 	struct pm_handler **prevp;
 	struct pm_chunk	*head;		/* oldest */
 	struct pm_chunk	**tailp;
+	size_t		 queued;	/* bytes in the queue */
 	int		 eof;		/* client sent all it will send */
 };
 
@@ -277,7 +279,8 @@ pm_readable(struct acore_dispatcher *d, void *arg)
 	struct pm_handler *h = arg;
 
 	(void)d;
-	return !h->eof;
+	/* The docs handler's high-water mark, for a client that never reads. */
+	return !h->eof && h->queued <= PM_HIGH_WATER;
 }
 
 static int
@@ -313,6 +316,7 @@ pm_read(struct acore_dispatcher *d, void *arg)
 	memcpy(c->data, rbuf, (size_t)n);
 	*h->tailp = c;
 	h->tailp = &c->next;
+	h->queued += c->len;
 }
 
 static void
@@ -332,6 +336,7 @@ pm_write(struct acore_dispatcher *d, void *arg)
 	if (sent < 0 || (acore_flags(d) & ACORE_CLOSED))
 		return;
 	echo_log_data(d, "handle_write()", c->data + c->off, (size_t)sent);
+	h->queued -= (size_t)sent;
 	if ((c->off += (size_t)sent) == c->len) {
 		if ((h->head = c->next) == NULL)
 			h->tailp = &h->head;
