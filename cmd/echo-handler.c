@@ -140,13 +140,20 @@ is_draining(const struct acore_dispatcher *d)
 	return fd >= 0 && (size_t)fd < ndraining && draining[fd];
 }
 
+/* The descriptor's byte goes to whoever gets the number next. */
 static void
-docs_close_now(struct acore_dispatcher *d)
+clear_draining(const struct acore_dispatcher *d)
 {
 	int fd = acore_fd(d);
 
 	if (fd >= 0 && (size_t)fd < ndraining)
 		draining[fd] = 0;
+}
+
+static void
+docs_close_now(struct acore_dispatcher *d)
+{
+	clear_draining(d);
 	close_handler(d, docs_conf);
 }
 
@@ -225,8 +232,7 @@ static void
 docs_error(struct acore_dispatcher *d, int err, void *arg)
 {
 	(void)arg;
-	if (acore_fd(d) >= 0 && (size_t)acore_fd(d) < ndraining)
-		draining[acore_fd(d)] = 0;
+	clear_draining(d);
 	handler_error(d, err, docs_conf);
 }
 
