@@ -244,6 +244,7 @@ noread_bounded() {
 	srv "$@"
 	local rss0 rss1 sent
 	rss0=$(awk '/^VmRSS/ { print $2 }' "/proc/$SPID/status")
+	rm -f "$TMP/noread"
 	python3 "$PEER" noread "$PORT" >"$TMP/noread" 3>&- &
 	PIDS+=("$!")
 	wait_for_file "$TMP/noread" 30
