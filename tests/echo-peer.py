@@ -14,8 +14,9 @@ Servers (listen on 127.0.0.1, port 0; the port goes to PORTFILE):
 Clients of an echo server at 127.0.0.1:PORT (or a Unix socket PATH):
   halfclose PORT SIZE        send SIZE random bytes, shut down the write
                              side, read only after 1 s; expect every byte
-  noread PORT                send until the server stops taking data, never
-                             read; print "sent N", then hold the line
+  noread PORT                send until the server stops taking data (or
+                             256 MiB, or 15 s), never read; print "sent N",
+                             then hold the line
   idle PORT SECS             connect, stay silent; print how long until the
                              server closes ("closed after S"), or "open"
   maxconns PORT N            N clients echo; one more is refused; after one
@@ -132,8 +133,10 @@ def noread(where):
     c = connect(where)
     c.setblocking(False)
     block = b"x" * 65536
-    sent, idle_since = 0, time.time()
-    while time.time() - idle_since < 1.0:
+    sent, idle_since, start = 0, time.time(), time.time()
+    # A server that never stops reading would take this forever: cap it.
+    while time.time() - idle_since < 1.0 and sent < (256 << 20) \
+            and time.time() - start < 15:
         try:
             sent += c.send(block)
             idle_since = time.time()
