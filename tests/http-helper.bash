@@ -26,7 +26,7 @@ print(s.getsockname()[1])'
 # clients and close-delimited to HTTP/1.0 ones), redirects, a 404.
 nginx_content() {
 	local root=$1 i
-	mkdir -p "$root/files" "$root/dir"
+	mkdir -p "$root/files" "$root/dir" "$root/PyMOTW"
 	cp "$ACORE_SRCDIR/tests/data/lorem.txt" "$root/small.txt"
 	printf 'index of the site\n' >"$root/index.html"
 	for i in $(seq -w 1 100); do
@@ -36,6 +36,8 @@ nginx_content() {
 	printf 'head\n<!--# include virtual="/small.txt" -->mid\n<!--# include virtual="/files/f001.txt" -->tail\n' \
 	    >"$root/chunked.shtml"
 	printf 'in dir\n' >"$root/dir/page.txt"
+	# The pages of the PyMOTW examples, at the same paths.
+	cp "$ACORE_SRCDIR/tests/data/lorem.txt" "$root/PyMOTW/contents.html"
 }
 
 nginx_config() {
@@ -54,7 +56,7 @@ http {
 	default_type application/octet-stream;
 	log_format t '\$connection \$connection_requests "\$request" '
 	    'host="\$http_host" ua="\$http_user_agent" '
-	    'conn="\$http_connection" \$status \$body_bytes_sent';
+	    'conn="\$http_connection" \$status \$body_bytes_sent \$bytes_sent';
 	access_log ${NGINX_ACCESS_LOG:-$dir/access.log t};
 	client_body_temp_path $dir/tmp/body;
 	proxy_temp_path $dir/tmp/proxy;
@@ -159,4 +161,82 @@ peer_stop_all() {
 		wait "$pid" 2>/dev/null || true
 	done
 	PEER_PIDS=()
+}
+
+# http_norm_log < LOG: an HttpClient debug log reduced to what must not
+# differ between runs, one logger after the other (sorted by name): hosts
+# and ports become HOST and PORT, CRs go (the seed transcript lost them),
+# each run of readable()/writable() polls becomes POLL(r) or POLL(rw), and
+# a run of reads of any sizes (polls between them included) becomes READ+.
+# root's loop_counter lines must count 1, 2, 3, ... and become one line.
+http_norm_log() {
+	awk '
+	function flush() {
+		if (rec == "")
+			return
+		gsub(/\r/, "", rec)
+		gsub(/http:\/\/(www\.python\.org|www\.doughellmann\.com|127\.0\.0\.1:[0-9]+|\[::1\]:[0-9]+|localhost:[0-9]+)/, "http://HOST", rec)
+		gsub(/\(\047(www\.python\.org|www\.doughellmann\.com|127\.0\.0\.1|::1|localhost)\047, [0-9]+\)/, "(\047HOST\047, PORT)", rec)
+		i = index(rec, ": ")
+		add(substr(rec, 1, i - 1), substr(rec, i + 2))
+		rec = ""
+	}
+	function emit(name, t) {
+		if (!(name in n)) {
+			n[name] = 0
+			names[++nn] = name
+		}
+		tok[name, ++n[name]] = t
+	}
+	function settle(name) {
+		if (poll[name] != "") {
+			emit(name, poll[name] ~ /w/ ? "POLL(rw)" : "POLL(r)")
+			poll[name] = ""
+		}
+	}
+	function add(name, msg,    k) {
+		if (msg == "readable() -> True") {
+			if (poll[name] !~ /r/) poll[name] = poll[name] "r"
+			return
+		}
+		if (msg == "writable() -> True") {
+			if (poll[name] !~ /w/) poll[name] = poll[name] "w"
+			return
+		}
+		if (msg ~ /^loop_counter=[0-9]+$/) {
+			k = substr(msg, 14) + 0
+			if (k != counter[name] + 1)
+				emit(name, "loop_counter out of order at " k)
+			if (counter[name] == 0)
+				emit(name, "loop_counter=1,2,...")
+			counter[name] = k
+			return
+		}
+		if (msg ~ /^handle_read\(\) -> [1-9][0-9]* bytes$/) {
+			# A poll between two reads belongs to the run.
+			if (n[name] > 0 && tok[name, n[name]] == "READ+") {
+				poll[name] = ""
+				return
+			}
+			settle(name)
+			emit(name, "READ+")
+			return
+		}
+		settle(name)
+		emit(name, msg)
+	}
+	/^(root|http:\/\/[^ ]*): / { flush(); rec = $0; next }
+	{ rec = rec "\\n" $0 }
+	END {
+		flush()
+		for (i = 1; i <= nn; i++) settle(names[i])
+		# sort logger names (insertion sort: a handful of names)
+		for (i = 2; i <= nn; i++)
+			for (j = i; j > 1 && names[j - 1] > names[j]; j--) {
+				t = names[j]; names[j] = names[j - 1]; names[j - 1] = t
+			}
+		for (i = 1; i <= nn; i++)
+			for (k = 1; k <= n[names[i]]; k++)
+				print names[i] ": " tok[names[i], k]
+	}'
 }

@@ -40,7 +40,7 @@ usage(void)
 	fprintf(stderr, "usage: peer [-c conns] [-f file] [-i ms] [-l log] "
 	    "[-p portfile] [-t secs] mode\n"
 	    "modes: send hold truncated garbage endless trickle reset "
-	    "bad-chunk chunk-overflow close-early echo\n");
+	    "bad-chunk chunk-overflow close-early echo blackhole\n");
 	exit(2);
 }
 
@@ -228,7 +228,7 @@ main(int argc, char **argv)
 	const char *portfile = NULL, *mode;
 	char tmp[4096];
 	long conns = 100, secs = 30;
-	int ch, s, fd, one = 1;
+	int ch, s, fd, one = 1, blackhole;
 	FILE *fp;
 
 	while ((ch = getopt(argc, argv, "c:f:i:l:p:t:")) != -1) {
@@ -267,8 +267,9 @@ main(int argc, char **argv)
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	blackhole = strcmp(mode, "blackhole") == 0;
 	if (bind(s, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    listen(s, 128) == -1 ||
+	    listen(s, blackhole ? 0 : 128) == -1 ||
 	    getsockname(s, (struct sockaddr *)&sin, &slen) == -1)
 		err(1, "listen");
 	if (portfile != NULL) {
@@ -283,6 +284,17 @@ main(int argc, char **argv)
 		fflush(stdout);
 	}
 
+	if (blackhole) {
+		/*
+		 * Fill the accept queue and never accept: the kernel drops
+		 * further SYNs, so clients' connects hang until they give up.
+		 */
+		if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+		    connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
+			err(1, "blackhole");
+		for (;;)
+			pause();
+	}
 	while (conns-- > 0) {
 		if ((fd = accept4(s, NULL, NULL, SOCK_CLOEXEC)) == -1) {
 			if (errno == EINTR || errno == ECONNABORTED)
