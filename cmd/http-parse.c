@@ -5,13 +5,13 @@
  * checked once they are complete: that keeps the byte-level state machine
  * to the chunked framing, where lines are short and data runs are handed
  * out in place.  The status line is checked as soon as it is seen, so a
- * peer that sends garbage and then waits is rejected at once.
+ * peer that sends garbage and then waits is rejected at once.  The
+ * fields themselves are checked in http-field.c.
  */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "http-parse.h"
 
@@ -32,35 +32,14 @@ enum {
 	S_ERROR
 };
 
-/* What the fields of one header block said about framing. */
-struct fields_seen {
-	int64_t	 clen;		/* -1: none */
-	int	 te;		/* Transfer-Encoding present */
-	int	 chunked;
-	int	 conn_close;
-	int	 conn_keep;
-};
-
-#define IS_DIGIT(c)	((c) >= '0' && (c) <= '9')
-/* Field-value and reason-phrase bytes: HTAB, SP, VCHAR, obs-text. */
-#define IS_TEXT(c)	((c) == '\t' || ((c) >= 0x20 && (c) != 0x7f))
-
 static int	 fail(struct http_parser *, int);
-static int	 is_tchar(unsigned char);
 static int	 grow(struct http_parser *, size_t);
 static int	 collect(struct http_parser *, const char *, size_t, size_t *);
 static int	 parse_status(struct http_parser *, const char *, size_t);
-static int	 check_fields(struct http_parser *, size_t, size_t,
-		    struct fields_seen *, int);
-static int	 header_field(struct fields_seen *, const struct http_field *);
-static int	 list_next(const char *, size_t, size_t *, const char **,
-		    size_t *);
 static int	 end_headers(struct http_parser *);
 static int	 end_trailers(struct http_parser *);
 static int	 chunk_byte(struct http_parser *, unsigned char);
 static int	 deliver(struct http_parser *, const char *, size_t);
-static int	 field_at(const char *, size_t, size_t, size_t *,
-		    struct http_field *);
 
 void
 http_parser_init(struct http_parser *p, size_t max,
@@ -121,14 +100,6 @@ fail(struct http_parser *p, int err)
 	p->err = err;
 	p->state = S_ERROR;
 	return err;
-}
-
-static int
-is_tchar(unsigned char c)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || IS_DIGIT(c))
-		return 1;
-	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
 
 /* Room for need bytes in buf, doubling; never beyond the limit. */
@@ -210,18 +181,18 @@ parse_status(struct http_parser *p, const char *s, size_t len)
 	size_t i;
 
 	/* HTTP/1.1 200 [reason] */
-	if (len < 12 || memcmp(s, "HTTP/", 5) != 0 || !IS_DIGIT(s[5]))
+	if (len < 12 || memcmp(s, "HTTP/", 5) != 0 || !HTTP__IS_DIGIT(s[5]))
 		return HTTP_E_STATUS;
 	if (s[5] != '1')
 		return HTTP_E_VERSION;
-	if (s[6] != '.' || !IS_DIGIT(s[7]) || s[8] != ' ')
+	if (s[6] != '.' || !HTTP__IS_DIGIT(s[7]) || s[8] != ' ')
 		return HTTP_E_STATUS;
-	if (s[9] < '1' || s[9] > '9' || !IS_DIGIT(s[10]) || !IS_DIGIT(s[11]))
+	if (s[9] < '1' || s[9] > '9' || !HTTP__IS_DIGIT(s[10]) || !HTTP__IS_DIGIT(s[11]))
 		return HTTP_E_STATUS;
 	if (len > 12 && s[12] != ' ')
 		return HTTP_E_STATUS;
 	for (i = 13; i < len; i++)
-		if (!IS_TEXT((unsigned char)s[i]))
+		if (!HTTP__IS_TEXT((unsigned char)s[i]))
 			return HTTP_E_STATUS;
 	p->minor = s[7] - '0';
 	p->status = (s[9] - '0') * 100 + (s[10] - '0') * 10 + (s[11] - '0');
@@ -233,169 +204,18 @@ parse_status(struct http_parser *p, const char *s, size_t len)
 	return 0;
 }
 
-/*
- * Check the fields of the block buf[start, end) (start: just past the
- * status line for a header block).  Folded lines are joined in place, their
- * line breaks turned into spaces, so every field is one line afterwards.
- * seen is NULL for a trailer section, whose fields mean nothing to framing.
- * A malformed line gives the error bad.
- */
-static int
-check_fields(struct http_parser *p, size_t start, size_t end,
-    struct fields_seen *seen, int bad)
-{
-	struct http_field f;
-	size_t i, pos;
-	int r;
-	char *b = p->buf;
-
-	/* Whitespace right after the start line cannot continue anything. */
-	if (start < end && (b[start] == ' ' || b[start] == '\t'))
-		return bad;
-	for (i = start; i + 1 < end; i++) {
-		if (b[i] != '\n' || (b[i + 1] != ' ' && b[i + 1] != '\t'))
-			continue;
-		if (i > start && b[i - 1] == '\r')
-			b[i - 1] = ' ';
-		for (; i + 1 < end && (b[i + 1] == ' ' || b[i + 1] == '\t'); i++)
-			b[i] = ' ';
-		b[i] = ' ';
-	}
-	pos = start;
-	while ((r = field_at(b, end, pos, &pos, &f)) > 0)
-		if (seen != NULL && (r = header_field(seen, &f)) != 0)
-			return r;
-	return r < 0 ? bad : 0;
-}
-
-/*
- * The field line at pos: 1 and *next past it, 0 at the empty line that ends
- * the block, -1 when malformed.
- */
-static int
-field_at(const char *b, size_t end, size_t pos, size_t *next,
-    struct http_field *f)
-{
-	const char *nl;
-	size_t le, i, vs, ve;
-
-	if ((nl = memchr(b + pos, '\n', end - pos)) == NULL)
-		return -1;
-	le = (size_t)(nl - b);
-	*next = le + 1;
-	if (le > pos && b[le - 1] == '\r')
-		le--;
-	if (le == pos)
-		return 0;
-	/* No whitespace before the colon: a smuggling classic. */
-	for (i = pos; i < le && is_tchar((unsigned char)b[i]); i++)
-		;
-	if (i == pos || i == le || b[i] != ':')
-		return -1;
-	f->name = b + pos;
-	f->namelen = i - pos;
-	for (vs = i + 1; vs < le && (b[vs] == ' ' || b[vs] == '\t'); vs++)
-		;
-	for (ve = le; ve > vs && (b[ve - 1] == ' ' || b[ve - 1] == '\t'); ve--)
-		;
-	for (i = vs; i < ve; i++)
-		if (!IS_TEXT((unsigned char)b[i]))
-			return -1;
-	f->value = b + vs;
-	f->valuelen = ve - vs;
-	return 1;
-}
-
-/* Next element of the list v[*i, len): trimmed; empty ones skipped. */
-static int
-list_next(const char *v, size_t len, size_t *i, const char **e, size_t *elen)
-{
-	size_t s, t;
-
-	while (*i < len) {
-		for (s = t = *i; t < len && v[t] != ','; t++)
-			;
-		*i = t + 1;
-		while (s < t && (v[s] == ' ' || v[s] == '\t'))
-			s++;
-		while (t > s && (v[t - 1] == ' ' || v[t - 1] == '\t'))
-			t--;
-		if (t > s) {
-			*e = v + s;
-			*elen = t - s;
-			return 1;
-		}
-	}
-	return 0;
-}
-
-static int
-name_is(const struct http_field *f, const char *name)
-{
-	size_t n = strlen(name);
-
-	return f->namelen == n && strncasecmp(f->name, name, n) == 0;
-}
-
-static int
-header_field(struct fields_seen *seen, const struct http_field *f)
-{
-	const char *e;
-	size_t i = 0, elen, k;
-	int64_t v;
-	int any = 0;
-
-	if (name_is(f, "content-length")) {
-		/* A list of one repeated value is allowed (RFC 9110 8.6). */
-		while (list_next(f->value, f->valuelen, &i, &e, &elen)) {
-			for (v = 0, k = 0; k < elen; k++) {
-				if (!IS_DIGIT(e[k]) ||
-				    v > (INT64_MAX - (e[k] - '0')) / 10)
-					return HTTP_E_CLEN;
-				v = v * 10 + (e[k] - '0');
-			}
-			if (seen->clen >= 0 && seen->clen != v)
-				return HTTP_E_CLEN_DUP;
-			seen->clen = v;
-			any = 1;
-		}
-		if (!any)
-			return HTTP_E_CLEN;
-	} else if (name_is(f, "transfer-encoding")) {
-		/* Only chunked, applied once: nothing else can be undone here. */
-		seen->te = 1;
-		while (list_next(f->value, f->valuelen, &i, &e, &elen)) {
-			if (elen != 7 || strncasecmp(e, "chunked", 7) != 0 ||
-			    seen->chunked)
-				return HTTP_E_TE;
-			seen->chunked = any = 1;
-		}
-		if (!any)
-			return HTTP_E_TE;
-	} else if (name_is(f, "connection")) {
-		while (list_next(f->value, f->valuelen, &i, &e, &elen)) {
-			if (elen == 5 && strncasecmp(e, "close", 5) == 0)
-				seen->conn_close = 1;
-			else if (elen == 10 &&
-			    strncasecmp(e, "keep-alive", 10) == 0)
-				seen->conn_keep = 1;
-		}
-	}
-	return 0;
-}
-
 /* The header block is complete: settle how the body is framed. */
 static int
 end_headers(struct http_parser *p)
 {
-	struct fields_seen seen = { -1, 0, 0, 0, 0 };
+	struct http__framing seen = { -1, 0, 0, 0, 0 };
 	const char *nl;
 	size_t start;
 	int r;
 
 	nl = memchr(p->buf, '\n', p->len);
 	start = (size_t)(nl - p->buf) + 1;
-	if ((r = check_fields(p, start, p->len, &seen, HTTP_E_HEADER)) != 0)
+	if ((r = http__check_fields(p, start, p->len, &seen, HTTP_E_HEADER)) != 0)
 		return r;
 	p->hdr_len = p->len;
 	p->content_length = seen.clen;
@@ -456,7 +276,7 @@ end_trailers(struct http_parser *p)
 {
 	int r;
 
-	if ((r = check_fields(p, p->blk, p->len, NULL, HTTP_E_TRAILER)) != 0)
+	if ((r = http__check_fields(p, p->blk, p->len, NULL, HTTP_E_TRAILER)) != 0)
 		return r;
 	if (p->cb != NULL && p->cb->trailers != NULL &&
 	    p->cb->trailers(p, p->buf + p->blk, p->len - p->blk, p->arg) != 0)
@@ -486,7 +306,7 @@ chunk_byte(struct http_parser *p, unsigned char c)
 		return HTTP_E_CHUNK;
 	switch (p->state) {
 	case S_CHUNK_SIZE:
-		v = IS_DIGIT(c) ? c - '0' : (c >= 'a' && c <= 'f') ?
+		v = HTTP__IS_DIGIT(c) ? c - '0' : (c >= 'a' && c <= 'f') ?
 		    c - 'a' + 10 : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
 		if (v >= 0) {
 			if (p->remain > ((uint64_t)INT64_MAX - (uint64_t)v) / 16)
@@ -523,7 +343,7 @@ chunk_byte(struct http_parser *p, unsigned char c)
 			p->state = S_CHUNK_LF;
 		else if (c == '\n')
 			goto line_done;
-		else if (!IS_TEXT(c))
+		else if (!HTTP__IS_TEXT(c))
 			return HTTP_E_CHUNK;
 		return 0;
 	case S_CHUNK_LF:
@@ -638,37 +458,6 @@ http_parser_eof(struct http_parser *p)
 	default:
 		return fail(p, HTTP_E_SHORT);
 	}
-}
-
-int
-http_next_field(const struct http_parser *p, size_t *pos,
-    struct http_field *f)
-{
-	const char *nl;
-
-	if (p->hdr_len == 0)
-		return 0;
-	if (*pos == 0) {
-		nl = memchr(p->buf, '\n', p->hdr_len);
-		*pos = (size_t)(nl - p->buf) + 1;
-	}
-	if (*pos >= p->hdr_len)
-		return 0;
-	return field_at(p->buf, p->hdr_len, *pos, pos, f) > 0;
-}
-
-const char *
-http_get_field(const struct http_parser *p, const char *name, size_t *len)
-{
-	struct http_field f;
-	size_t pos = 0;
-
-	while (http_next_field(p, &pos, &f))
-		if (name_is(&f, name)) {
-			*len = f.valuelen;
-			return f.value;
-		}
-	return NULL;
 }
 
 const char *

@@ -137,4 +137,27 @@ const char *http_reason(const struct http_parser *p, size_t *len);
 
 const char *http_strerror(int err);
 
+/* ---------------------- shared by http-parse.c and http-field.c only */
+
+#define HTTP__IS_DIGIT(c)	((c) >= '0' && (c) <= '9')
+/* Field-value and reason-phrase bytes: HTAB, SP, VCHAR, obs-text. */
+#define HTTP__IS_TEXT(c)	((c) == '\t' || ((c) >= 0x20 && (c) != 0x7f))
+
+/* What the fields of one header block say about framing. */
+struct http__framing {
+	int64_t	 clen;		/* -1: none */
+	int	 te;		/* Transfer-Encoding present */
+	int	 chunked;
+	int	 conn_close;
+	int	 conn_keep;
+};
+
+/*
+ * Check the fields of buf[start, end), joining folded lines in place;
+ * seen (NULL for trailers) collects the framing fields.  0, or bad for a
+ * malformed line, or a framing error (HTTP_E_CLEN, ...).
+ */
+int	 http__check_fields(struct http_parser *p, size_t start, size_t end,
+	    struct http__framing *seen, int bad);
+
 #endif /* ACORE_HTTP_PARSE_H */
