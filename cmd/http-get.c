@@ -407,8 +407,12 @@ make_jobs(struct hg *g, char **urls, int n, char **files, int nfiles)
 			hg_job_done(g, j, rc, why);
 			continue;
 		}
-		if (i < (size_t)nfiles)
-			j->file = strdup(files[i]);
+		if (i < (size_t)nfiles) {
+			/* "-o -" is standard output, as for curl */
+			if (strcmp(files[i], "-") != 0 &&
+			    (j->file = strdup(files[i])) == NULL)
+				err(AC_EXIT_FAIL, "http-get");
+		}
 		else if (g->o.remote_name &&
 		    (j->file = http_url_filename(&j->u)) == NULL) {
 			hg_job_done(g, j, AC_EXIT_BADURL,
@@ -521,7 +525,7 @@ cmd_main(int argc, char **argv)
 {
 	struct hg g;
 	char **files = NULL;
-	int nfiles = 0, rc, fd;
+	int nfiles = 0, rc, fd, to_stdout;
 
 	memset(&g, 0, sizeof(g));
 	g.o.fail = 1;
@@ -555,8 +559,10 @@ cmd_main(int argc, char **argv)
 	 * A closed standard descriptor would be taken by the first socket
 	 * we open, and bodies or messages sent down it.
 	 */
-	if (!g.o.summary && !g.o.remote_name && nfiles < argc &&
-	    fcntl(STDOUT_FILENO, F_GETFD) < 0)
+	to_stdout = g.o.summary || (nfiles < argc && !g.o.remote_name);
+	for (fd = 0; fd < nfiles; fd++)
+		to_stdout |= strcmp(files[fd], "-") == 0;
+	if (to_stdout && fcntl(STDOUT_FILENO, F_GETFD) < 0)
 		err(AC_EXIT_WRITE, "http-get: stdout");
 	for (fd = 0; fd <= 2; fd++)
 		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)

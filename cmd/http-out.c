@@ -127,6 +127,7 @@ struct hg_out *
 hg_out_new(struct hg_writer *w, const char *path, int *err)
 {
 	struct hg_out *o;
+	struct stat st;
 
 	if ((o = calloc(1, sizeof(*o))) == NULL) {
 		*err = -ENOMEM;
@@ -138,9 +139,18 @@ hg_out_new(struct hg_writer *w, const char *path, int *err)
 		TAILQ_INSERT_TAIL(&w->order, o, link);
 		return o;
 	}
-	if ((o->path = strdup(path)) == NULL || (*err = open_beside(o)) < 0) {
-		if (o->path == NULL)
-			*err = -ENOMEM;
+	if ((o->path = strdup(path)) == NULL) {
+		free(o);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	/* /dev/null, a FIFO, a tty: nothing to replace, write to it. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if ((o->fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+			*err = -errno;
+	} else
+		*err = open_beside(o);
+	if (*err < 0) {
 		free(o->path);
 		free(o);
 		return NULL;
@@ -264,9 +274,10 @@ hg_out_finish(struct hg_out *o, int ok)
 		if (close(o->fd) < 0 && ok)
 			rc = -errno;
 		o->fd = -1;
-		if (ok && rc == 0 && rename(o->tmp, o->path) < 0)
+		if (o->tmp != NULL && ok && rc == 0 &&
+		    rename(o->tmp, o->path) < 0)
 			rc = -errno;
-		if (!ok || rc < 0)
+		if (o->tmp != NULL && (!ok || rc < 0))
 			unlink(o->tmp);
 		out_free(o);
 		return rc;
