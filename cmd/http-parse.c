@@ -317,17 +317,8 @@ chunk_byte(struct http_parser *p, unsigned char c)
 		}
 		if (p->chunk_digits == 0)
 			return HTTP_E_CHUNK;
-		if (c == ' ' || c == '\t')
-			p->state = S_CHUNK_BWS;
-		else if (c == ';')
-			p->state = S_CHUNK_EXT;
-		else if (c == '\r')
-			p->state = S_CHUNK_LF;
-		else if (c == '\n')
-			goto line_done;
-		else
-			return HTTP_E_CHUNK;
-		return 0;
+		/* The size ended: blanks, extensions or the line end follow. */
+		/* FALLTHROUGH */
 	case S_CHUNK_BWS:
 		if (c == ';')
 			p->state = S_CHUNK_EXT;
@@ -335,7 +326,9 @@ chunk_byte(struct http_parser *p, unsigned char c)
 			p->state = S_CHUNK_LF;
 		else if (c == '\n')
 			goto line_done;
-		else if (c != ' ' && c != '\t')
+		else if (c == ' ' || c == '\t')
+			p->state = S_CHUNK_BWS;
+		else
 			return HTTP_E_CHUNK;
 		return 0;
 	case S_CHUNK_EXT:

@@ -192,6 +192,25 @@ peer_requests() {
 	assert_output "hello world"
 }
 
+@test "interim 1xx responses are skipped; --include shows them" {
+	printf 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </s>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n' >"$TMP/resp"
+	peer_start send -f "$TMP/resp"
+	run acore http-get "$PEER_URL/"
+	assert_success
+	assert_output ok
+	acore http-get -i "$PEER_URL/" >"$TMP/out"
+	cmp "$TMP/resp" "$TMP/out"
+}
+
+@test "a body delimited by the server's close" {
+	printf 'HTTP/1.0 200 OK\r\nServer: peer\r\n\r\nuntil the end\n' >"$TMP/resp"
+	peer_start send -f "$TMP/resp"
+	run --separate-stderr acore http-get "$PEER_URL/"
+	assert_success
+	assert_output "until the end"
+	[ -z "$stderr" ]
+}
+
 @test "100 URLs fetched in parallel come out in argument order" {
 	for i in $(seq -w 100 -1 1); do
 		echo "$NGINX_URL/files/f$i.txt"
@@ -205,6 +224,13 @@ peer_requests() {
 	conns=$(awk '{ print $1 }' "$TMP/acc" | sort -u | wc -l)
 	[ "$conns" -le 20 ] && [ "$conns" -gt 1 ]
 	[ "$(grep -c 'conn="close"' "$TMP/acc")" -eq 1 ]
+}
+
+@test "a big body finished early waits (spilled to a temp file) for its turn" {
+	peer_start trickle -i 1
+	acore http-get "$PEER_URL/slow" "$NGINX_URL/big.bin" >"$TMP/out"
+	[ "$(head -c 1000 "$TMP/out")" = "$(printf 'x%.0s' $(seq 1000))" ]
+	tail -c +1001 "$TMP/out" | cmp - "$NGINX_ROOT/big.bin"
 }
 
 @test "one after another (-Z 1): one kept-alive connection for all" {
@@ -239,6 +265,16 @@ peer_requests() {
 	assert_output "file 003"
 	[ "$(cat "$TMP/out/one")" = "file 001" ] && [ "$(cat "$TMP/out/two")" = "file 002" ]
 	[ "$(ls -A "$TMP/out" | sort | tr '\n' ' ')" = "one two " ]
+}
+
+@test "-o /dev/null writes to the device, never replaces it; -o - is stdout" {
+	acore http-get -o /dev/null "$NGINX_URL/small.txt"
+	[ -c /dev/null ]
+	[ -z "$(find /dev -maxdepth 1 -name '.null.acore-*')" ]
+	run acore http-get -o - -o "$TMP/f" "$NGINX_URL/files/f001.txt" "$NGINX_URL/files/f002.txt"
+	assert_success
+	assert_output "file 001"
+	[ "$(cat "$TMP/f")" = "file 002" ]
 }
 
 @test "-O names files after the URL; a URL without a name is exit 3" {
@@ -434,6 +470,14 @@ peer_requests() {
 	peer_start trickle -i 2
 	run --separate-stderr acore http-get -o "$TMP/f" "$PEER_URL/"
 	[ -z "$stderr" ]
+}
+
+@test "progress meter: shown by default on a terminal" {
+	command -v script >/dev/null || skip "no script(1) for a pty"
+	peer_start trickle -i 2
+	script -qec "timeout 20 $ACORE http-get -o $TMP/f $PEER_URL/" /dev/null >"$TMP/tty"
+	grep -q 'B/s  100%' "$TMP/tty"
+	[ "$(wc -c <"$TMP/f")" -eq 1000 ]
 }
 
 @test "SIGTERM mid-transfer: temporary file removed, exit 1" {
