@@ -159,7 +159,6 @@ header_field(struct http__framing *seen, const struct http_field *f)
 			return HTTP_E_CLEN;
 	} else if (name_is(f, "transfer-encoding")) {
 		/* Only chunked, applied once: nothing else can be undone here. */
-		seen->te = 1;
 		while (list_next(f->value, f->valuelen, &i, &e, &elen)) {
 			if (elen != 7 || strncasecmp(e, "chunked", 7) != 0 ||
 			    seen->chunked)

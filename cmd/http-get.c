@@ -225,15 +225,13 @@ max_time_cb(void *arg)
 	hg_abort(g, AC_EXIT_TIMEOUT, msg);
 }
 
-static struct acore_timer *progress_timer;
-
 static void
 progress_cb(void *arg)
 {
 	struct hg *g = arg;
 
 	hg_progress_tick(g->writer, 0);
-	acore_timer_start(progress_timer, PROGRESS_EVERY);
+	acore_timer_start(g->progress, PROGRESS_EVERY);
 }
 
 static void
@@ -399,7 +397,6 @@ make_jobs(struct hg *g, char **urls, int n, char **files, int nfiles)
 	g->njobs = (size_t)n;
 	for (i = 0; i < g->njobs; i++) {
 		j = &g->jobs[i];
-		j->index = i;
 		j->arg = urls[i];
 		if ((j->url = strdup(urls[i])) == NULL)
 			err(AC_EXIT_FAIL, "http-get");
@@ -451,9 +448,9 @@ run(struct hg *g)
 	    max_time_cb, g)) == NULL ||
 	    acore_timer_start(max_timer, g->o.max_time) < 0))
 		err(AC_EXIT_FAIL, "http-get: timer");
-	if (progress && ((progress_timer = acore_timer_new(g->loop,
+	if (progress && ((g->progress = acore_timer_new(g->loop,
 	    progress_cb, g)) == NULL ||
-	    acore_timer_start(progress_timer, PROGRESS_EVERY) < 0))
+	    acore_timer_start(g->progress, PROGRESS_EVERY) < 0))
 		err(AC_EXIT_FAIL, "http-get: timer");
 	sigs[0] = acore_signal_new(g->loop, SIGINT, signal_cb, g);
 	sigs[1] = acore_signal_new(g->loop, SIGTERM, signal_cb, g);
@@ -490,8 +487,8 @@ run(struct hg *g)
 	acore_signal_free(sigs[0]);
 	acore_signal_free(sigs[1]);
 	acore_timer_free(max_timer);
-	acore_timer_free(progress_timer);
-	progress_timer = NULL;
+	acore_timer_free(g->progress);
+	g->progress = NULL;
 	return worst;
 }
 

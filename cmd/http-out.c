@@ -158,12 +158,6 @@ hg_out_new(struct hg_writer *w, const char *path, int *err)
 	return o;
 }
 
-const char *
-hg_out_name(const struct hg_out *o)
-{
-	return o->path != NULL ? o->path : "stdout";
-}
-
 /* Bytes for stdout that must wait: memory first, then a spill file. */
 static int
 hold(struct hg_out *o, const char *buf, size_t len)

@@ -208,7 +208,7 @@ parse_status(struct http_parser *p, const char *s, size_t len)
 static int
 end_headers(struct http_parser *p)
 {
-	struct http__framing seen = { -1, 0, 0, 0, 0 };
+	struct http__framing seen = { -1, 0, 0, 0 };
 	const char *nl;
 	size_t start;
 	int r;

@@ -146,7 +146,6 @@ const char *http_strerror(int err);
 /* What the fields of one header block say about framing. */
 struct http__framing {
 	int64_t	 clen;		/* -1: none */
-	int	 te;		/* Transfer-Encoding present */
 	int	 chunked;
 	int	 conn_close;
 	int	 conn_keep;

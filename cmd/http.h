@@ -71,7 +71,6 @@ struct hg_writer;
 
 /* One URL of the command line, through all its redirects. */
 struct hg_job {
-	size_t		 index;		/* argument order */
 	const char	*arg;		/* the URL as typed */
 	char		*url;		/* the URL being fetched (logger name) */
 	struct http_url	 u;
@@ -113,6 +112,7 @@ struct hg {
 	long		 active;	/* jobs on a connection */
 	char		*buf;		/* one recv buffer for all */
 	struct hg_writer *writer;
+	struct acore_timer *progress;
 	int		 scheduling;
 	int		 aborted;	/* AC_EXIT_* that stopped everything */
 };
@@ -144,11 +144,10 @@ struct hg_writer *hg_writer_new(int progress, size_t outputs);
 void	 hg_writer_free(struct hg_writer *);
 /* path NULL: stdout, in order of creation. */
 struct hg_out	*hg_out_new(struct hg_writer *, const char *path, int *err);
-/* 0, or a negative errno (the output failed; see hg_out_name()). */
+/* 0, or a negative errno. */
 int	 hg_out_write(struct hg_out *, const void *buf, size_t len);
 /* Done: ok renames a file into place, else removes it.  0 or -errno. */
 int	 hg_out_finish(struct hg_out *, int ok);
-const char *hg_out_name(const struct hg_out *);
 /* Progress: bytes of body seen, and the size when known (-1 if not). */
 void	 hg_progress_add(struct hg_writer *, uint64_t bytes);
 void	 hg_progress_expect(struct hg_writer *, int64_t size);

@@ -63,6 +63,20 @@ peer_requests() {
 	grep -q "^$PEER_URL/: handle_write() -> \"GET $PEER_URL/ HTTP/1.0"$'\r'"\$" "$TMP/log"
 }
 
+@test "example 1, connection refused: handle_close(), LOOP DONE, got 0 bytes" {
+	port=$(free_port)
+	run --separate-stderr acore http-get -v --summary --http1.0 --absolute-form \
+	    "http://127.0.0.1:$port/"
+	[ "$status" -eq 5 ]
+	assert_output "http://127.0.0.1:$port/ got 0 bytes"
+	printf '%s\n' "$stderr" | http_norm_log >"$TMP/got"
+	printf '%s\n' "http://HOST/: connecting to ('HOST', PORT)" \
+	    "http://HOST/: POLL(rw)" "http://HOST/: handle_close()" \
+	    "root: LOOP STARTING" "root: LOOP DONE" >"$TMP/want"
+	diff -u "$TMP/want" "$TMP/got"
+	[[ "$stderr" == *"acore: http-get: http://127.0.0.1:$port/: connect to 127.0.0.1 port $port: Connection refused"* ]]
+}
+
 @test "example 2: --loop-counter drives one pass at a time, as asyncore_loop.py" {
 	acore http-get -v --loop-counter --http1.0 --absolute-form --chunk-size 8192 \
 	    "$NGINX_URL/PyMOTW/contents.html" "$NGINX_URL/" >/dev/null 2>"$TMP/log"

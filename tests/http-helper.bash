@@ -8,6 +8,8 @@
 #
 # Exported after nginx_start: NGINX_DIR, NGINX_ROOT, NGINX_PORT, NGINX_URL,
 # NGINX_V6 (1 when [::1] is served too), NGINX_ACCESS (the access log).
+# Set before it: NGINX_WORKERS (default 1), NGINX_ACCESS_LOG ("off" for
+# benchmarks).
 
 NGINX=${NGINX:-/usr/sbin/nginx}
 PEER=${PEER:-${ACORE_BUILDDIR:-.}/tests/peer}
@@ -169,6 +171,7 @@ peer_stop_all() {
 # each run of readable()/writable() polls becomes POLL(r) or POLL(rw), and
 # a run of reads of any sizes (polls between them included) becomes READ+.
 # root's loop_counter lines must count 1, 2, 3, ... and become one line.
+# The command's own "acore: ..." error lines are left out.
 http_norm_log() {
 	awk '
 	function flush() {
@@ -226,6 +229,7 @@ http_norm_log() {
 		emit(name, msg)
 	}
 	/^(root|http:\/\/[^ ]*): / { flush(); rec = $0; next }
+	/^acore: / { flush(); next }	# error messages are not log records
 	{ rec = rec "\\n" $0 }
 	END {
 		flush()
