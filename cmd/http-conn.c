@@ -29,7 +29,7 @@
 #include "cmd.h"
 #include "http.h"
 
-#define LINGER_SECS	1.0	/* wait for the server's close, at most */
+#define LINGER_SECS	0.5	/* wait for the server's close, at most */
 #define MAX_RETRIES	3	/* requests re-sent after a keep-alive close */
 
 struct hg_conn {
