@@ -30,23 +30,23 @@
 #include "http.h"
 
 #define LINGER_SECS	0.5	/* wait for the server's close, at most */
-#define MAX_RETRIES	3	/* requests re-sent after a keep-alive close */
+#define MAX_RETRIES	3	/* re-sends after a keep-alive close */
 
 struct hg_conn {
 	struct hg		*g;
 	struct acore_dispatcher	*d;
 	struct hg_host		*host;
-	struct hg_job		*job;		/* NULL while lingering */
+	struct hg_job		*job;	/* NULL while lingering */
 	struct http_parser	 p;
 	char			*req;
 	size_t			 reqlen, reqoff;
 	unsigned		 served;	/* responses completed */
-	int			 last;		/* no job left for the host */
-	int			 said_close;	/* the request ends the connection */
+	int			 last;	/* no job left for the host */
+	int			 said_close; /* request said close */
 	int			 connected;
 	int			 in_read;	/* inside acore_recv() */
-	int			 reset;		/* closed by a reset */
-	int			 werr;		/* output failed: -errno */
+	int			 reset;	/* closed by a reset */
+	int			 werr;	/* output failed: -errno */
 	char			*location;	/* redirect to follow */
 	TAILQ_ENTRY(hg_conn)	 link;
 };
@@ -366,7 +366,7 @@ c_error(struct acore_dispatcher *d, int err, void *arg)
 
 	acore_debug(d, "handle_close()");
 	if (j == NULL) {
-		acore_close(d);		/* lingering: the response is safe */
+		acore_close(d);	/* lingering: the response is safe */
 		return;
 	}
 	if (ACORE_IS_EAI(err))

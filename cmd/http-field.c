@@ -24,7 +24,8 @@ static int	 header_field(struct http__framing *,
 static int
 is_tchar(unsigned char c)
 {
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || HTTP__IS_DIGIT(c))
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    HTTP__IS_DIGIT(c))
 		return 1;
 	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
@@ -53,7 +54,8 @@ http__check_fields(struct http_parser *p, size_t start, size_t end,
 			continue;
 		if (i > start && b[i - 1] == '\r')
 			b[i - 1] = ' ';
-		for (; i + 1 < end && (b[i + 1] == ' ' || b[i + 1] == '\t'); i++)
+		for (; i + 1 < end && (b[i + 1] == ' ' || b[i + 1] == '\t');
+		    i++)
 			b[i] = ' ';
 		b[i] = ' ';
 	}
@@ -158,7 +160,7 @@ header_field(struct http__framing *seen, const struct http_field *f)
 		if (!any)
 			return HTTP_E_CLEN;
 	} else if (name_is(f, "transfer-encoding")) {
-		/* Only chunked, applied once: nothing else can be undone here. */
+		/* Only chunked, once: nothing else can be undone here. */
 		while (list_next(f->value, f->valuelen, &i, &e, &elen)) {
 			if (elen != 7 || strncasecmp(e, "chunked", 7) != 0 ||
 			    seen->chunked)

@@ -244,7 +244,7 @@ signal_cb(int signo, void *arg)
 /* ------------------------------------------------------------- options */
 
 enum {
-	OPT_ABSOLUTE = 256, OPT_CHUNK, OPT_CONNECT_TIMEOUT, OPT_HTTP10,
+	OPT_ABSOLUTE = 256, OPT_CHUNK, OPT_CONNECT, OPT_HTTP10,
 	OPT_LOOP_COUNTER, OPT_MAX_REDIRS, OPT_NO_FAIL, OPT_NO_PROGRESS,
 	OPT_PROGRESS, OPT_RAW, OPT_SUMMARY
 };
@@ -273,27 +273,26 @@ parse_options(int argc, char **argv, struct hg_opts *o, char ***files,
     int *nfiles)
 {
 	static const struct option longopts[] = {
-		{ "absolute-form",	no_argument,	   NULL, OPT_ABSOLUTE },
-		{ "chunk-size",		required_argument, NULL, OPT_CHUNK },
-		{ "connect-timeout",	required_argument, NULL,
-		    OPT_CONNECT_TIMEOUT },
-		{ "header",		required_argument, NULL, 'H' },
-		{ "http1.0",		no_argument,	   NULL, OPT_HTTP10 },
-		{ "include",		no_argument,	   NULL, 'i' },
-		{ "location",		no_argument,	   NULL, 'L' },
-		{ "loop-counter",	no_argument,	   NULL, OPT_LOOP_COUNTER },
-		{ "max-redirs",		required_argument, NULL, OPT_MAX_REDIRS },
-		{ "max-time",		required_argument, NULL, 'm' },
-		{ "no-fail",		no_argument,	   NULL, OPT_NO_FAIL },
-		{ "no-progress",	no_argument,	   NULL, OPT_NO_PROGRESS },
-		{ "output",		required_argument, NULL, 'o' },
-		{ "parallel-max",	required_argument, NULL, 'Z' },
-		{ "progress",		no_argument,	   NULL, OPT_PROGRESS },
-		{ "raw",		no_argument,	   NULL, OPT_RAW },
-		{ "remote-name",	no_argument,	   NULL, 'O' },
-		{ "summary",		no_argument,	   NULL, OPT_SUMMARY },
-		{ "user-agent",		required_argument, NULL, 'A' },
-		{ "verbose",		no_argument,	   NULL, 'v' },
+		{ "absolute-form", no_argument, NULL, OPT_ABSOLUTE },
+		{ "chunk-size", required_argument, NULL, OPT_CHUNK },
+		{ "connect-timeout", required_argument, NULL, OPT_CONNECT },
+		{ "header", required_argument, NULL, 'H' },
+		{ "http1.0", no_argument, NULL, OPT_HTTP10 },
+		{ "include", no_argument, NULL, 'i' },
+		{ "location", no_argument, NULL, 'L' },
+		{ "loop-counter", no_argument, NULL, OPT_LOOP_COUNTER },
+		{ "max-redirs", required_argument, NULL, OPT_MAX_REDIRS },
+		{ "max-time", required_argument, NULL, 'm' },
+		{ "no-fail", no_argument, NULL, OPT_NO_FAIL },
+		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+		{ "output", required_argument, NULL, 'o' },
+		{ "parallel-max", required_argument, NULL, 'Z' },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		{ "raw", no_argument, NULL, OPT_RAW },
+		{ "remote-name", no_argument, NULL, 'O' },
+		{ "summary", no_argument, NULL, OPT_SUMMARY },
+		{ "user-agent", required_argument, NULL, 'A' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
@@ -348,7 +347,7 @@ parse_options(int argc, char **argv, struct hg_opts *o, char ***files,
 		case OPT_CHUNK:
 			o->chunk = cmd_size("chunk size", optarg, 1, MAX_CHUNK);
 			break;
-		case OPT_CONNECT_TIMEOUT:
+		case OPT_CONNECT:
 			o->connect_timeout = cmd_seconds("connect timeout",
 			    optarg, 1e9);
 			break;
@@ -474,7 +473,7 @@ run(struct hg *g)
 
 	for (i = 0; i < g->njobs; i++) {
 		j = &g->jobs[i];
-		if (!j->done)		/* never happens; never lose a job */
+		if (!j->done)	/* never happens; never lose a job */
 			hg_job_done(g, j, AC_EXIT_FAIL, "not fetched");
 		if (g->o.summary)
 			printf("%s got %llu bytes\n", j->arg,

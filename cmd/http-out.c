@@ -27,13 +27,13 @@
 #include "cmd.h"
 #include "http.h"
 
-#define HOLD_IN_MEMORY	(1024 * 1024)	/* per output, then a temp file */
+#define HOLD_IN_MEMORY	(1024 * 1024)	/* then a temp file */
 
 struct hg_out {
 	struct hg_writer *w;
-	char		*path;		/* file asked for; NULL: stdout */
+	char		*path;	/* file asked for; NULL: stdout */
 	char		*tmp;		/* its temporary name */
-	int		 fd;		/* the file, or stdout's spill file */
+	int		 fd;	/* the file, or stdout's spill file */
 	char		*mem;		/* stdout bytes held back */
 	size_t		 len, cap;
 	int		 spilled;	/* held bytes continue in fd */
@@ -44,10 +44,10 @@ struct hg_out {
 struct hg_writer {
 	TAILQ_HEAD(, hg_out) order;	/* stdout outputs not yet all out */
 	int		 err;		/* stdout failed: sticky */
-	mode_t		 mode;		/* for new files: 0666 & ~umask */
+	mode_t		 mode;	/* for new files: 0666 & ~umask */
 	/* progress */
 	int		 progress;
-	size_t		 expected;	/* outputs whose size is reported */
+	size_t		 expected; /* outputs whose size is known */
 	size_t		 total_outputs;
 	int		 unknown;	/* some size is not known */
 	uint64_t	 bytes;

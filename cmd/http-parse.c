@@ -34,7 +34,8 @@ enum {
 
 static int	 fail(struct http_parser *, int);
 static int	 grow(struct http_parser *, size_t);
-static int	 collect(struct http_parser *, const char *, size_t, size_t *);
+static int	 collect(struct http_parser *, const char *, size_t,
+		    size_t *);
 static int	 parse_status(struct http_parser *, const char *, size_t);
 static int	 end_headers(struct http_parser *);
 static int	 end_trailers(struct http_parser *);
@@ -187,7 +188,8 @@ parse_status(struct http_parser *p, const char *s, size_t len)
 		return HTTP_E_VERSION;
 	if (s[6] != '.' || !HTTP__IS_DIGIT(s[7]) || s[8] != ' ')
 		return HTTP_E_STATUS;
-	if (s[9] < '1' || s[9] > '9' || !HTTP__IS_DIGIT(s[10]) || !HTTP__IS_DIGIT(s[11]))
+	if (s[9] < '1' || s[9] > '9' || !HTTP__IS_DIGIT(s[10]) ||
+	    !HTTP__IS_DIGIT(s[11]))
 		return HTTP_E_STATUS;
 	if (len > 12 && s[12] != ' ')
 		return HTTP_E_STATUS;
@@ -215,7 +217,8 @@ end_headers(struct http_parser *p)
 
 	nl = memchr(p->buf, '\n', p->len);
 	start = (size_t)(nl - p->buf) + 1;
-	if ((r = http__check_fields(p, start, p->len, &seen, HTTP_E_HEADER)) != 0)
+	if ((r = http__check_fields(p, start, p->len, &seen,
+	    HTTP_E_HEADER)) != 0)
 		return r;
 	p->hdr_len = p->len;
 	p->content_length = seen.clen;
@@ -276,7 +279,8 @@ end_trailers(struct http_parser *p)
 {
 	int r;
 
-	if ((r = http__check_fields(p, p->blk, p->len, NULL, HTTP_E_TRAILER)) != 0)
+	if ((r = http__check_fields(p, p->blk, p->len, NULL,
+	    HTTP_E_TRAILER)) != 0)
 		return r;
 	if (p->cb != NULL && p->cb->trailers != NULL &&
 	    p->cb->trailers(p, p->buf + p->blk, p->len - p->blk, p->arg) != 0)
@@ -309,7 +313,8 @@ chunk_byte(struct http_parser *p, unsigned char c)
 		v = HTTP__IS_DIGIT(c) ? c - '0' : (c >= 'a' && c <= 'f') ?
 		    c - 'a' + 10 : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
 		if (v >= 0) {
-			if (p->remain > ((uint64_t)INT64_MAX - (uint64_t)v) / 16)
+			if (p->remain >
+			    ((uint64_t)INT64_MAX - (uint64_t)v) / 16)
 				return HTTP_E_CHUNK_SIZE;
 			p->remain = p->remain * 16 + (uint64_t)v;
 			p->chunk_digits++;

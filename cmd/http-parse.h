@@ -21,7 +21,7 @@ enum http_error {
 	HTTP_E_STATUS = -1,	/* malformed status line */
 	HTTP_E_VERSION = -2,	/* not HTTP/1.x */
 	HTTP_E_HEADER = -3,	/* malformed header field */
-	HTTP_E_TOOBIG = -4,	/* header block (+ trailers) over the limit */
+	HTTP_E_TOOBIG = -4,	/* headers (+ trailers) over the limit */
 	HTTP_E_CLEN = -5,	/* invalid Content-Length */
 	HTTP_E_CLEN_DUP = -6,	/* Content-Length values disagree */
 	HTTP_E_TE = -7,		/* Transfer-Encoding we cannot decode */
@@ -38,7 +38,7 @@ enum http_error {
 #define HTTP_E_LAST	HTTP_E_NOMEM
 
 /* http_parser_reset() flags */
-#define HTTP_PARSE_HEAD		0x01	/* response to HEAD: never a body */
+#define HTTP_PARSE_HEAD		0x01	/* answers HEAD: no body */
 
 enum http_body_kind {
 	HTTP_BODY_NONE,		/* 1xx, 204, 304, HEAD */
@@ -69,13 +69,14 @@ struct http_parser {
 	/* results, valid from the headers() callback on */
 	int		 status;	/* 100..999 */
 	int		 minor;		/* HTTP/1.minor */
-	int		 keep_alive;	/* connection may carry another response */
+	int		 keep_alive;	/* another response may follow */
 	enum http_body_kind body_kind;
 	int64_t		 content_length; /* -1: none */
 	uint64_t	 body_bytes;	/* decoded body bytes so far */
-	uint64_t	 wire_bytes;	/* bytes consumed for this response */
-	size_t		 reason_off, reason_len; /* within the header block */
-	size_t		 hdr_len;	/* header block: buf[0, hdr_len) */
+	uint64_t	 wire_bytes;	/* bytes of this response */
+	size_t		 reason_off;	/* in the header block */
+	size_t		 reason_len;
+	size_t		 hdr_len;	/* headers: buf[0, hdr_len) */
 
 	/* private */
 	const struct http_parser_cb *cb;
@@ -87,11 +88,11 @@ struct http_parser {
 	char		*buf;		/* header block (+ trailers) */
 	size_t		 cap;
 	size_t		 len;		/* bytes in buf */
-	size_t		 blk;		/* start of the block being read */
-	size_t		 line;		/* start of the current line in buf */
-	size_t		 skipped;	/* empty lines before the status line */
+	size_t		 blk;		/* start of the block read */
+	size_t		 line;		/* start of this line */
+	size_t		 skipped;	/* line breaks before it */
 	uint64_t	 remain;	/* body or chunk bytes still to come */
-	size_t		 chunk_line;	/* bytes of the current chunk size line */
+	size_t		 chunk_line;	/* length of the size line */
 	int		 chunk_digits;
 };
 
@@ -107,7 +108,8 @@ void	 http_parser_free(struct http_parser *p);
  * once the response is complete (the rest belongs to whatever follows it),
  * or a negative HTTP_E_* error.
  */
-ssize_t	 http_parser_feed(struct http_parser *p, const void *buf, size_t len);
+ssize_t	 http_parser_feed(struct http_parser *p, const void *buf,
+	    size_t len);
 /*
  * The stream has ended.  0 when that completes the response (a close-
  * delimited body, or one already complete), else HTTP_E_EMPTY, _TRUNC or

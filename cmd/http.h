@@ -3,7 +3,7 @@
  * one fetch run (struct hg) owns its jobs, connections and outputs.
  *
  *  http-get.c	 options, the job queue, scheduling, the loop, exit status
- *  http-conn.c	 one connection: an HttpClient dispatcher reused across jobs
+ *  http-conn.c	 a connection: an HttpClient dispatcher reused by jobs
  *  http-out.c	 where bodies go: stdout in argument order, files renamed
  *		 into place on success, the progress meter
  *  http-url.c	 URL parsing, relative references, -O names
@@ -26,8 +26,8 @@ struct acore_timer;
 struct http_url {
 	char	*host;		/* without IPv6 brackets */
 	char	*port;		/* decimal text, "80" by default */
-	char	*authority;	/* Host header: host[:port], brackets kept */
-	char	*target;	/* origin-form: path[?query], at least "/" */
+	char	*authority;	/* Host: host[:port], brackets kept */
+	char	*target;	/* path[?query], at least "/" */
 	char	*absolute;	/* the URL without its fragment */
 };
 
@@ -42,16 +42,16 @@ char	*http_url_filename(const struct http_url *u);
 /* --------------------------------------------------------------- options */
 
 struct hg_opts {
-	int		 http10;	/* --http1.0: the examples' bare request */
+	int		 http10;	/* --http1.0: the bare request */
 	int		 absolute;	/* --absolute-form */
 	int		 raw;		/* --raw: bytes as received */
 	int		 summary;	/* --summary: "URL got N bytes" */
 	int		 include;	/* -i: header blocks too */
-	int		 fail;		/* HTTP >= 400 is an error (--no-fail) */
+	int		 fail;		/* HTTP >= 400 is an error */
 	int		 follow;	/* -L */
 	int		 max_redirs;
 	int		 loop_counter;	/* --loop-counter */
-	int		 progress;	/* -1 never, 0 on a tty, 1 always */
+	int		 progress;	/* -1 never, 0 tty, 1 always */
 	int		 remote_name;	/* -O */
 	int		 family;	/* -4, -6: AF_INET, AF_INET6 */
 	size_t		 chunk;		/* recv size */
@@ -72,18 +72,18 @@ struct hg_writer;
 /* One URL of the command line, through all its redirects. */
 struct hg_job {
 	const char	*arg;		/* the URL as typed */
-	char		*url;		/* the URL being fetched (logger name) */
+	char		*url;		/* now fetched; logger name */
 	struct http_url	 u;
 	struct hg_host	*host;
 	struct hg_out	*out;
-	char		*file;		/* -o / -O target; NULL: stdout */
+	char		*file;		/* -o, -O; NULL: stdout */
 	int		 redirects;
-	int		 retries;	/* after a reused connection closed */
+	int		 retries;	/* re-sends after early closes */
 	int		 status;	/* last HTTP status */
 	int		 result;	/* AC_EXIT_* once done */
 	int		 active;	/* on a connection */
 	int		 done;
-	uint64_t	 wire;		/* bytes received, headers included */
+	uint64_t	 wire;		/* bytes received, headers too */
 	TAILQ_ENTRY(hg_job) q;		/* run queue */
 	TAILQ_ENTRY(hg_job) hq;		/* its host's queue */
 };
@@ -106,7 +106,7 @@ struct hg {
 	struct acore_loop *loop;
 	struct hg_job	*jobs;
 	size_t		 njobs;
-	struct hg_jobq	 queue;		/* waiting for a connection */
+	struct hg_jobq	 queue;		/* waiting to be sent */
 	struct hg_host	*hosts;
 	struct hg_connq	 conns;
 	long		 active;	/* jobs on a connection */
@@ -114,7 +114,7 @@ struct hg {
 	struct hg_writer *writer;
 	struct acore_timer *progress;
 	int		 scheduling;
-	int		 aborted;	/* AC_EXIT_* that stopped everything */
+	int		 aborted;	/* AC_EXIT_* that stopped all */
 };
 
 /* http-get.c: the job queue */
@@ -143,7 +143,8 @@ void	 hg_conn_abort_all(struct hg *, int result, const char *msg);
 struct hg_writer *hg_writer_new(int progress, size_t outputs);
 void	 hg_writer_free(struct hg_writer *);
 /* path NULL: stdout, in order of creation. */
-struct hg_out	*hg_out_new(struct hg_writer *, const char *path, int *err);
+struct hg_out	*hg_out_new(struct hg_writer *, const char *path,
+	    int *err);
 /* 0, or a negative errno. */
 int	 hg_out_write(struct hg_out *, const void *buf, size_t len);
 /* Done: ok renames a file into place, else removes it.  0 or -errno. */

@@ -102,7 +102,8 @@ run(const char *data, size_t len, int flags, size_t max, uint32_t seed,
 			seed = seed * 1103515245 + 12345;
 			piece = piece < 1 ? piece : 1 + (seed >> 8) % piece;
 			if ((seed >> 4) & 1)
-				piece = piece < 3 ? piece : 1 + (seed >> 16) % 3;
+				piece = piece < 3 ? piece :
+				    1 + (seed >> 16) % 3;
 		}
 		n = http_parser_feed(&p, data + off, piece);
 		if (n < 0) {

@@ -177,7 +177,8 @@ serve(int fd, const char *mode)
 		memset(buf, 'a', sizeof(buf));
 		for (i = 0; i < 100000; i++)
 			if (puts_fd(fd, "X-Filler: ") == -1 ||
-			    put(fd, buf, 1000) == -1 || puts_fd(fd, "\r\n") == -1)
+			    put(fd, buf, 1000) == -1 ||
+			    puts_fd(fd, "\r\n") == -1)
 				break;
 	} else if (strcmp(mode, "trickle") == 0) {
 		puts_fd(fd, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
@@ -187,7 +188,8 @@ serve(int fd, const char *mode)
 			sleep_ms(interval_ms);
 		}
 	} else if (strcmp(mode, "reset") == 0) {
-		puts_fd(fd, "HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n");
+		puts_fd(fd, "HTTP/1.1 200 OK\r\n"
+		    "Content-Length: 1000000\r\n\r\n");
 		memset(buf, 'r', sizeof(buf));
 		put(fd, buf, sizeof(buf));
 		sleep_ms(200);

@@ -19,12 +19,12 @@ struct rec {
 	int	 keep_alive;
 	int	 body_kind;
 	int	 nheaders;	/* header blocks seen (1xx included) */
-	size_t	 leftover;	/* bytes after the end of the response */
+	size_t	 leftover;	/* bytes after the response */
 	char	 body[1024];
 	size_t	 bodylen;
 	char	 trailers[256];
 	size_t	 trailerlen;
-	char	 field[64];	/* value of the field asked for in want_field */
+	char	 field[64];	/* value of the field want_field names */
 };
 
 static const char *want_field;
@@ -303,110 +303,121 @@ test_incomplete(void)
 	    w.result == 1 && w.bodylen == 2, "largest Content-Length accepted");
 }
 
+#define OK200	"HTTP/1.1 200 OK\r\n"
+#define CHUNKED	OK200 "Transfer-Encoding: chunked\r\n\r\n"
+
+/* Responses that must fail, with the error and whether EOF follows. */
+static const struct bad_case {
+	const char	*name;
+	const char	*in;
+	size_t		 len;
+	int		 eof;
+	int		 err;
+} bad_cases[] = {
+	{ "garbage status line", S("garbage\r\n\r\n"), 0, HTTP_E_STATUS },
+	{ "garbage, no line end yet", S("HELLO"), 0, HTTP_E_STATUS },
+	{ "HTTP/0.9 body", S("<html>"), 0, HTTP_E_STATUS },
+	{ "HTTP/2", S("HTTP/2 200 OK\r\n\r\n"), 0, HTTP_E_VERSION },
+	{ "HTTP/2.0", S("HTTP/2.0 200 OK\r\n"), 0, HTTP_E_VERSION },
+	{ "two-digit status", S("HTTP/1.1 20 OK\r\n"), 0, HTTP_E_STATUS },
+	{ "four-digit status", S("HTTP/1.1 2000 OK\r\n"), 0, HTTP_E_STATUS },
+	{ "status below 100", S("HTTP/1.1 099 x\r\n"), 0, HTTP_E_STATUS },
+	{ "control byte in reason",
+	    S("HTTP/1.1 200 O\001K\r\n"), 0, HTTP_E_STATUS },
+	{ "bare CR in status line",
+	    S("HTTP/1.1 200 O\rK\r\n"), 0, HTTP_E_STATUS },
+	{ "unasked-for 101",
+	    S("HTTP/1.1 101 Switching Protocols\r\n\r\n"), 0, HTTP_E_STATUS },
+	{ "space in field name",
+	    S(OK200 "Bad Name: x\r\n\r\n"), 0, HTTP_E_HEADER },
+	{ "space before colon",
+	    S(OK200 "Content-Length : 5\r\n\r\nhello"), 0, HTTP_E_HEADER },
+	{ "no colon", S(OK200 "NoColon\r\n\r\n"), 0, HTTP_E_HEADER },
+	{ "empty field name", S(OK200 ": x\r\n\r\n"), 0, HTTP_E_HEADER },
+	{ "NUL in value", S(OK200 "X: a\0b\r\n\r\n"), 0, HTTP_E_HEADER },
+	{ "bare CR in value", S(OK200 "X: a\rb\r\n\r\n"), 0, HTTP_E_HEADER },
+	{ "fold with nothing to continue",
+	    S(OK200 " x\r\n\r\n"), 0, HTTP_E_HEADER },
+	{ "negative Content-Length",
+	    S(OK200 "Content-Length: -1\r\n\r\n"), 0, HTTP_E_CLEN },
+	{ "signed Content-Length",
+	    S(OK200 "Content-Length: +5\r\n\r\n"), 0, HTTP_E_CLEN },
+	{ "non-numeric Content-Length",
+	    S(OK200 "Content-Length: 5x\r\n\r\n"), 0, HTTP_E_CLEN },
+	{ "empty Content-Length",
+	    S(OK200 "Content-Length:\r\n\r\n"), 0, HTTP_E_CLEN },
+	{ "Content-Length with inner space",
+	    S(OK200 "Content-Length: 1 2\r\n\r\n"), 0, HTTP_E_CLEN },
+	{ "Content-Length over 2^63-1",
+	    S(OK200 "Content-Length: 9223372036854775808\r\n\r\n"),
+	    0, HTTP_E_CLEN },
+	{ "Content-Length of 20 digits",
+	    S(OK200 "Content-Length: 99999999999999999999\r\n\r\n"),
+	    0, HTTP_E_CLEN },
+	{ "Content-Length list disagrees",
+	    S(OK200 "Content-Length: 5, 6\r\n\r\n"), 0, HTTP_E_CLEN_DUP },
+	{ "Content-Length fields disagree",
+	    S(OK200 "Content-Length: 5\r\nContent-Length: 6\r\n\r\n"),
+	    0, HTTP_E_CLEN_DUP },
+	{ "gzip transfer coding",
+	    S(OK200 "Transfer-Encoding: gzip, chunked\r\n\r\n"), 0, HTTP_E_TE },
+	{ "chunked not last",
+	    S(OK200 "Transfer-Encoding: chunked, gzip\r\n\r\n"), 0, HTTP_E_TE },
+	{ "chunked twice",
+	    S(OK200 "Transfer-Encoding: chunked\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n"), 0, HTTP_E_TE },
+	{ "empty Transfer-Encoding",
+	    S(OK200 "Transfer-Encoding: \r\n\r\n"), 0, HTTP_E_TE },
+	{ "chunk size not hex", S(CHUNKED "zz\r\n"), 0, HTTP_E_CHUNK },
+	{ "empty chunk size", S(CHUNKED "\r\n"), 0, HTTP_E_CHUNK },
+	{ "negative chunk size", S(CHUNKED "-1\r\n"), 0, HTTP_E_CHUNK },
+	{ "0x prefix", S(CHUNKED "0x5\r\n"), 0, HTTP_E_CHUNK },
+	{ "junk after chunk size", S(CHUNKED "5 x\r\n"), 0, HTTP_E_CHUNK },
+	{ "control byte in extension",
+	    S(CHUNKED "5;a\001\r\n"), 0, HTTP_E_CHUNK },
+	{ "CR without LF in size line", S(CHUNKED "5\rX"), 0, HTTP_E_CHUNK },
+	{ "chunk size 2^64",
+	    S(CHUNKED "10000000000000000\r\n"), 0, HTTP_E_CHUNK_SIZE },
+	{ "chunk size 2^63",
+	    S(CHUNKED "8000000000000000\r\n"), 0, HTTP_E_CHUNK_SIZE },
+	{ "chunk longer than its size",
+	    S(CHUNKED "5\r\nhelloX\r\n"), 0, HTTP_E_CHUNK_END },
+	{ "CR then junk after chunk",
+	    S(CHUNKED "5\r\nhello\rX"), 0, HTTP_E_CHUNK_END },
+	{ "malformed trailer",
+	    S(CHUNKED "0\r\nbad trailer\r\n\r\n"), 0, HTTP_E_TRAILER },
+	{ "EOF before anything", S(""), 1, HTTP_E_EMPTY },
+	{ "EOF after stray line breaks", S("\r\n"), 1, HTTP_E_TRUNC },
+	{ "EOF inside headers", S(OK200 "Content-"), 1, HTTP_E_TRUNC },
+	{ "EOF after an interim response",
+	    S("HTTP/1.1 100 Continue\r\n\r\n"), 1, HTTP_E_TRUNC },
+	{ "EOF short of Content-Length",
+	    S(OK200 "Content-Length: 10\r\n\r\nhello"), 1, HTTP_E_SHORT },
+	{ "EOF inside a chunk", S(CHUNKED "5\r\nhel"), 1, HTTP_E_SHORT },
+	{ "EOF before the last chunk",
+	    S(CHUNKED "5\r\nhello\r\n"), 1, HTTP_E_SHORT },
+	{ "EOF inside trailers", S(CHUNKED "0\r\nA: b\r\n"), 1, HTTP_E_SHORT },
+	{ "huge chunk cut short",
+	    S(CHUNKED "7fffffffffffffff\r\nabc"), 1, HTTP_E_SHORT },
+};
+
 static void
 test_bad(void)
 {
 	char *big;
-	size_t n;
+	size_t n, i;
 	struct rec w;
 
-	bad("garbage status line", S("garbage\r\n\r\n"), 0, HTTP_E_STATUS);
-	bad("garbage, no line end yet", S("HELLO"), 0, HTTP_E_STATUS);
-	bad("HTTP/0.9 body", S("<html>"), 0, HTTP_E_STATUS);
-	bad("HTTP/2", S("HTTP/2 200 OK\r\n\r\n"), 0, HTTP_E_VERSION);
-	bad("HTTP/2.0", S("HTTP/2.0 200 OK\r\n"), 0, HTTP_E_VERSION);
-	bad("two-digit status", S("HTTP/1.1 20 OK\r\n"), 0, HTTP_E_STATUS);
-	bad("four-digit status", S("HTTP/1.1 2000 OK\r\n"), 0, HTTP_E_STATUS);
-	bad("status below 100", S("HTTP/1.1 099 x\r\n"), 0, HTTP_E_STATUS);
-	bad("control byte in reason", S("HTTP/1.1 200 O\001K\r\n"), 0,
-	    HTTP_E_STATUS);
-	bad("bare CR in status line", S("HTTP/1.1 200 O\rK\r\n"), 0,
-	    HTTP_E_STATUS);
-	bad("unasked-for 101", S("HTTP/1.1 101 Switching Protocols\r\n\r\n"),
-	    0, HTTP_E_STATUS);
-	bad("space in field name", S("HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n"),
-	    0, HTTP_E_HEADER);
-	bad("space before colon", S("HTTP/1.1 200 OK\r\nContent-Length : 5\r\n"
-	    "\r\nhello"), 0, HTTP_E_HEADER);
-	bad("no colon", S("HTTP/1.1 200 OK\r\nNoColon\r\n\r\n"), 0,
-	    HTTP_E_HEADER);
-	bad("empty field name", S("HTTP/1.1 200 OK\r\n: x\r\n\r\n"), 0,
-	    HTTP_E_HEADER);
-	bad("NUL in value", S("HTTP/1.1 200 OK\r\nX: a\0b\r\n\r\n"), 0,
-	    HTTP_E_HEADER);
-	bad("bare CR in value", S("HTTP/1.1 200 OK\r\nX: a\rb\r\n\r\n"), 0,
-	    HTTP_E_HEADER);
-	bad("fold with nothing to continue", S("HTTP/1.1 200 OK\r\n x\r\n\r\n"),
-	    0, HTTP_E_HEADER);
-	bad("negative Content-Length", S("HTTP/1.1 200 OK\r\nContent-Length: "
-	    "-1\r\n\r\n"), 0, HTTP_E_CLEN);
-	bad("signed Content-Length", S("HTTP/1.1 200 OK\r\nContent-Length: "
-	    "+5\r\n\r\n"), 0, HTTP_E_CLEN);
-	bad("non-numeric Content-Length", S("HTTP/1.1 200 OK\r\n"
-	    "Content-Length: 5x\r\n\r\n"), 0, HTTP_E_CLEN);
-	bad("empty Content-Length", S("HTTP/1.1 200 OK\r\nContent-Length:\r\n"
-	    "\r\n"), 0, HTTP_E_CLEN);
-	bad("Content-Length with inner space", S("HTTP/1.1 200 OK\r\n"
-	    "Content-Length: 1 2\r\n\r\n"), 0, HTTP_E_CLEN);
-	bad("Content-Length over 2^63-1", S("HTTP/1.1 200 OK\r\n"
-	    "Content-Length: 9223372036854775808\r\n\r\n"), 0, HTTP_E_CLEN);
-	bad("Content-Length of 20 digits", S("HTTP/1.1 200 OK\r\n"
-	    "Content-Length: 99999999999999999999\r\n\r\n"), 0, HTTP_E_CLEN);
-	bad("Content-Length list disagrees", S("HTTP/1.1 200 OK\r\n"
-	    "Content-Length: 5, 6\r\n\r\n"), 0, HTTP_E_CLEN_DUP);
-	bad("Content-Length fields disagree", S("HTTP/1.1 200 OK\r\n"
-	    "Content-Length: 5\r\nContent-Length: 6\r\n\r\n"), 0,
-	    HTTP_E_CLEN_DUP);
-	bad("gzip transfer coding", S("HTTP/1.1 200 OK\r\nTransfer-Encoding: "
-	    "gzip, chunked\r\n\r\n"), 0, HTTP_E_TE);
-	bad("chunked not last", S("HTTP/1.1 200 OK\r\nTransfer-Encoding: "
-	    "chunked, gzip\r\n\r\n"), 0, HTTP_E_TE);
-	bad("chunked twice", S("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked"
-	    "\r\nTransfer-Encoding: chunked\r\n\r\n"), 0, HTTP_E_TE);
-	bad("empty Transfer-Encoding", S("HTTP/1.1 200 OK\r\n"
-	    "Transfer-Encoding: \r\n\r\n"), 0, HTTP_E_TE);
-
-#define CHUNKED	"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-	bad("chunk size not hex", S(CHUNKED "zz\r\n"), 0, HTTP_E_CHUNK);
-	bad("empty chunk size", S(CHUNKED "\r\n"), 0, HTTP_E_CHUNK);
-	bad("negative chunk size", S(CHUNKED "-1\r\n"), 0, HTTP_E_CHUNK);
-	bad("0x prefix", S(CHUNKED "0x5\r\n"), 0, HTTP_E_CHUNK);
-	bad("junk after chunk size", S(CHUNKED "5 x\r\n"), 0, HTTP_E_CHUNK);
-	bad("control byte in extension", S(CHUNKED "5;a\001\r\n"), 0,
-	    HTTP_E_CHUNK);
-	bad("CR without LF in size line", S(CHUNKED "5\rX"), 0, HTTP_E_CHUNK);
-	bad("chunk size 2^64", S(CHUNKED "10000000000000000\r\n"), 0,
-	    HTTP_E_CHUNK_SIZE);
-	bad("chunk size 2^63", S(CHUNKED "8000000000000000\r\n"), 0,
-	    HTTP_E_CHUNK_SIZE);
-	bad("chunk longer than its size", S(CHUNKED "5\r\nhelloX\r\n"), 0,
-	    HTTP_E_CHUNK_END);
-	bad("CR then junk after chunk", S(CHUNKED "5\r\nhello\rX"), 0,
-	    HTTP_E_CHUNK_END);
-	bad("malformed trailer", S(CHUNKED "0\r\nbad trailer\r\n\r\n"), 0,
-	    HTTP_E_TRAILER);
-
-	bad("EOF before anything", S(""), 1, HTTP_E_EMPTY);
-	bad("EOF after stray line breaks", S("\r\n"), 1, HTTP_E_TRUNC);
-	bad("EOF inside headers", S("HTTP/1.1 200 OK\r\nContent-"), 1,
-	    HTTP_E_TRUNC);
-	bad("EOF after an interim response", S("HTTP/1.1 100 Continue\r\n"
-	    "\r\n"), 1, HTTP_E_TRUNC);
-	bad("EOF short of Content-Length", S("HTTP/1.1 200 OK\r\n"
-	    "Content-Length: 10\r\n\r\nhello"), 1, HTTP_E_SHORT);
-	bad("EOF inside a chunk", S(CHUNKED "5\r\nhel"), 1, HTTP_E_SHORT);
-	bad("EOF before the last chunk", S(CHUNKED "5\r\nhello\r\n"), 1,
-	    HTTP_E_SHORT);
-	bad("EOF inside trailers", S(CHUNKED "0\r\nA: b\r\n"), 1, HTTP_E_SHORT);
-	bad("huge chunk cut short", S(CHUNKED "7fffffffffffffff\r\nabc"), 1,
-	    HTTP_E_SHORT);
+	for (i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++)
+		bad(bad_cases[i].name, bad_cases[i].in, bad_cases[i].len,
+		    bad_cases[i].eof, bad_cases[i].err);
 
 	/* Endless headers stop at the limit, not at the memory's end. */
 	n = 200000;
 	if ((big = malloc(n)) == NULL)
 		abort();
 	memcpy(big, "HTTP/1.1 200 OK\r\n", 17);
-	for (size_t i = 17; i < n; i += 8)
+	for (i = 17; i < n; i += 8)
 		memcpy(big + i, "X: yyy\r\n", n - i < 8 ? n - i : 8);
 	parse(big, n, NULL, 0, 0, 0, 0, &w);
 	is_int(w.result, HTTP_E_TOOBIG, "endless headers: over the limit");

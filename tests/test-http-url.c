@@ -85,7 +85,8 @@ main(void)
 		{ "../g", "http://a/b/g" }, { "../..", "http://a/" },
 		{ "../../", "http://a/" }, { "../../g", "http://a/g" },
 		/* 5.4.2 abnormal examples */
-		{ "../../../g", "http://a/g" }, { "../../../../g", "http://a/g" },
+		{ "../../../g", "http://a/g" },
+		{ "../../../../g", "http://a/g" },
 		{ "/./g", "http://a/g" }, { "/../g", "http://a/g" },
 		{ "g.", "http://a/b/c/g." }, { ".g", "http://a/b/c/.g" },
 		{ "g..", "http://a/b/c/g.." }, { "..g", "http://a/b/c/..g" },
@@ -108,7 +109,8 @@ main(void)
 	good("http://h:/x", "h", "80", "h", "/x", "http://h:/x");
 	good("http://h:00080/", "h", "80", "h", "/", "http://h:00080/");
 	good("http://my_host.example/caf\xc3\xa9", "my_host.example", "80",
-	    "my_host.example", "/caf%C3%A9", "http://my_host.example/caf%C3%A9");
+	    "my_host.example", "/caf%C3%A9",
+	    "http://my_host.example/caf%C3%A9");
 
 	bad("https://h/", AC_EXIT_UNSUPPORTED,
 	    "https is not supported (no TLS in this build)");
