@@ -408,8 +408,7 @@ make_jobs(struct hg *g, char **urls, int n, char **files, int nfiles)
 			if (strcmp(files[i], "-") != 0 &&
 			    (j->file = strdup(files[i])) == NULL)
 				err(AC_EXIT_FAIL, "http-get");
-		}
-		else if (g->o.remote_name &&
+		} else if (g->o.remote_name &&
 		    (j->file = http_url_filename(&j->u)) == NULL) {
 			hg_job_done(g, j, AC_EXIT_BADURL,
 			    "no file name in the URL for -O");
