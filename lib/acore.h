@@ -258,6 +258,12 @@ ssize_t	 acore_send(struct acore_dispatcher *d, const void *buf, size_t len);
  * call handle_error and return the negative errno.
  */
 ssize_t	 acore_recv(struct acore_dispatcher *d, void *buf, size_t len);
+/*
+ * Inside handle_close: why it runs.  0 for an orderly end of stream (a
+ * 0-byte recv), or the negative errno of the disconnect that caused it
+ * (-ECONNRESET, -EPIPE, ...), so a tool can tell a reset from a close.
+ */
+int	 acore_close_reason(const struct acore_dispatcher *d);
 /* shutdown(2) one direction, e.g. SHUT_WR to signal end of input. */
 int	 acore_shutdown(struct acore_dispatcher *d, int how);
 /* Close the socket and leave the map; safe anywhere, any number of times. */

@@ -209,10 +209,11 @@ io_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 void
-acore__handle_close(struct acore_dispatcher *d)
+acore__handle_close(struct acore_dispatcher *d, int reason)
 {
 	if (d->flags & ACORE_CLOSED)
 		return;
+	d->close_reason = reason;
 	if (d->ops->handle_close != NULL)
 		d->ops->handle_close(d, d->arg);
 	else
@@ -230,7 +231,7 @@ acore__handle_error(struct acore_dispatcher *d, int err)
 	}
 	acore_log(ACORE_LOG_WARN, acore_name(d), "error: %s",
 	    acore_strerror(err));
-	acore__handle_close(d);
+	acore__handle_close(d, err);
 }
 
 int
@@ -458,14 +459,14 @@ acore_recv(struct acore_dispatcher *d, void *buf, size_t len)
 	}
 	if (n == 0) {
 		/* asyncore: handle_close runs before recv returns. */
-		acore__handle_close(d);
+		acore__handle_close(d, 0);
 		return 0;
 	}
 	err = errno;
 	if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR)
 		return -EAGAIN;
 	if (acore__is_disconnect(err)) {
-		acore__handle_close(d);
+		acore__handle_close(d, -err);
 		return 0;
 	}
 	acore__handle_error(d, -err);
@@ -666,4 +667,10 @@ acore_set_timeout(struct acore_dispatcher *d, double secs)
 	tv.tv_sec = (time_t)secs;
 	tv.tv_usec = (suseconds_t)((secs - (double)tv.tv_sec) * 1e6);
 	return evtimer_add(d->idle_ev, &tv) == 0 ? 0 : -ENOMEM;
+}
+
+int
+acore_close_reason(const struct acore_dispatcher *d)
+{
+	return d->close_reason;
 }
