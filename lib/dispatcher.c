@@ -98,6 +98,8 @@ acore__set_interest(struct acore_dispatcher *d, short what)
 int
 acore__default_readable(struct acore_dispatcher *d)
 {
+	if (d->flags & ACORE_SHUT_RD)
+		return 0;
 	if (d->flags & ACORE_ACCEPTING)
 		return 1;
 	switch (d->kind) {
@@ -522,7 +524,13 @@ acore_shutdown(struct acore_dispatcher *d, int how)
 {
 	if (d->fd < 0)
 		return -EBADF;
-	return shutdown(d->fd, how) == 0 ? 0 : -errno;
+	if (shutdown(d->fd, how) < 0 && (errno != ENOTSOCK || how == SHUT_WR))
+		return -errno;
+	if (how == SHUT_RD || how == SHUT_RDWR) {
+		d->flags |= ACORE_SHUT_RD;
+		acore__sync(d);
+	}
+	return 0;
 }
 
 void

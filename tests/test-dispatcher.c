@@ -330,6 +330,19 @@ test_close_on_eof(void)
 	    "a 0-byte recv calls handle_close before it returns");
 	is_int(last_reason, 0, "acore_close_reason: 0 for an orderly end");
 	is_int(acore_loop_size(loop), 0, "and the loop ends");
+
+	/* SHUT_RD: pending input no longer wakes the channel. */
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	d = acore_dispatcher_new(loop, &ops, NULL);
+	acore_set_socket(d, sv[0]);
+	write(sv[1], "hello", 5);
+	is_int(acore_shutdown(d, SHUT_RD), 0, "acore_shutdown SHUT_RD");
+	ok(acore_flags(d) & ACORE_SHUT_RD, "flagged ACORE_SHUT_RD");
+	trace[0] = '\0';
+	acore_loop_run(loop, 0.05, 2);
+	is_str(trace, "", "a read-shut channel gets no read events");
+	acore_close(d);
+	close(sv[1]);
 	acore_loop_free(loop);
 }
 
