@@ -28,6 +28,7 @@ pc() {
 	[ -f "$ROOT/share/man/man1/acore.1" ]
 	[ -f "$ROOT/share/man/man1/acore-cat-file.1" ]
 	[ -f "$ROOT/share/man/man3/libacore.3" ]
+	[ -f "$ROOT/share/bash-completion/completions/acore" ]
 }
 
 @test "the installed acore runs against the installed library" {
