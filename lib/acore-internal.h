@@ -6,6 +6,7 @@
 #define ACORE_INTERNAL_H
 
 #include <sys/queue.h>
+#include <stdarg.h>
 #include <stdint.h>
 
 #include <event2/event.h>
@@ -137,5 +138,7 @@ size_t	 acore__chat_pending(const struct acore_dispatcher *d);
 
 /* log.c */
 void	 acore__log_init(void);
+void	 acore__vlog(int level, const char *name, const char *fmt,
+	    va_list ap);
 
 #endif /* ACORE_INTERNAL_H */

@@ -614,20 +614,11 @@ acore_name(const struct acore_dispatcher *d)
 void
 acore_debug(const struct acore_dispatcher *d, const char *fmt, ...)
 {
-	char buf[1024];
 	va_list ap;
-	int n;
 
-	if (!acore_log_enabled(ACORE_LOG_DEBUG))
-		return;
 	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	acore__vlog(ACORE_LOG_DEBUG, acore_name(d), fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(buf))
-		n = sizeof(buf) - 1;
-	acore_log_bytes(ACORE_LOG_DEBUG, acore_name(d), buf, (size_t)n);
 }
 
 /* ------------------------------------------------------------ idle timer */
