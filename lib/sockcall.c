@@ -1,0 +1,203 @@
+/*
+ * sockcall.c: a channel's socket calls, asyncore's create_socket,
+ * set_socket, bind, listen, connect, accept, recv, send and shutdown, with
+ * its rules: EAGAIN is "nothing", a disconnect is handle_close, anything
+ * else is handle_error.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "acore-internal.h"
+
+int
+acore_create_socket(struct acore_dispatcher *d, int family, int type)
+{
+	int fd, rc;
+
+	if ((fd = acore__socket(family, type)) < 0)
+		return fd;
+	if ((rc = acore__attach_fd(d, fd)) < 0)
+		close(fd);
+	return rc;
+}
+
+int
+acore_set_socket(struct acore_dispatcher *d, int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int rc;
+
+	if ((rc = acore__set_nonblock_cloexec(fd)) < 0 ||
+	    (rc = acore__attach_fd(d, fd)) < 0) {
+		close(fd);
+		return rc;
+	}
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0) {
+		d->flags |= ACORE_CONNECTED;
+		acore__touch(d);
+		acore__sync(d);
+	}
+	return 0;
+}
+
+int
+acore_set_reuse_addr(struct acore_dispatcher *d)
+{
+	int on = 1;
+
+	/* asyncore ignores failures here, and so do we. */
+	(void)setsockopt(d->fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	return 0;
+}
+
+int
+acore_bind(struct acore_dispatcher *d, const struct sockaddr *sa,
+    socklen_t len)
+{
+	return bind(d->fd, sa, len) == 0 ? 0 : -errno;
+}
+
+int
+acore_listen(struct acore_dispatcher *d, int backlog)
+{
+	if (listen(d->fd, backlog) < 0)
+		return -errno;
+	d->flags |= ACORE_ACCEPTING;
+	acore__sync(d);
+	return 0;
+}
+
+int
+acore_connect(struct acore_dispatcher *d, const struct sockaddr *sa,
+    socklen_t len)
+{
+	if (d->fd < 0)
+		return -EBADF;
+	if (connect(d->fd, sa, len) < 0 && errno != EINPROGRESS &&
+	    errno != EALREADY && errno != EAGAIN && errno != EISCONN)
+		return -errno;
+	/* Done or not, the first event runs the connect path. */
+	d->flags |= ACORE_CONNECTING;
+	acore__touch(d);
+	acore__sync(d);
+	return 0;
+}
+
+int
+acore_accept(struct acore_dispatcher *d, struct sockaddr_storage *addr,
+    socklen_t *len)
+{
+	int fd;
+
+	fd = accept4(d->fd, (struct sockaddr *)addr, len,
+	    SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+	/* A peer that connected and reset is just "nothing to accept". */
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ||
+	    errno == ECONNABORTED || errno == EPROTO)
+		return -EAGAIN;
+	return -errno;
+}
+
+ssize_t
+acore_recv(struct acore_dispatcher *d, void *buf, size_t len)
+{
+	ssize_t n;
+	int err;
+
+	if (d->fd < 0)
+		return -EBADF;
+	if (d->kind == ACORE_KIND_FILE)
+		n = read(d->fd, buf, len);
+	else
+		n = recv(d->fd, buf, len, 0);
+	if (n > 0) {
+		acore__touch(d);
+		return n;
+	}
+	if (n == 0) {
+		/* asyncore: handle_close runs before recv returns. */
+		acore__handle_close(d, 0);
+		return 0;
+	}
+	err = errno;
+	if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR)
+		return -EAGAIN;
+	if (acore__is_disconnect(err)) {
+		acore__handle_close(d, -err);
+		return 0;
+	}
+	acore__handle_error(d, -err);
+	return -err;
+}
+
+ssize_t
+acore_send(struct acore_dispatcher *d, const void *buf, size_t len)
+{
+	ssize_t n;
+	int rc;
+
+	switch (d->kind) {
+	case ACORE_KIND_WITH_SEND:
+		if (d->flags & ACORE_CLOSED)
+			return -EBADF;
+		/*
+		 * Nothing queued: offer the bytes to the socket first and
+		 * queue only what it refuses.  An echo that goes out at once
+		 * then never allocates or touches a queue, which is what
+		 * keeps 10,000 idle clients at a few hundred bytes each and
+		 * many busy ones out of each other's cache lines.
+		 */
+		if (d->out.len == 0 && (d->flags & ACORE_CONNECTED)) {
+			n = acore__send_raw(d, buf, len);
+			if (n < 0 || (d->flags & ACORE_CLOSED))
+				return (ssize_t)len;	/* reported by the hooks */
+			buf = (const char *)buf + n;
+			if ((size_t)n == len) {
+				acore__with_send_flush(d);
+				return (ssize_t)len;
+			}
+			rc = acore__buf_append(&d->out, buf, len - (size_t)n);
+			if (rc < 0)
+				return rc;
+			acore__with_send_flush(d);
+			return (ssize_t)len;
+		}
+		if ((rc = acore__buf_append(&d->out, buf, len)) < 0)
+			return rc;
+		acore__with_send_flush(d);
+		return (ssize_t)len;
+	case ACORE_KIND_CHAT:
+		rc = acore_chat_push(d, buf, len);
+		return rc < 0 ? rc : (ssize_t)len;
+	default:
+		return acore__send_raw(d, buf, len);
+	}
+}
+
+int
+acore_shutdown(struct acore_dispatcher *d, int how)
+{
+	if (d->fd < 0)
+		return -EBADF;
+	if (shutdown(d->fd, how) < 0 && (errno != ENOTSOCK || how == SHUT_WR))
+		return -errno;
+	if (how == SHUT_RD || how == SHUT_RDWR) {
+		d->flags |= ACORE_SHUT_RD;
+		acore__sync(d);
+	}
+	return 0;
+}
+
+int
+acore_close_reason(const struct acore_dispatcher *d)
+{
+	return d->close_reason;
+}
