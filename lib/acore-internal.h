@@ -1,5 +1,5 @@
 /*
- * acore-internal.h: layouts and acore__ helpers shared by lib/*.c.
+ * acore-internal.h: layouts and acore__ helpers shared by the library sources.
  * Not installed; nothing here is part of the API.
  */
 #ifndef ACORE_INTERNAL_H
@@ -28,6 +28,7 @@ struct acore_buf {
 };
 
 struct acore_chat;
+struct acore_connect;
 
 struct acore_dispatcher {
 	struct acore_loop	*loop;
@@ -58,6 +59,7 @@ struct acore_dispatcher {
 	double			 last_io;
 
 	struct acore_chat	*chat;		/* chat kind only */
+	struct acore_connect	*conn;		/* acore_connect_host state */
 
 	/* struct event for the descriptor follows (event_get_struct_event_size) */
 };
@@ -73,7 +75,8 @@ struct acore_loop {
 	size_t			 nfired;
 	size_t			 fired_cap;
 	struct acore_dispatcher	*free_list;
-	int			 nready;	/* always-ready channels wanting I/O */
+	struct acore_dispatcher	*scan_next;	/* next polled channel to ask */
+	int			 nready;	/* always-ready channels in the map */
 	int			 stop;
 	int			 in_pass;
 	struct evdns_base	*dns;
@@ -83,6 +86,8 @@ struct acore_loop {
 struct acore_dispatcher *acore__dispatcher_new(struct acore_loop *loop,
 	    enum acore_kind kind, const struct acore_ops *ops, void *arg);
 int	 acore__attach_fd(struct acore_dispatcher *d, int fd);
+void	 acore__detach_fd(struct acore_dispatcher *d);
+void	 acore__set_interest(struct acore_dispatcher *d, short what);
 void	 acore__sync(struct acore_dispatcher *d);
 void	 acore__handle_read_event(struct acore_dispatcher *d);
 void	 acore__handle_write_event(struct acore_dispatcher *d);
@@ -106,6 +111,10 @@ void	 acore__buf_free(struct acore_buf *b);
 void	 acore__with_send_flush(struct acore_dispatcher *d);
 ssize_t	 acore__send_raw(struct acore_dispatcher *d, const void *buf,
 	    size_t len);
+
+/* resolve.c */
+int	 acore__connect_next(struct acore_dispatcher *d, int err);
+void	 acore__connect_free(struct acore_dispatcher *d);
 
 /* file.c */
 int	 acore__file_open(int fd, int *saved_flags, int *always_ready);

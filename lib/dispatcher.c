@@ -1,0 +1,640 @@
+/*
+ * dispatcher.c: the channel: life cycle, interest kept in step with
+ * libevent, asyncore's implied events (connect on first event, close on a
+ * 0-byte read), and the socket calls.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "acore-internal.h"
+
+#define DEFAULT_HIGH_WATER	(1024 * 1024)
+
+static void	io_cb(evutil_socket_t, short, void *);
+
+static struct event *
+ev_of(struct acore_dispatcher *d)
+{
+	/* The descriptor's event lives right after the dispatcher. */
+	return (struct event *)(d + 1);
+}
+
+struct acore_dispatcher *
+acore__dispatcher_new(struct acore_loop *loop, enum acore_kind kind,
+    const struct acore_ops *ops, void *arg)
+{
+	struct acore_dispatcher *d;
+	static const struct acore_ops no_ops;
+
+	if ((loop = acore__loop(loop)) == NULL)
+		return NULL;
+	/* One allocation for the channel and its event: 10k idle channels. */
+	d = calloc(1, sizeof(*d) + event_get_struct_event_size());
+	if (d == NULL)
+		return NULL;
+	d->loop = loop;
+	d->ops = ops != NULL ? ops : &no_ops;
+	d->arg = arg;
+	d->fd = -1;
+	d->kind = (uint8_t)kind;
+	d->high_water = DEFAULT_HIGH_WATER;
+	d->seq = loop->next_seq++;
+	d->polled = d->ops->readable != NULL || d->ops->writable != NULL;
+	TAILQ_INSERT_TAIL(&loop->map, d, map_link);
+	if (d->polled)
+		TAILQ_INSERT_TAIL(&loop->polled, d, poll_link);
+	loop->n++;
+	return d;
+}
+
+struct acore_dispatcher *
+acore_dispatcher_new(struct acore_loop *loop, const struct acore_ops *ops,
+    void *arg)
+{
+	return acore__dispatcher_new(loop, ACORE_KIND_PLAIN, ops, arg);
+}
+
+struct acore_dispatcher *
+acore_dispatcher_with_send_new(struct acore_loop *loop,
+    const struct acore_ops *ops, void *arg)
+{
+	return acore__dispatcher_new(loop, ACORE_KIND_WITH_SEND, ops, arg);
+}
+
+/* Register what (EV_READ|EV_WRITE) with libevent, only when it changed. */
+void
+acore__set_interest(struct acore_dispatcher *d, short what)
+{
+	struct event *ev = ev_of(d);
+
+	if (d->fd < 0 || (d->flags & ACORE_CLOSED) || what == d->want)
+		return;
+	if (d->always_ready) {
+		/* Never added (epoll refuses it): loop.c activates it by hand. */
+		event_assign(ev, d->loop->base, d->fd, what, io_cb, d);
+		d->want = what;
+		return;
+	}
+	if (d->want != 0)
+		event_del(ev);
+	d->want = 0;
+	if (what == 0)
+		return;
+	event_assign(ev, d->loop->base, d->fd, (short)(what | EV_PERSIST),
+	    io_cb, d);
+	if (event_add(ev, NULL) == 0)
+		d->want = what;
+}
+
+int
+acore__default_readable(struct acore_dispatcher *d)
+{
+	if (d->flags & ACORE_ACCEPTING)
+		return 1;
+	switch (d->kind) {
+	case ACORE_KIND_CHAT:
+		return acore__chat_readable(d);
+	case ACORE_KIND_WITH_SEND:
+		if (d->paused)
+			return 0;
+		/* FALLTHROUGH */
+	default:
+		/* Nobody to consume input: watching it would only spin. */
+		return d->ops->handle_read != NULL;
+	}
+}
+
+int
+acore__default_writable(struct acore_dispatcher *d)
+{
+	if (d->flags & ACORE_ACCEPTING)
+		return 0;
+	if ((d->flags & (ACORE_CONNECTING | ACORE_CONNECTED)) ==
+	    ACORE_CONNECTING)
+		return 1;
+	switch (d->kind) {
+	case ACORE_KIND_WITH_SEND:
+		return d->out.len > 0;
+	case ACORE_KIND_CHAT:
+		return acore__chat_writable(d);
+	default:
+		return d->ops->handle_write != NULL;
+	}
+}
+
+/* Interest of a channel without hooks follows its state. */
+void
+acore__sync(struct acore_dispatcher *d)
+{
+	short what = 0;
+
+	if (d->polled || (d->flags & ACORE_CLOSED))
+		return;
+	if (acore__default_readable(d))
+		what |= EV_READ;
+	if (acore__default_writable(d))
+		what |= EV_WRITE;
+	acore__set_interest(d, what);
+}
+
+int
+acore__attach_fd(struct acore_dispatcher *d, int fd)
+{
+	if (d->flags & ACORE_CLOSED)
+		return -EBADF;
+	if (d->fd >= 0)
+		return -EALREADY;
+	d->fd = fd;
+	d->want = 0;
+	if (d->always_ready)
+		d->loop->nready++;
+	acore__sync(d);
+	return 0;
+}
+
+/* Drop the descriptor but keep the channel (acore_connect_host retries). */
+void
+acore__detach_fd(struct acore_dispatcher *d)
+{
+	if (d->fd < 0)
+		return;
+	acore__set_interest(d, 0);
+	if (d->always_ready)
+		d->loop->nready--;
+	if (d->kind == ACORE_KIND_FILE)
+		acore__file_restore(d->fd, d->saved_flags);
+	close(d->fd);
+	d->fd = -1;
+	d->want = 0;
+}
+
+static void
+io_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct acore_dispatcher *d = arg;
+	struct acore_loop *loop = d->loop;
+	struct acore_dispatcher **p;
+	size_t cap;
+
+	(void)fd;
+	if (d->flags & ACORE_CLOSED)
+		return;
+	if (d->fired == 0) {
+		if (loop->nfired == loop->fired_cap) {
+			cap = loop->fired_cap ? loop->fired_cap * 2 : 64;
+			p = realloc(loop->fired, cap * sizeof(*p));
+			if (p == NULL)
+				return;	/* level-triggered: seen next pass */
+			loop->fired = p;
+			loop->fired_cap = cap;
+		}
+		loop->fired[loop->nfired++] = d;
+	}
+	d->fired |= what & (EV_READ | EV_WRITE);
+}
+
+void
+acore__handle_close(struct acore_dispatcher *d)
+{
+	if (d->flags & ACORE_CLOSED)
+		return;
+	if (d->ops->handle_close != NULL)
+		d->ops->handle_close(d, d->arg);
+	else
+		acore_close(d);
+}
+
+void
+acore__handle_error(struct acore_dispatcher *d, int err)
+{
+	if (d->flags & ACORE_CLOSED)
+		return;
+	if (d->ops->handle_error != NULL) {
+		d->ops->handle_error(d, err, d->arg);
+		return;
+	}
+	acore_log(ACORE_LOG_WARN, acore_name(d), "error: %s",
+	    acore_strerror(err));
+	acore__handle_close(d);
+}
+
+int
+acore__is_disconnect(int err)
+{
+	switch (err) {
+	case ECONNRESET:
+	case ENOTCONN:
+	case ESHUTDOWN:
+	case ECONNABORTED:
+	case EPIPE:
+	case EBADF:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void
+acore__touch(struct acore_dispatcher *d)
+{
+	if (d->idle_secs > 0)
+		d->last_io = acore__now();
+}
+
+/*
+ * The first event on a connecting socket completes the connect: SO_ERROR
+ * decides between handle_connect and the error path.  connected is set
+ * only after handle_connect returns, as asyncore does.
+ */
+static int
+connect_event(struct acore_dispatcher *d)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(d->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno;
+	if (err != 0) {
+		err = -err;
+		if (d->conn != NULL && (err = acore__connect_next(d, err)) == 0)
+			return -1;	/* trying the next address */
+		acore__connect_free(d);
+		acore__handle_error(d, err);
+		return -1;
+	}
+	d->flags &= (uint8_t)~ACORE_CONNECTING;
+	acore__connect_free(d);
+	acore__touch(d);
+	if (d->ops->handle_connect != NULL)
+		d->ops->handle_connect(d, d->arg);
+	if (d->flags & ACORE_CLOSED)
+		return -1;
+	d->flags |= ACORE_CONNECTED;
+	if (d->kind == ACORE_KIND_CHAT)
+		acore__chat_connected(d);
+	acore__sync(d);
+	return (d->flags & ACORE_CLOSED) ? -1 : 0;
+}
+
+static void
+default_accept(struct acore_dispatcher *d)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int fd;
+
+	if ((fd = acore_accept(d, &ss, &len)) < 0) {
+		if (fd != -EAGAIN)
+			acore_log(ACORE_LOG_WARN, acore_name(d),
+			    "accept: %s", acore_strerror(fd));
+		return;
+	}
+	if (d->ops->handle_accepted != NULL)
+		d->ops->handle_accepted(d, fd, (struct sockaddr *)&ss, len,
+		    d->arg);
+	else
+		close(fd);
+}
+
+void
+acore__handle_read_event(struct acore_dispatcher *d)
+{
+	if (d->flags & ACORE_ACCEPTING) {
+		if (d->ops->handle_accept != NULL)
+			d->ops->handle_accept(d, d->arg);
+		else
+			default_accept(d);
+		return;
+	}
+	if ((d->flags & (ACORE_CONNECTING | ACORE_CONNECTED)) ==
+	    ACORE_CONNECTING && connect_event(d) < 0)
+		return;
+	if (d->kind == ACORE_KIND_CHAT)
+		acore__chat_handle_read(d);
+	else if (d->ops->handle_read != NULL)
+		d->ops->handle_read(d, d->arg);
+}
+
+void
+acore__handle_write_event(struct acore_dispatcher *d)
+{
+	if (d->flags & ACORE_ACCEPTING)
+		return;
+	if ((d->flags & (ACORE_CONNECTING | ACORE_CONNECTED)) ==
+	    ACORE_CONNECTING && connect_event(d) < 0)
+		return;
+	if (d->kind == ACORE_KIND_WITH_SEND)
+		acore__with_send_flush(d);
+	else if (d->kind == ACORE_KIND_CHAT)
+		acore__chat_handle_write(d);
+	if (d->ops->handle_write != NULL && !(d->flags & ACORE_CLOSED))
+		d->ops->handle_write(d, d->arg);
+}
+
+/* ------------------------------------------------------------ socket calls */
+
+int
+acore_create_socket(struct acore_dispatcher *d, int family, int type)
+{
+	int fd, rc;
+
+	if ((fd = acore__socket(family, type)) < 0)
+		return fd;
+	if ((rc = acore__attach_fd(d, fd)) < 0)
+		close(fd);
+	return rc;
+}
+
+int
+acore_set_socket(struct acore_dispatcher *d, int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int rc;
+
+	if ((rc = acore__set_nonblock_cloexec(fd)) < 0 ||
+	    (rc = acore__attach_fd(d, fd)) < 0) {
+		close(fd);
+		return rc;
+	}
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0) {
+		d->flags |= ACORE_CONNECTED;
+		acore__touch(d);
+		acore__sync(d);
+	}
+	return 0;
+}
+
+int
+acore_set_reuse_addr(struct acore_dispatcher *d)
+{
+	int on = 1;
+
+	/* asyncore ignores failures here, and so do we. */
+	(void)setsockopt(d->fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	return 0;
+}
+
+int
+acore_bind(struct acore_dispatcher *d, const struct sockaddr *sa,
+    socklen_t len)
+{
+	return bind(d->fd, sa, len) == 0 ? 0 : -errno;
+}
+
+int
+acore_listen(struct acore_dispatcher *d, int backlog)
+{
+	if (listen(d->fd, backlog) < 0)
+		return -errno;
+	d->flags |= ACORE_ACCEPTING;
+	acore__sync(d);
+	return 0;
+}
+
+int
+acore_connect(struct acore_dispatcher *d, const struct sockaddr *sa,
+    socklen_t len)
+{
+	if (d->fd < 0)
+		return -EBADF;
+	if (connect(d->fd, sa, len) < 0 && errno != EINPROGRESS &&
+	    errno != EALREADY && errno != EAGAIN && errno != EISCONN)
+		return -errno;
+	/* Done or not, the first event runs the connect path. */
+	d->flags |= ACORE_CONNECTING;
+	acore__touch(d);
+	acore__sync(d);
+	return 0;
+}
+
+int
+acore_accept(struct acore_dispatcher *d, struct sockaddr_storage *addr,
+    socklen_t *len)
+{
+	int fd;
+
+	fd = accept4(d->fd, (struct sockaddr *)addr, len,
+	    SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+	/* A peer that connected and reset is just "nothing to accept". */
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ||
+	    errno == ECONNABORTED || errno == EPROTO)
+		return -EAGAIN;
+	return -errno;
+}
+
+ssize_t
+acore_recv(struct acore_dispatcher *d, void *buf, size_t len)
+{
+	ssize_t n;
+	int err;
+
+	if (d->fd < 0)
+		return -EBADF;
+	if (d->kind == ACORE_KIND_FILE)
+		n = read(d->fd, buf, len);
+	else
+		n = recv(d->fd, buf, len, 0);
+	if (n > 0) {
+		acore__touch(d);
+		return n;
+	}
+	if (n == 0) {
+		/* asyncore: handle_close runs before recv returns. */
+		acore__handle_close(d);
+		return 0;
+	}
+	err = errno;
+	if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR)
+		return -EAGAIN;
+	if (acore__is_disconnect(err)) {
+		acore__handle_close(d);
+		return 0;
+	}
+	acore__handle_error(d, -err);
+	return -err;
+}
+
+ssize_t
+acore_send(struct acore_dispatcher *d, const void *buf, size_t len)
+{
+	int rc;
+
+	switch (d->kind) {
+	case ACORE_KIND_WITH_SEND:
+		if (d->flags & ACORE_CLOSED)
+			return -EBADF;
+		if ((rc = acore__buf_append(&d->out, buf, len)) < 0)
+			return rc;
+		acore__with_send_flush(d);
+		return (ssize_t)len;
+	case ACORE_KIND_CHAT:
+		rc = acore_chat_push(d, buf, len);
+		return rc < 0 ? rc : (ssize_t)len;
+	default:
+		return acore__send_raw(d, buf, len);
+	}
+}
+
+int
+acore_shutdown(struct acore_dispatcher *d, int how)
+{
+	if (d->fd < 0)
+		return -EBADF;
+	return shutdown(d->fd, how) == 0 ? 0 : -errno;
+}
+
+void
+acore_close(struct acore_dispatcher *d)
+{
+	struct acore_loop *loop;
+
+	if (d == NULL || (d->flags & ACORE_CLOSED))
+		return;
+	loop = d->loop;
+	acore__detach_fd(d);
+	acore__connect_free(d);
+	if (d->idle_ev != NULL)
+		event_del(d->idle_ev);
+	d->flags = ACORE_CLOSED;
+	if (loop->scan_next == d)
+		loop->scan_next = TAILQ_NEXT(d, poll_link);
+	TAILQ_REMOVE(&loop->map, d, map_link);
+	if (d->polled)
+		TAILQ_REMOVE(&loop->polled, d, poll_link);
+	loop->n--;
+	/* Freed once no hook of ours can be on the stack. */
+	d->free_next = loop->free_list;
+	loop->free_list = d;
+}
+
+void
+acore__release(struct acore_dispatcher *d)
+{
+	if (d->ops->closed != NULL)
+		d->ops->closed(d->arg);
+	if (d->chat != NULL)
+		acore__chat_free(d->chat);
+	if (d->idle_ev != NULL)
+		event_free(d->idle_ev);
+	acore__buf_free(&d->out);
+	free(d->name);
+	free(d);
+}
+
+/* ------------------------------------------------------------- accessors */
+
+int
+acore_fd(const struct acore_dispatcher *d)
+{
+	return d->fd;
+}
+
+unsigned
+acore_flags(const struct acore_dispatcher *d)
+{
+	return d->flags;
+}
+
+struct acore_loop *
+acore_loop_of(const struct acore_dispatcher *d)
+{
+	return d->loop;
+}
+
+int
+acore_set_name(struct acore_dispatcher *d, const char *name)
+{
+	char *copy = NULL;
+
+	if (name != NULL && (copy = strdup(name)) == NULL)
+		return -ENOMEM;
+	free(d->name);
+	d->name = copy;
+	return 0;
+}
+
+const char *
+acore_name(const struct acore_dispatcher *d)
+{
+	if (d->name != NULL)
+		return d->name;
+	return d->ops->name != NULL ? d->ops->name : "acore";
+}
+
+void
+acore_debug(const struct acore_dispatcher *d, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	if (!acore_log_enabled(ACORE_LOG_DEBUG))
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	acore_log_bytes(ACORE_LOG_DEBUG, acore_name(d), buf, (size_t)n);
+}
+
+/* ------------------------------------------------------------ idle timer */
+
+static void
+idle_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct acore_dispatcher *d = arg;
+	struct timeval tv;
+	double left;
+
+	(void)fd;
+	(void)what;
+	if ((d->flags & ACORE_CLOSED) || d->idle_secs <= 0)
+		return;
+	/* I/O only stamps last_io; the timer catches up lazily here. */
+	left = d->last_io + d->idle_secs - acore__now();
+	if (left > 0.0005) {
+		tv.tv_sec = (time_t)left;
+		tv.tv_usec = (suseconds_t)((left - (double)tv.tv_sec) * 1e6);
+		evtimer_add(d->idle_ev, &tv);
+		return;
+	}
+	acore__handle_error(d, -ETIMEDOUT);
+}
+
+int
+acore_set_timeout(struct acore_dispatcher *d, double secs)
+{
+	struct timeval tv;
+
+	if (d->flags & ACORE_CLOSED)
+		return -EBADF;
+	if (secs <= 0) {
+		d->idle_secs = 0;
+		if (d->idle_ev != NULL)
+			evtimer_del(d->idle_ev);
+		return 0;
+	}
+	if (d->idle_ev == NULL &&
+	    (d->idle_ev = evtimer_new(d->loop->base, idle_cb, d)) == NULL)
+		return -ENOMEM;
+	d->idle_secs = secs;
+	d->last_io = acore__now();
+	tv.tv_sec = (time_t)secs;
+	tv.tv_usec = (suseconds_t)((secs - (double)tv.tv_sec) * 1e6);
+	return evtimer_add(d->idle_ev, &tv) == 0 ? 0 : -ENOMEM;
+}

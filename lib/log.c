@@ -1,0 +1,139 @@
+/*
+ * log.c: the one log hook, its default stderr sink, and error texts.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "acore-internal.h"
+
+static void	default_sink(int, const char *, const char *, size_t);
+
+static void	(*sink)(int, const char *, const char *, size_t) = default_sink;
+static int	min_level = ACORE_LOG_WARN;
+
+/* "name: msg\n" in one write(2), so concurrent writers never mix lines. */
+static void
+default_sink(int level, const char *name, const char *msg, size_t len)
+{
+	char stackbuf[4096], *p = stackbuf;
+	size_t nlen = strlen(name), off = 0, total = nlen + len + 3;
+	ssize_t n;
+
+	(void)level;
+	if (total > sizeof(stackbuf) && (p = malloc(total)) == NULL)
+		return;
+	memcpy(p, name, nlen);
+	memcpy(p + nlen, ": ", 2);
+	memcpy(p + nlen + 2, msg, len);
+	p[total - 1] = '\n';
+	while (off < total) {
+		n = write(STDERR_FILENO, p + off, total - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	if (p != stackbuf)
+		free(p);
+}
+
+void
+acore_set_log(void (*fn)(int, const char *, const char *, size_t))
+{
+	sink = fn != NULL ? fn : default_sink;
+}
+
+void
+acore_set_log_level(int level)
+{
+	min_level = level;
+}
+
+int
+acore_log_enabled(int level)
+{
+	return level >= min_level;
+}
+
+void
+acore_log_bytes(int level, const char *name, const char *msg, size_t len)
+{
+	if (level >= min_level)
+		sink(level, name, msg, len);
+}
+
+void
+acore_log(int level, const char *name, const char *fmt, ...)
+{
+	char buf[1024], *p = buf;
+	va_list ap;
+	int n;
+
+	if (level < min_level)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(buf)) {
+		if ((p = malloc((size_t)n + 1)) == NULL)
+			return;
+		va_start(ap, fmt);
+		vsnprintf(p, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	sink(level, name, p, (size_t)n);
+	if (p != buf)
+		free(p);
+}
+
+/* libevent's own warnings go through our sink, never straight to stderr. */
+static void
+libevent_log(int severity, const char *msg)
+{
+	int level;
+
+	switch (severity) {
+	case EVENT_LOG_DEBUG:	level = ACORE_LOG_DEBUG; break;
+	case EVENT_LOG_MSG:	level = ACORE_LOG_INFO; break;
+	case EVENT_LOG_WARN:	level = ACORE_LOG_WARN; break;
+	default:		level = ACORE_LOG_ERROR; break;
+	}
+	acore_log(level, "libevent", "%s", msg);
+}
+
+void
+acore__log_init(void)
+{
+	static int done;
+
+	if (!done) {
+		event_set_log_callback(libevent_log);
+		done = 1;
+	}
+}
+
+const char *
+acore_strerror(int err)
+{
+	if (ACORE_IS_EAI(err))
+		return gai_strerror(err - ACORE_EAI_BASE);
+	if (err == -ECANCELED)
+		return "Operation canceled";
+	return strerror(err < 0 ? -err : err);
+}
+
+const char *
+acore_libevent_version(void)
+{
+	return event_get_version();
+}

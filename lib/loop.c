@@ -1,0 +1,375 @@
+/*
+ * loop.c: the channel map and asyncore.loop() on a libevent base, plus
+ * one-shot timers and signals delivered from the loop.
+ *
+ * One pass: ask polled channels (those with readable/writable hooks) for
+ * their interest, wait once in libevent, then dispatch what fired: all read
+ * events in map order, then all write events in map order.  Channels
+ * without hooks keep their interest registered as their state changes, so
+ * idle ones cost nothing per pass.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <event2/dns.h>
+
+#include "acore-internal.h"
+
+struct acore_timer {
+	struct event	*ev;
+	void		(*cb)(void *);
+	void		*arg;
+};
+
+struct acore_signal {
+	struct event	*ev;
+	void		(*cb)(int, void *);
+	void		*arg;
+};
+
+static struct acore_loop *default_loop;
+
+static void
+pass_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	/* Only here to end a wait in which nothing else happened. */
+	(void)fd;
+	(void)what;
+	(void)arg;
+}
+
+struct acore_loop *
+acore_loop_new(void)
+{
+	struct acore_loop *loop;
+	struct event_config *cfg;
+
+	acore__log_init();
+	if ((loop = calloc(1, sizeof(*loop))) == NULL)
+		return NULL;
+	TAILQ_INIT(&loop->map);
+	TAILQ_INIT(&loop->polled);
+	/*
+	 * Precise timers: a pass's timeout is what the caller asked for
+	 * (the loop_counter example sleeps exactly 1 s per idle pass).
+	 */
+	if ((cfg = event_config_new()) == NULL)
+		goto fail;
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+	loop->base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	if (loop->base == NULL)
+		goto fail;
+	loop->pass_timer = evtimer_new(loop->base, pass_timer_cb, NULL);
+	if (loop->pass_timer == NULL)
+		goto fail;
+	return loop;
+fail:
+	if (loop->base != NULL)
+		event_base_free(loop->base);
+	free(loop);
+	errno = ENOMEM;
+	return NULL;
+}
+
+struct acore_loop *
+acore__loop(struct acore_loop *loop)
+{
+	if (loop != NULL)
+		return loop;
+	if (default_loop == NULL)
+		default_loop = acore_loop_new();
+	return default_loop;
+}
+
+struct acore_loop *
+acore_loop_default(void)
+{
+	return acore__loop(NULL);
+}
+
+void
+acore_close_all(struct acore_loop *loop)
+{
+	struct acore_dispatcher *d;
+
+	loop = acore__loop(loop);
+	while ((d = TAILQ_FIRST(&loop->map)) != NULL)
+		acore_close(d);
+	if (!loop->in_pass)
+		acore__flush_free(loop);
+}
+
+void
+acore_loop_free(struct acore_loop *loop)
+{
+	if (loop == NULL)
+		return;
+	acore_close_all(loop);
+	acore__flush_free(loop);
+	if (loop->dns != NULL)
+		evdns_base_free(loop->dns, 1);
+	event_free(loop->pass_timer);
+	event_base_free(loop->base);
+	free(loop->fired);
+	if (loop == default_loop)
+		default_loop = NULL;
+	free(loop);
+}
+
+size_t
+acore_loop_size(struct acore_loop *loop)
+{
+	return acore__loop(loop)->n;
+}
+
+void
+acore_loop_stop(struct acore_loop *loop)
+{
+	loop = acore__loop(loop);
+	loop->stop = 1;
+	event_base_loopbreak(loop->base);
+}
+
+/* Release channels closed during the pass (their hooks have returned). */
+void
+acore__flush_free(struct acore_loop *loop)
+{
+	struct acore_dispatcher *d;
+
+	while ((d = loop->free_list) != NULL) {
+		loop->free_list = d->free_next;
+		acore__release(d);
+	}
+}
+
+double
+acore__now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+by_seq(const void *a, const void *b)
+{
+	const struct acore_dispatcher *x = *(const struct acore_dispatcher *
+	    const *)a, *y = *(const struct acore_dispatcher *const *)b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Ask each polled channel readable() then writable(), in map order. */
+static void
+scan_polled(struct acore_loop *loop)
+{
+	struct acore_dispatcher *d;
+	int r, w;
+
+	for (d = TAILQ_FIRST(&loop->polled); d != NULL; d = loop->scan_next) {
+		/* A hook may close channels: acore_close() moves scan_next on. */
+		loop->scan_next = TAILQ_NEXT(d, poll_link);
+		r = d->ops->readable != NULL ? d->ops->readable(d, d->arg) :
+		    acore__default_readable(d);
+		if (d->flags & ACORE_CLOSED)
+			continue;
+		w = d->ops->writable != NULL ? d->ops->writable(d, d->arg) :
+		    acore__default_writable(d);
+		if (d->flags & ACORE_CLOSED)
+			continue;
+		/* A listening channel is never in the write set. */
+		if (d->flags & ACORE_ACCEPTING)
+			w = 0;
+		acore__set_interest(d,
+		    (short)((r ? EV_READ : 0) | (w ? EV_WRITE : 0)));
+	}
+}
+
+static void
+dispatch(struct acore_loop *loop, int run)
+{
+	struct acore_dispatcher *d;
+	size_t i, n = run ? loop->nfired : 0;
+
+	if (n > 1)
+		qsort(loop->fired, n, sizeof(*loop->fired), by_seq);
+	for (i = 0; i < n; i++) {
+		d = loop->fired[i];
+		if ((d->fired & EV_READ) && !(d->flags & ACORE_CLOSED))
+			acore__handle_read_event(d);
+	}
+	for (i = 0; i < n; i++) {
+		d = loop->fired[i];
+		if ((d->fired & EV_WRITE) && !(d->flags & ACORE_CLOSED))
+			acore__handle_write_event(d);
+	}
+	for (i = 0; i < loop->nfired; i++)
+		loop->fired[i]->fired = 0;
+	loop->nfired = 0;
+}
+
+/* One asyncore pass.  Returns 0, or -EDEADLK when nothing can ever fire. */
+static int
+run_pass(struct acore_loop *loop, double timeout)
+{
+	struct acore_dispatcher *d;
+	struct timeval tv;
+	int flags = EVLOOP_ONCE, rc;
+
+	loop->in_pass = 1;
+	scan_polled(loop);
+
+	/*
+	 * epoll cannot watch regular files; like select, treat them as
+	 * always ready by activating their events by hand.
+	 */
+	if (loop->nready > 0) {
+		TAILQ_FOREACH(d, &loop->map, map_link)
+			if (d->always_ready && d->want != 0)
+				event_active((struct event *)(d + 1),
+				    d->want, 0);
+	}
+
+	if (timeout == 0) {
+		flags = EVLOOP_NONBLOCK;
+	} else if (timeout > 0) {
+		tv.tv_sec = (time_t)timeout;
+		tv.tv_usec = (suseconds_t)((timeout - (double)tv.tv_sec) * 1e6);
+		event_add(loop->pass_timer, &tv);
+	}
+	rc = event_base_loop(loop->base, flags);
+	event_del(loop->pass_timer);
+	/* After a libevent failure the fired list is still cleared. */
+	dispatch(loop, rc == 0);
+	loop->in_pass = 0;
+	acore__flush_free(loop);
+	if (rc < 0)
+		return -EIO;
+	/* Nothing registered and no timeout: the wait would be forever. */
+	return rc == 1 && timeout < 0 && !loop->stop ? -EDEADLK : 0;
+}
+
+int
+acore_loop_run(struct acore_loop *loop, double timeout, int count)
+{
+	int passes = 0, rc;
+
+	loop = acore__loop(loop);
+	if (loop == NULL)
+		return -ENOMEM;
+	loop->stop = 0;
+	acore__flush_free(loop);
+	while (loop->n > 0 && !loop->stop && (count <= 0 || passes < count)) {
+		if ((rc = run_pass(loop, timeout)) < 0)
+			return rc;
+		passes++;
+	}
+	loop->stop = 0;
+	return passes;
+}
+
+/* ---------------------------------------------------------------- timers */
+
+static void
+timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct acore_timer *t = arg;
+
+	(void)fd;
+	(void)what;
+	t->cb(t->arg);
+}
+
+struct acore_timer *
+acore_timer_new(struct acore_loop *loop, void (*cb)(void *), void *arg)
+{
+	struct acore_timer *t;
+
+	if ((loop = acore__loop(loop)) == NULL)
+		return NULL;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	t->cb = cb;
+	t->arg = arg;
+	if ((t->ev = evtimer_new(loop->base, timer_cb, t)) == NULL) {
+		free(t);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return t;
+}
+
+int
+acore_timer_start(struct acore_timer *t, double secs)
+{
+	struct timeval tv;
+
+	if (secs < 0)
+		return -EINVAL;
+	tv.tv_sec = (time_t)secs;
+	tv.tv_usec = (suseconds_t)((secs - (double)tv.tv_sec) * 1e6);
+	return evtimer_add(t->ev, &tv) == 0 ? 0 : -ENOMEM;
+}
+
+void
+acore_timer_stop(struct acore_timer *t)
+{
+	evtimer_del(t->ev);
+}
+
+void
+acore_timer_free(struct acore_timer *t)
+{
+	if (t == NULL)
+		return;
+	event_free(t->ev);
+	free(t);
+}
+
+/* --------------------------------------------------------------- signals */
+
+static void
+signal_cb(evutil_socket_t signo, short what, void *arg)
+{
+	struct acore_signal *s = arg;
+
+	(void)what;
+	s->cb((int)signo, s->arg);
+}
+
+struct acore_signal *
+acore_signal_new(struct acore_loop *loop, int signo, void (*cb)(int, void *),
+    void *arg)
+{
+	struct acore_signal *s;
+
+	if ((loop = acore__loop(loop)) == NULL)
+		return NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->cb = cb;
+	s->arg = arg;
+	s->ev = evsignal_new(loop->base, signo, signal_cb, s);
+	if (s->ev == NULL || evsignal_add(s->ev, NULL) != 0) {
+		if (s->ev != NULL)
+			event_free(s->ev);
+		free(s);
+		errno = EINVAL;
+		return NULL;
+	}
+	return s;
+}
+
+void
+acore_signal_free(struct acore_signal *s)
+{
+	if (s == NULL)
+		return;
+	event_free(s->ev);
+	free(s);
+}

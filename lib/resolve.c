@@ -1,0 +1,242 @@
+/*
+ * resolve.c: name lookups that do not block the loop (libevent's evdns),
+ * and connecting by name, trying each address in turn.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netdb.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/dns.h>
+#include <event2/util.h>
+
+#include "acore-internal.h"
+
+struct acore_resolve {
+	struct evdns_getaddrinfo_request *req;
+	void	(*cb)(int, const struct addrinfo *, void *);
+	void	*arg;
+	int	 done;		/* cb ran inside evdns_getaddrinfo() */
+	int	 in_call;
+};
+
+/* acore_connect_host's state, hanging off the dispatcher until connected. */
+struct acore_connect {
+	struct acore_resolve	*res;
+	struct addrinfo		*list;	/* our own copy */
+	struct addrinfo		*next;	/* next address to try */
+	int			 in_call; /* inside acore_connect_host() */
+	int			 sync_err; /* its immediate failure */
+};
+
+static int
+eai_to_err(int eai)
+{
+	if (eai == EVUTIL_EAI_CANCEL)
+		return -ECANCELED;
+	if (eai == EVUTIL_EAI_SYSTEM)
+		return -errno;
+	if (eai == EVUTIL_EAI_MEMORY)
+		return -ENOMEM;
+	return ACORE_EAI(eai);
+}
+
+static void
+resolve_cb(int result, struct evutil_addrinfo *res, void *arg)
+{
+	struct acore_resolve *r = arg;
+	int in_call = r->in_call;
+
+	r->cb(result == 0 ? 0 : eai_to_err(result), res, r->arg);
+	if (res != NULL)
+		evutil_freeaddrinfo(res);
+	if (in_call)
+		r->done = 1;	/* acore_resolve() frees it on return */
+	else
+		free(r);
+}
+
+static struct evdns_base *
+dns_of(struct acore_loop *loop)
+{
+	if (loop->dns == NULL)
+		loop->dns = evdns_base_new(loop->base,
+		    EVDNS_BASE_INITIALIZE_NAMESERVERS |
+		    EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+	/* No resolv.conf is not fatal: /etc/hosts and literals still work. */
+	if (loop->dns == NULL)
+		loop->dns = evdns_base_new(loop->base,
+		    EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+	return loop->dns;
+}
+
+struct acore_resolve *
+acore_resolve(struct acore_loop *loop, const char *host, const char *port,
+    int family, void (*cb)(int, const struct addrinfo *, void *), void *arg)
+{
+	struct evutil_addrinfo hints;
+	struct acore_resolve *r;
+	struct evdns_base *dns;
+
+	if ((loop = acore__loop(loop)) == NULL ||
+	    (r = calloc(1, sizeof(*r))) == NULL) {
+		cb(-ENOMEM, NULL, arg);
+		return NULL;
+	}
+	if ((dns = dns_of(loop)) == NULL) {
+		free(r);
+		cb(-ENOMEM, NULL, arg);
+		return NULL;
+	}
+	r->cb = cb;
+	r->arg = arg;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = family;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_protocol = IPPROTO_TCP;
+	hints.ai_flags = EVUTIL_AI_ADDRCONFIG;
+	r->in_call = 1;
+	r->req = evdns_getaddrinfo(dns, host, port, &hints, resolve_cb, r);
+	r->in_call = 0;
+	if (r->done) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void
+acore_resolve_cancel(struct acore_resolve *r)
+{
+	if (r != NULL && r->req != NULL)
+		evdns_getaddrinfo_cancel(r->req);
+}
+
+/* --------------------------------------------------------- connect by name */
+
+static struct addrinfo *
+copy_list(const struct addrinfo *res)
+{
+	struct addrinfo *head = NULL, **tail = &head, *ai;
+
+	for (; res != NULL; res = res->ai_next) {
+		if ((ai = calloc(1, sizeof(*ai) + res->ai_addrlen)) == NULL)
+			break;
+		ai->ai_family = res->ai_family;
+		ai->ai_socktype = res->ai_socktype;
+		ai->ai_protocol = res->ai_protocol;
+		ai->ai_addrlen = res->ai_addrlen;
+		ai->ai_addr = (struct sockaddr *)(ai + 1);
+		memcpy(ai->ai_addr, res->ai_addr, res->ai_addrlen);
+		*tail = ai;
+		tail = &ai->ai_next;
+	}
+	return head;
+}
+
+static void
+free_list(struct addrinfo *ai)
+{
+	struct addrinfo *next;
+
+	for (; ai != NULL; ai = next) {
+		next = ai->ai_next;
+		free(ai);
+	}
+}
+
+void
+acore__connect_free(struct acore_dispatcher *d)
+{
+	struct acore_connect *c = d->conn;
+
+	if (c == NULL)
+		return;
+	d->conn = NULL;
+	if (c->res != NULL)
+		acore_resolve_cancel(c->res);	/* its cb sees conn gone */
+	free_list(c->list);
+	free(c);
+}
+
+/*
+ * Try the next address after err (0: the first).  Returns 0 while a
+ * connect is under way, or the error to report when none is left.
+ */
+int
+acore__connect_next(struct acore_dispatcher *d, int err)
+{
+	struct acore_connect *c = d->conn;
+	struct addrinfo *ai;
+	int rc;
+
+	acore__detach_fd(d);
+	d->flags &= (uint8_t)~(ACORE_CONNECTING | ACORE_CONNECTED);
+	while (c != NULL && (ai = c->next) != NULL) {
+		c->next = ai->ai_next;
+		if ((rc = acore_create_socket(d, ai->ai_family,
+		    ai->ai_socktype)) < 0 ||
+		    (rc = acore_connect(d, ai->ai_addr, ai->ai_addrlen)) < 0) {
+			acore__detach_fd(d);
+			err = rc;
+			continue;
+		}
+		return 0;
+	}
+	return err != 0 ? err : -EHOSTUNREACH;
+}
+
+static void
+host_resolved(int err, const struct addrinfo *res, void *arg)
+{
+	struct acore_dispatcher *d = arg;
+	struct acore_connect *c = d->conn;
+
+	if (err == -ECANCELED || c == NULL)
+		return;		/* the channel closed or connected meanwhile */
+	c->res = NULL;
+	if (err == 0) {
+		c->list = c->next = copy_list(res);
+		err = acore__connect_next(d, 0);
+		if (err == 0)
+			return;
+	}
+	if (c->in_call) {
+		/* Answered at once: the caller gets the error directly. */
+		c->sync_err = err;
+		return;
+	}
+	acore__connect_free(d);
+	acore__handle_error(d, err);
+}
+
+int
+acore_connect_host(struct acore_dispatcher *d, const char *host,
+    const char *port, int family)
+{
+	struct acore_connect *c;
+	int err;
+
+	if (d->fd >= 0 || d->conn != NULL)
+		return -EALREADY;
+	if (d->flags & ACORE_CLOSED)
+		return -EBADF;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return -ENOMEM;
+	d->conn = c;
+	d->flags |= ACORE_CONNECTING;
+	c->in_call = 1;
+	c->res = acore_resolve(d->loop, host, port, family, host_resolved, d);
+	c->in_call = 0;
+	if ((err = c->sync_err) != 0) {
+		/* Like connect(2) failing at once: raised to the caller. */
+		acore__connect_free(d);
+		d->flags &= (uint8_t)~ACORE_CONNECTING;
+		return err;
+	}
+	return 0;
+}

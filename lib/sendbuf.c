@@ -1,0 +1,148 @@
+/*
+ * sendbuf.c: the output byte queue and dispatcher_with_send's flush.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "acore-internal.h"
+
+int
+acore__buf_append(struct acore_buf *b, const void *p, size_t len)
+{
+	size_t need, cap;
+	char *data;
+
+	if (len == 0)
+		return 0;
+	if (b->len == 0)
+		b->head = 0;
+	need = b->head + b->len + len;
+	if (need > b->cap) {
+		/* Slide the live bytes down before growing. */
+		if (b->head > 0 && b->len + len <= b->cap) {
+			memmove(b->data, b->data + b->head, b->len);
+			b->head = 0;
+		} else {
+			if (b->len + len < b->len)
+				return -ENOMEM;
+			cap = b->cap ? b->cap : 4096;
+			while (cap < b->len + len)
+				cap *= 2;
+			if ((data = malloc(cap)) == NULL)
+				return -ENOMEM;
+			if (b->len > 0)
+				memcpy(data, b->data + b->head, b->len);
+			free(b->data);
+			b->data = data;
+			b->cap = cap;
+			b->head = 0;
+		}
+	}
+	memcpy(b->data + b->head + b->len, p, len);
+	b->len += len;
+	return 0;
+}
+
+void
+acore__buf_consume(struct acore_buf *b, size_t len)
+{
+	if (len >= b->len) {
+		b->head = b->len = 0;
+		/* An idle connection should not pin a large buffer. */
+		if (b->cap > 65536) {
+			free(b->data);
+			b->data = NULL;
+			b->cap = 0;
+		}
+		return;
+	}
+	b->head += len;
+	b->len -= len;
+}
+
+void
+acore__buf_free(struct acore_buf *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof(*b));
+}
+
+ssize_t
+acore__send_raw(struct acore_dispatcher *d, const void *buf, size_t len)
+{
+	ssize_t n;
+	int err;
+
+	if (d->fd < 0)
+		return -EBADF;
+	if (d->kind == ACORE_KIND_FILE)
+		n = write(d->fd, buf, len);
+	else
+		n = send(d->fd, buf, len, MSG_NOSIGNAL);
+	if (n >= 0) {
+		if (n > 0)
+			acore__touch(d);
+		return n;
+	}
+	err = errno;
+	if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR)
+		return 0;
+	if (acore__is_disconnect(err)) {
+		acore__handle_close(d);
+		return 0;
+	}
+	acore__handle_error(d, -err);
+	return -err;
+}
+
+/* Reading pauses above the high-water mark and resumes below half of it. */
+static void
+update_pause(struct acore_dispatcher *d)
+{
+	if (d->high_water == 0)
+		d->paused = 0;
+	else if (d->out.len > d->high_water)
+		d->paused = 1;
+	else if (d->out.len <= d->high_water / 2)
+		d->paused = 0;
+}
+
+void
+acore__with_send_flush(struct acore_dispatcher *d)
+{
+	ssize_t n;
+
+	if (d->out.len > 0 && (d->flags & ACORE_CONNECTED)) {
+		/* One send of everything queued: the kernel takes what fits. */
+		n = acore__send_raw(d, d->out.data + d->out.head, d->out.len);
+		if (d->flags & ACORE_CLOSED)
+			return;
+		if (n > 0)
+			acore__buf_consume(&d->out, (size_t)n);
+	}
+	update_pause(d);
+	acore__sync(d);
+}
+
+size_t
+acore_pending(const struct acore_dispatcher *d)
+{
+	if (d->kind == ACORE_KIND_CHAT)
+		return acore__chat_pending(d);
+	return d->out.len;
+}
+
+void
+acore_set_high_water(struct acore_dispatcher *d, size_t bytes)
+{
+	d->high_water = bytes;
+	update_pause(d);
+	acore__sync(d);
+}
