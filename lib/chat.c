@@ -537,10 +537,11 @@ acore__chat_writable(struct acore_dispatcher *d)
 {
 	struct acore_chat *c = d->chat;
 
-	if (d->flags & ACORE_CLOSED)
-		return 0;
 	if (d->flags & ACORE_CONNECTING)
 		return 1;
+	/* Output pushed before a connect waits for it; asking would spin. */
+	if (!(d->flags & ACORE_CONNECTED))
+		return 0;
 	return c->out.len > 0 || !TAILQ_EMPTY(&c->queue);
 }
 
