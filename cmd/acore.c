@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,20 +56,20 @@ unknown(const char *name)
 int
 main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "help",	no_argument, NULL, 'h' },
+		{ "version",	no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
 	const struct acore_cmd *cmd;
 	int ch;
 
 	/* A closed peer must show up as EPIPE, never kill the process. */
 	signal(SIGPIPE, SIG_IGN);
 
-	static const char *const long_help = "--help", *const long_version =
-	    "--version";
-	if (argc > 1 && strcmp(argv[1], long_help) == 0)
-		argv[1] = (char *)"-h";
-	else if (argc > 1 && strcmp(argv[1], long_version) == 0)
-		argv[1] = (char *)"-V";
-
-	while ((ch = getopt(argc, argv, "+hV")) != -1) {
+	/* "+": stop at the command name; its options are its own. */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			list_cmds(stdout);
@@ -78,7 +79,9 @@ main(int argc, char **argv)
 			    acore_libevent_version());
 			return AC_EXIT_OK;
 		default:
-			list_cmds(stderr);
+			fprintf(stderr, "acore: unknown option '%s'; "
+			    "try 'acore help'\n", optopt ? (char[]){ '-',
+			    (char)optopt, '\0' } : argv[optind - 1]);
 			return AC_EXIT_USAGE;
 		}
 	}
@@ -107,5 +110,6 @@ main(int argc, char **argv)
 	}
 	/* glibc: a new getopt scan must start from optind 0. */
 	optind = 0;
+	cmd_name = cmd->name;
 	return cmd->main(argc, argv);
 }

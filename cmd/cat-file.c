@@ -1,4 +1,192 @@
+/*
+ * cat-file.c: acore cat-file: copy files to stdout through a
+ * file_dispatcher, like cat(1); --show-reads prints each read the way the
+ * PyMOTW FileReader example does.
+ */
 #include "config.h"
+
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "acore.h"
 #include "cmd.h"
-static int cmd_main(int argc, char **argv) { (void)argc; (void)argv; return 1; }
-const struct acore_cmd acore_cmd_cat_file = { "cat-file", "", "", cmd_main };
+
+#define DEFAULT_CHUNK	(128 * 1024)	/* what cat(1) reads at a time */
+#define MAX_CHUNK	(64 * 1024 * 1024)
+
+struct reader {
+	const char	*path;		/* for messages; "-" is stdin */
+	char		*buf;
+	size_t		 chunk;
+	int		 show_reads;
+	int		 status;	/* AC_EXIT_* for this file */
+};
+
+/* Output errors end the command: nothing more can be delivered. */
+static void
+emit(const void *p, size_t len)
+{
+	int rc;
+
+	if ((rc = cmd_write_all(STDOUT_FILENO, p, len)) < 0)
+		errx(AC_EXIT_WRITE, "cat-file: write error: %s",
+		    acore_strerror(rc));
+}
+
+/* READ: (N) "data" -- data raw, as Python 2's print shows it. */
+static void
+show_read(const char *data, size_t n)
+{
+	char head[32];
+	int hl;
+
+	hl = snprintf(head, sizeof(head), "READ: (%zu) \"", n);
+	emit(head, (size_t)hl);
+	emit(data, n);
+	emit("\"\n", 2);
+}
+
+static void
+r_read(struct acore_dispatcher *d, void *arg)
+{
+	struct reader *r = arg;
+	ssize_t n;
+
+	n = acore_recv(d, r->buf, r->chunk);
+	if (n == -EAGAIN)
+		return;
+	if (n < 0)
+		return;		/* r_error reported it */
+	if (cmd_is_verbose())
+		acore_debug(d, "handle_read() -> %zd bytes", n);
+	if (r->show_reads)
+		show_read(r->buf, (size_t)n);
+	else if (n > 0)
+		emit(r->buf, (size_t)n);
+}
+
+static void
+r_close(struct acore_dispatcher *d, void *arg)
+{
+	(void)arg;
+	acore_debug(d, "handle_close()");
+	acore_close(d);
+}
+
+static void
+r_error(struct acore_dispatcher *d, int err, void *arg)
+{
+	struct reader *r = arg;
+
+	warnx("cat-file: %s: %s", r->path, acore_strerror(err));
+	r->status = AC_EXIT_FAIL;
+	acore_close(d);
+}
+
+static const struct acore_ops reader_ops = {
+	.name = "FileReader",
+	.handle_read = r_read,
+	.handle_close = r_close,
+	.handle_error = r_error,
+};
+
+static int
+cat_one(struct acore_loop *loop, struct reader *r)
+{
+	struct acore_dispatcher *d;
+	struct stat st;
+	int fd, rc;
+
+	if (strcmp(r->path, "-") == 0)
+		fd = STDIN_FILENO;
+	else if ((fd = open(r->path, O_RDONLY | O_CLOEXEC)) < 0) {
+		warn("cat-file: %s", r->path);
+		return AC_EXIT_FAIL;
+	}
+	/* A directory would only fail on the first read; say so up front. */
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		warnx("cat-file: %s: %s", r->path, strerror(EISDIR));
+		if (fd != STDIN_FILENO)
+			close(fd);
+		return AC_EXIT_FAIL;
+	}
+	d = acore_file_new(loop, fd, &reader_ops, r);
+	rc = errno;
+	if (fd != STDIN_FILENO)
+		close(fd);	/* the dispatcher reads its own dup */
+	if (d == NULL) {
+		warnx("cat-file: %s: %s", r->path, strerror(rc));
+		return AC_EXIT_FAIL;
+	}
+	acore_set_name(d, r->path);
+	r->status = AC_EXIT_OK;
+	if ((rc = acore_loop_run(loop, -1, 0)) < 0) {
+		warnx("cat-file: %s: %s", r->path, acore_strerror(rc));
+		return AC_EXIT_FAIL;
+	}
+	return r->status;
+}
+
+static int
+cmd_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "chunk-size",	required_argument, NULL, 'c' },
+		{ "show-reads",	no_argument,	   NULL, 'r' },
+		{ "verbose",	no_argument,	   NULL, 'v' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct reader r = { .chunk = DEFAULT_CHUNK };
+	struct acore_loop *loop;
+	int ch, i, rc, status = AC_EXIT_OK;
+
+	while ((ch = getopt_long(argc, argv, ":c:rv", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			r.chunk = cmd_size("chunk size", optarg, 1, MAX_CHUNK);
+			break;
+		case 'r':
+			r.show_reads = 1;
+			break;
+		case 'v':
+			cmd_verbose(1);
+			break;
+		default:
+			return cmd_bad_option(&acore_cmd_cat_file, ch, argv);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+
+	if ((r.buf = malloc(r.chunk)) == NULL || (loop = acore_loop_new()) ==
+	    NULL)
+		err(AC_EXIT_FAIL, "cat-file");
+	if (argc == 0) {
+		r.path = "-";
+		status = cat_one(loop, &r);
+	}
+	/* Like cat: a bad file is reported and the rest are still copied. */
+	for (i = 0; i < argc; i++) {
+		r.path = argv[i];
+		if ((rc = cat_one(loop, &r)) != AC_EXIT_OK)
+			status = rc;
+	}
+	acore_loop_free(loop);
+	free(r.buf);
+	return status;
+}
+
+const struct acore_cmd acore_cmd_cat_file = {
+	.name = "cat-file",
+	.usage = "[-rv] [-c size] [file ...]",
+	.summary = "copy files to stdout through a file dispatcher",
+	.main = cmd_main,
+};

@@ -43,6 +43,12 @@ enum {
 
 /* Print "usage: acore NAME USAGE" to stdout (help) or stderr (error). */
 void	 cmd_usage(const struct acore_cmd *cmd, int to_stderr);
+/*
+ * getopt_long returned '?' or ':' (optstring starts with ':' and opterr is
+ * 0): print one line naming the bad option; returns AC_EXIT_USAGE.
+ */
+int	 cmd_bad_option(const struct acore_cmd *cmd, int ch, char **argv);
+extern const char *cmd_name;
 /* Handle --help / -h as the only argument check: prints usage, exit 0. */
 int	 cmd_wants_help(int argc, char **argv);
 

@@ -5,9 +5,11 @@
 #include "config.h"
 
 #include <err.h>
+#include <getopt.h>
 #include <errno.h>
 #include <math.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,11 +20,29 @@
 
 static int verbose;
 
+/* The running subcommand, for messages ("acore: NAME: ..."). */
+const char *cmd_name = "acore";
+
 void
 cmd_usage(const struct acore_cmd *cmd, int to_stderr)
 {
 	fprintf(to_stderr ? stderr : stdout, "usage: acore %s %s\n",
 	    cmd->name, cmd->usage);
+}
+
+int
+cmd_bad_option(const struct acore_cmd *cmd, int ch, char **argv)
+{
+	const char *opt = argv[optind - 1];
+	char shortopt[3] = { '-', (char)optopt, '\0' };
+
+	/* Within a cluster like -rx, optopt names the culprit. */
+	if (optopt != 0 && (ch != ':' || opt[1] != '-'))
+		opt = shortopt;
+	warnx("%s: %s '%s'; try 'acore %s --help'", cmd->name,
+	    ch == ':' ? "missing value for option" : "unknown option", opt,
+	    cmd->name);
+	return AC_EXIT_USAGE;
 }
 
 int
@@ -49,12 +69,12 @@ cmd_number(const char *what, const char *s, long long min, long long max)
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (*s == '\0' || *end != '\0' || (errno == EINVAL))
-		errx(AC_EXIT_USAGE, "%s is invalid: %s", what, s);
+		errx(AC_EXIT_USAGE, "%s: %s is invalid: %s", cmd_name, what, s);
 	if (errno == ERANGE || v < min)
-		errx(AC_EXIT_USAGE, "%s is too %s: %s", what,
+		errx(AC_EXIT_USAGE, "%s: %s is too %s: %s", cmd_name, what,
 		    (errno == ERANGE && v > 0) ? "large" : "small", s);
 	if (v > max)
-		errx(AC_EXIT_USAGE, "%s is too large: %s", what, s);
+		errx(AC_EXIT_USAGE, "%s: %s is too large: %s", cmd_name, what, s);
 	return v;
 }
 
@@ -66,21 +86,21 @@ cmd_size(const char *what, const char *s, size_t min, size_t max)
 
 	errno = 0;
 	if (*s == '-' || *s == '\0')
-		errx(AC_EXIT_USAGE, "%s is invalid: %s", what, s);
+		errx(AC_EXIT_USAGE, "%s: %s is invalid: %s", cmd_name, what, s);
 	v = strtoull(s, &end, 10);
 	if (end == s || errno == ERANGE)
-		errx(AC_EXIT_USAGE, "%s is invalid: %s", what, s);
+		errx(AC_EXIT_USAGE, "%s: %s is invalid: %s", cmd_name, what, s);
 	switch (*end) {
 	case 'k': case 'K': mul = 1ULL << 10; end++; break;
 	case 'm': case 'M': mul = 1ULL << 20; end++; break;
 	case 'g': case 'G': mul = 1ULL << 30; end++; break;
 	}
 	if (*end != '\0')
-		errx(AC_EXIT_USAGE, "%s is invalid: %s", what, s);
+		errx(AC_EXIT_USAGE, "%s: %s is invalid: %s", cmd_name, what, s);
 	if (v > max / mul)
-		errx(AC_EXIT_USAGE, "%s is too large: %s", what, s);
+		errx(AC_EXIT_USAGE, "%s: %s is too large: %s", cmd_name, what, s);
 	if (v * mul < min)
-		errx(AC_EXIT_USAGE, "%s is too small: %s", what, s);
+		errx(AC_EXIT_USAGE, "%s: %s is too small: %s", cmd_name, what, s);
 	return (size_t)(v * mul);
 }
 
@@ -93,9 +113,9 @@ cmd_seconds(const char *what, const char *s, double max)
 	errno = 0;
 	v = strtod(s, &end);
 	if (end == s || *end != '\0' || errno != 0 || isnan(v) || v <= 0)
-		errx(AC_EXIT_USAGE, "%s is invalid: %s", what, s);
+		errx(AC_EXIT_USAGE, "%s: %s is invalid: %s", cmd_name, what, s);
 	if (v > max)
-		errx(AC_EXIT_USAGE, "%s is too large: %s", what, s);
+		errx(AC_EXIT_USAGE, "%s: %s is too large: %s", cmd_name, what, s);
 	return v;
 }
 
@@ -149,6 +169,16 @@ cmd_write_all(int fd, const void *buf, size_t len)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
+			/*
+			 * An inherited non-blocking stdout: wait for room
+			 * rather than drop data.
+			 */
+			if (errno == EAGAIN) {
+				struct pollfd pfd = { fd, POLLOUT, 0 };
+
+				(void)poll(&pfd, 1, -1);
+				continue;
+			}
 			return -errno;
 		}
 		p += n;

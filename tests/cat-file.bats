@@ -1,0 +1,178 @@
+#!/usr/bin/env bats
+# acore cat-file: the file_dispatcher example, and cat(1) behaviour.
+
+load helper
+
+setup() {
+	setup_tmp
+}
+
+@test "--show-reads --chunk-size 256 lorem.txt prints the transcript byte for byte" {
+	tail -n +2 "$TRANSCRIPTS/asyncore_file_dispatcher.txt" > "$TMP/want"
+	acore cat-file --show-reads --chunk-size 256 "$DATA/lorem.txt" > "$TMP/got"
+	cmp "$TMP/want" "$TMP/got"
+}
+
+@test "short options -r -c give the same transcript" {
+	tail -n +2 "$TRANSCRIPTS/asyncore_file_dispatcher.txt" > "$TMP/want"
+	acore cat-file -r -c 256 "$DATA/lorem.txt" > "$TMP/got"
+	cmp "$TMP/want" "$TMP/got"
+}
+
+@test "a 10 MiB random file round-trips byte for byte" {
+	head -c 10485760 /dev/urandom > "$TMP/rand"
+	acore cat-file "$TMP/rand" > "$TMP/out"
+	cmp "$TMP/rand" "$TMP/out"
+}
+
+@test "odd chunk sizes and k/M suffixes keep every byte" {
+	head -c 300001 /dev/urandom > "$TMP/rand"
+	for c in 1k 7 65536 1M; do
+		acore cat-file --chunk-size "$c" "$TMP/rand" > "$TMP/out"
+		cmp "$TMP/rand" "$TMP/out"
+	done
+}
+
+@test "several files are concatenated in order, - is stdin" {
+	printf 'middle\n' > "$TMP/mid"
+	acore cat-file "$DATA/lorem-asynchat.txt" - "$DATA/lorem.txt" \
+	    < "$TMP/mid" > "$TMP/out"
+	cat "$DATA/lorem-asynchat.txt" "$TMP/mid" "$DATA/lorem.txt" > "$TMP/want"
+	cmp "$TMP/want" "$TMP/out"
+}
+
+@test "stdin redirected from a file, with no FILE argument" {
+	acore cat-file < "$DATA/lorem.txt" > "$TMP/out"
+	cmp "$DATA/lorem.txt" "$TMP/out"
+}
+
+@test "stdin from a pipe, binary-safe, and the reads are shown" {
+	head -c 100000 /dev/urandom > "$TMP/rand"
+	cat "$TMP/rand" | acore cat-file > "$TMP/out"
+	cmp "$TMP/rand" "$TMP/out"
+	run bash -c "printf 'abc' | '$ACORE' cat-file --show-reads"
+	assert_success
+	assert_output "$(printf 'READ: (3) "abc"\nREAD: (0) ""')"
+}
+
+@test "a pipe written in bursts is read as it arrives, then EOF" {
+	z() { head -c "$1" /dev/zero | tr '\0' z; }
+	{ z 100; sleep 0.3; z 400; sleep 0.3; z 237; } |
+	    acore cat-file --show-reads --chunk-size 256 > "$TMP/out"
+	run sed 's/z//g' "$TMP/out"
+	assert_output "$(printf 'READ: (%s) ""\n' 100 256 144 237 0)"
+}
+
+@test "stdin from /dev/null: empty output, exit 0; shown as one 0-byte read" {
+	run acore cat-file < /dev/null
+	assert_success
+	assert_output ''
+	run acore cat-file --show-reads < /dev/null
+	assert_success
+	assert_output 'READ: (0) ""'
+}
+
+@test "an empty file gives READ: (0) \"\"" {
+	: > "$TMP/empty"
+	run acore cat-file --show-reads "$TMP/empty"
+	assert_success
+	assert_output 'READ: (0) ""'
+}
+
+@test "a FIFO is read until its writer closes" {
+	mkfifo "$TMP/fifo"
+	bg_start writer sh -c "cat '$DATA/lorem.txt' > '$TMP/fifo'"
+	acore cat-file "$TMP/fifo" > "$TMP/out"
+	bg_stop "$writer"
+	cmp "$DATA/lorem.txt" "$TMP/out"
+}
+
+@test "stdin left blocking for the next reader (no O_NONBLOCK leak)" {
+	run bash -c "printf 'x' | { '$ACORE' cat-file >/dev/null; python3 -c 'import os,fcntl; print(bool(fcntl.fcntl(0, fcntl.F_GETFL) & os.O_NONBLOCK))'; }"
+	assert_success
+	assert_output 'False'
+}
+
+@test "-v logs the dispatcher's events on stderr, data on stdout" {
+	run --separate-stderr acore cat-file -v --chunk-size 512 "$DATA/lorem.txt"
+	assert_success
+	[ "$output" = "$(cat "$DATA/lorem.txt")" ]
+	want="$DATA/lorem.txt: handle_read() -> 512 bytes
+$DATA/lorem.txt: handle_read() -> 225 bytes
+$DATA/lorem.txt: handle_close()
+$DATA/lorem.txt: handle_read() -> 0 bytes"
+	[ "$stderr" = "$want" ]
+}
+
+@test "missing file: one line, exit 1, the other files still copied" {
+	run --separate-stderr acore cat-file "$TMP/nope" "$DATA/lorem-asynchat.txt"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "acore: cat-file: $TMP/nope: No such file or directory" ]
+	[ "$output" = "$(cat "$DATA/lorem-asynchat.txt")" ]
+}
+
+@test "a directory: one line, exit 1" {
+	run --separate-stderr acore cat-file "$TMP"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "acore: cat-file: $TMP: Is a directory" ]
+	[ -z "$output" ]
+}
+
+@test "an unreadable file: one line, exit 1" {
+	[ "$(id -u)" -ne 0 ] || skip "root can read anything"
+	echo secret > "$TMP/locked"
+	chmod 000 "$TMP/locked"
+	run --separate-stderr acore cat-file "$TMP/locked"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "acore: cat-file: $TMP/locked: Permission denied" ]
+}
+
+@test "a read error mid-file (EISDIR via stdin): one line, exit 1" {
+	run --separate-stderr acore cat-file - < "$TMP"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "acore: cat-file: -: Is a directory" ]
+}
+
+@test "bad --chunk-size values: one line, exit 2" {
+	run --separate-stderr acore cat-file --chunk-size 0 "$DATA/lorem.txt"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "acore: cat-file: chunk size is too small: 0" ]
+	run --separate-stderr acore cat-file --chunk-size abc "$DATA/lorem.txt"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "acore: cat-file: chunk size is invalid: abc" ]
+	run --separate-stderr acore cat-file --chunk-size 65M "$DATA/lorem.txt"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "acore: cat-file: chunk size is too large: 65M" ]
+	run --separate-stderr acore cat-file -c -5 "$DATA/lorem.txt"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "acore: cat-file: chunk size is invalid: -5" ]
+	[ -z "$output" ]
+}
+
+@test "stdout closed early (EPIPE): one line, exit 10, no crash" {
+	head -c 5000000 /dev/urandom > "$TMP/rand"
+	run bash -c "'$ACORE' cat-file '$TMP/rand' 2>'$TMP/err' | head -c 10 >/dev/null; echo \${PIPESTATUS[0]}"
+	assert_output '10'
+	[ "$(cat "$TMP/err")" = "acore: cat-file: write error: Broken pipe" ]
+}
+
+@test "stdout on a full device (ENOSPC): one line, exit 10" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	run --separate-stderr acore cat-file "$DATA/lorem.txt"
+	run bash -c "'$ACORE' cat-file '$DATA/lorem.txt' > /dev/full"
+	[ "$status" -eq 10 ]
+	assert_output "acore: cat-file: write error: No space left on device"
+}
+
+@test "man EXAMPLES: -c 1M part1 part2 > whole joins the parts" {
+	head -c 1500000 /dev/urandom > "$TMP/part1"
+	head -c 700001 /dev/urandom > "$TMP/part2"
+	acore cat-file -c 1M "$TMP/part1" "$TMP/part2" > "$TMP/whole"
+	cat "$TMP/part1" "$TMP/part2" | cmp - "$TMP/whole"
+}
+
+@test "man EXAMPLES: (echo one; sleep 1; echo two) | acore cat-file -r" {
+	run bash -c "(echo one; sleep 1; echo two) | '$ACORE' cat-file -r"
+	assert_success
+	assert_output "$(printf 'READ: (4) "one\n"\nREAD: (4) "two\n"\nREAD: (0) ""')"
+}

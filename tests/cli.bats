@@ -1,0 +1,114 @@
+#!/usr/bin/env bats
+# The acore front end: help, version, the command table, usage errors.
+
+load helper
+
+@test "acore --version prints the version and exits 0" {
+	run acore --version
+	assert_success
+	assert_output --regexp '^acore [0-9]+\.[0-9]+\.[0-9]+ \(libevent 2\.[0-9.]+-stable\)$'
+	run acore -V
+	assert_success
+	assert_output --regexp '^acore [0-9]'
+}
+
+@test "acore --help lists every command on stdout, exit 0" {
+	run --separate-stderr acore --help
+	assert_success
+	assert_line --index 0 'usage: acore [-hV] command [args ...]'
+	assert_line --regexp '^  cat-file +copy files'
+	assert_line --regexp '^  echo-client '
+	assert_line --regexp '^  echo-server '
+	assert_line --regexp '^  http-get '
+	[ -z "$stderr" ]
+}
+
+@test "acore help with no command lists commands; bare acore is a usage error" {
+	run acore help
+	assert_success
+	assert_line --regexp '^  cat-file '
+	run --separate-stderr acore
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[[ "$stderr" == "usage: acore [-hV] command [args ...]"* ]]
+}
+
+@test "acore help CMD, acore CMD -h and --help print the same usage" {
+	run acore help cat-file
+	assert_success
+	assert_output 'usage: acore cat-file [-rv] [-c size] [file ...]'
+	local want=$output
+	run acore cat-file -h
+	assert_success
+	assert_output "$want"
+	run acore cat-file --help
+	assert_success
+	assert_output "$want"
+}
+
+@test "unknown command: one line, exit 2" {
+	run --separate-stderr acore frobnicate
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "acore: unknown command 'frobnicate'; try 'acore help'" ]
+	run --separate-stderr acore help frobnicate
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "acore: unknown command 'frobnicate'; try 'acore help'" ]
+}
+
+@test "unknown global option: one line, exit 2" {
+	run --separate-stderr acore -x cat-file
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "acore: unknown option '-x'; try 'acore help'" ]
+	run --separate-stderr acore --frob
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "acore: unknown option '--frob'; try 'acore help'" ]
+}
+
+@test "unknown and incomplete command options: one line, exit 2" {
+	run --separate-stderr acore cat-file --bogus
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "acore: cat-file: unknown option '--bogus'; try 'acore cat-file --help'" ]
+	run --separate-stderr acore cat-file -rx
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "acore: cat-file: unknown option '-x'; try 'acore cat-file --help'" ]
+	run --separate-stderr acore cat-file --chunk-size
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "acore: cat-file: missing value for option '--chunk-size'; try 'acore cat-file --help'" ]
+}
+
+@test "every --help usage line equals its man page SYNOPSIS" {
+	local cmd page synopsis n=0
+	for cmd in $(acore help | awk '/^  [a-z]/ && !/not implemented yet/ { print $1 }'); do
+		page=$ACORE_SRCDIR/man/acore-$cmd.1
+		[ -f "$page" ]
+		synopsis=$(MANWIDTH=1000 mandoc -T ascii "$page" | col -b |
+		    awk '/^SYNOPSIS/ { getline; sub(/^ +/, ""); print; exit }' |
+		    tr -s ' ')
+		run acore "$cmd" --help
+		assert_output "usage: $synopsis"
+		n=$((n + 1))
+	done
+	[ "$n" -ge 1 ]
+}
+
+@test "a command not yet implemented says so, in --help too, exit 11" {
+	local cmd
+	for cmd in $(acore help | awk '/not implemented yet/ { print $1 }'); do
+		run --separate-stderr acore "$cmd"
+		[ "$status" -eq 11 ]
+		[ "$stderr" = "acore: $cmd: not implemented yet" ]
+		run acore "$cmd" --help
+		assert_output "usage: acore $cmd (not implemented yet)"
+	done
+}
+
+@test "acore(1) EXAMPLES: help, help cat-file, cat-file README.md" {
+	run acore help
+	assert_success
+	run acore help cat-file
+	assert_success
+	assert_output 'usage: acore cat-file [-rv] [-c size] [file ...]'
+	run acore cat-file "$ACORE_SRCDIR/README.md"
+	assert_success
+	[ "$output" = "$(cat "$ACORE_SRCDIR/README.md")" ]
+}

@@ -1,0 +1,59 @@
+# helper.bash: shared set-up for the bats files.  Runs the acore built in
+# this tree (never one on PATH), optionally under valgrind
+# (ACORE_VALGRIND=1, as `make check-valgrind` sets it).
+
+bats_load_library bats-support
+bats_load_library bats-assert
+
+: "${ACORE_BUILDDIR:=$(cd "$BATS_TEST_DIRNAME/.." && pwd)}"
+: "${ACORE_SRCDIR:=$(cd "$BATS_TEST_DIRNAME/.." && pwd)}"
+: "${ACORE:=$ACORE_BUILDDIR/acore}"
+DATA=$ACORE_SRCDIR/tests/data
+TRANSCRIPTS=$ACORE_SRCDIR/tests/transcripts
+
+# acore ARGS...: the built binary, bounded in time.  Under valgrind the
+# real binary runs (not libtool's wrapper script) and any error fails.
+acore() {
+	if [ "${ACORE_VALGRIND:-0}" = 1 ] && [ -x "$ACORE_BUILDDIR/.libs/acore" ]; then
+		LD_LIBRARY_PATH=$ACORE_BUILDDIR/lib/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
+		timeout -k 5 120 valgrind -q --error-exitcode=99 --leak-check=full \
+		    --errors-for-leak-kinds=definite,indirect \
+		    "$ACORE_BUILDDIR/.libs/acore" "$@"
+	else
+		timeout -k 5 60 "$ACORE" "$@"
+	fi
+}
+
+# A private scratch directory per test.
+setup_tmp() {
+	TMP=$BATS_TEST_TMPDIR
+}
+
+# bg_start VAR CMD...: start CMD in the background (fd 3 closed so bats
+# does not wait on it) and store its pid in VAR.
+bg_start() {
+	local var=$1
+	shift
+	"$@" 3>&- &
+	printf -v "$var" '%s' "$!"
+}
+
+# bg_stop PID...: stop processes we started, by pid, and reap them.
+bg_stop() {
+	local pid
+	for pid in "$@"; do
+		[ -n "$pid" ] || continue
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+}
+
+# wait_for_file FILE [SECS]: poll (bounded) until FILE is non-empty.
+wait_for_file() {
+	local f=$1 tries=$(( ${2:-10} * 20 ))
+	while [ ! -s "$f" ] && [ "$tries" -gt 0 ]; do
+		sleep 0.05
+		tries=$((tries - 1))
+	done
+	[ -s "$f" ]
+}
