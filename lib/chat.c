@@ -464,9 +464,14 @@ chat_refill(struct acore_dispatcher *d)
 	while ((it = TAILQ_FIRST(&c->queue)) != NULL) {
 		switch (it->type) {
 		case ITEM_CLOSE:
+			/*
+			 * 2.5 called close() here; handle_close (whose
+			 * default is acore_close) lets the owner see the
+			 * channel go while its descriptor is still there.
+			 */
 			if (c->out.len == 0) {
 				item_free(c, it);
-				acore_close(d);
+				acore__handle_close(d);
 			}
 			return;
 		case ITEM_DATA:

@@ -120,6 +120,13 @@ on_error(struct acore_dispatcher *d, int err, void *arg)
 }
 
 static void
+on_handle_close(struct acore_dispatcher *d, void *arg)
+{
+	rec_add(arg, "C", 1);
+	acore_close(d);
+}
+
+static void
 on_closed(void *arg)
 {
 	((struct rec *)arg)->closed++;
@@ -144,6 +151,12 @@ static const struct acore_ops close_ops = {
 	.name = "close",
 	.collect_incoming_data = on_collect,
 	.found_terminator = on_found_close,
+	.closed = on_closed,
+};
+
+static const struct acore_ops hclose_ops = {
+	.name = "hclose",
+	.handle_close = on_handle_close,
 	.closed = on_closed,
 };
 
@@ -644,6 +657,17 @@ test_close_when_done(void)
 	ok(peer_eof && r.closed == 1, "then the channel closed");
 	unpair();
 	ok(freed == 1, "the producer was freed");
+
+	/* The marker closes through handle_close, fd still open there. */
+	d = pair(&hclose_ops, &r);
+	acore_chat_push(d, "x", 1);
+	acore_chat_close_when_done(d);
+	for (i = 0; i < 10 && r.closed == 0; i++)
+		acore_loop_run(loop, 0.05, 1);
+	n = drain(got, sizeof(got));
+	ok(n == 1 && strcmp(r.log, "C") == 0 && r.closed == 1,
+	    "close_when_done ends in the handle_close hook");
+	unpair();
 }
 
 static void
