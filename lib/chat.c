@@ -76,6 +76,7 @@ struct acore_chat {
 	size_t			 queued;	/* bytes in ITEM_DATA entries */
 	unsigned		 gen;		/* bumped by discard_buffers */
 	int			 sending;	/* inside initiate_send */
+	int			 eof;		/* input ended, channel kept open */
 };
 
 struct acore_simple_producer {
@@ -391,7 +392,17 @@ acore__chat_handle_read(struct acore_dispatcher *d)
 		return;
 	}
 	/* 0: handle_close ran; -EAGAIN: spurious (ignored); else handle_error. */
-	if ((n = acore_recv(d, c->in + c->end, c->in_size)) <= 0)
+	if ((n = acore_recv(d, c->in + c->end, c->in_size)) == 0 &&
+	    !(d->flags & ACORE_CLOSED)) {
+		/*
+		 * A handle_close that kept the channel open (to finish
+		 * sending) is done reading: the end of stream would keep it
+		 * readable and the loop spinning.
+		 */
+		c->eof = 1;
+		acore__sync(d);
+	}
+	if (n <= 0)
 		return;
 	c->end += (size_t)n;
 	chat_scan(d);
@@ -418,7 +429,7 @@ acore__chat_feed(struct acore_dispatcher *d, const void *buf, size_t len)
 int
 acore__chat_readable(struct acore_dispatcher *d)
 {
-	return !(d->flags & ACORE_CLOSED);
+	return !(d->flags & ACORE_CLOSED) && !d->chat->eof;
 }
 
 /* ---------------------------------------------------------------- output */

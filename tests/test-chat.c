@@ -154,6 +154,23 @@ static const struct acore_ops close_ops = {
 	.closed = on_closed,
 };
 
+/* Keeps the channel open at the first handle_close to finish sending. */
+static void
+on_handle_close_late(struct acore_dispatcher *d, void *arg)
+{
+	struct rec *r = arg;
+
+	rec_add(r, "C", 1);
+	if (r->state++ > 0 || acore_pending(d) == 0)
+		acore_close(d);
+}
+
+static const struct acore_ops late_ops = {
+	.name = "late",
+	.handle_close = on_handle_close_late,
+	.closed = on_closed,
+};
+
 static const struct acore_ops hclose_ops = {
 	.name = "hclose",
 	.handle_close = on_handle_close,
@@ -670,6 +687,35 @@ test_close_when_done(void)
 	unpair();
 }
 
+/* The peer half-closes; the channel still sends all it has queued. */
+static void
+test_eof_then_send(void)
+{
+	static char big[300000], got[sizeof(big) + 1];
+	struct acore_dispatcher *d;
+	struct rec r;
+	size_t n = 0, i;
+	ssize_t k;
+
+	memset(big, 'e', sizeof(big));
+	d = pair(&late_ops, &r);
+	acore_chat_set_buffer_sizes(d, 64, 4096);
+	acore_chat_push(d, big, sizeof(big));
+	acore_chat_close_when_done(d);
+	shutdown(peer, SHUT_WR);
+	/* Bounded: 300000 / 4096 write events and a few more. */
+	for (i = 0; i < 200 && r.closed == 0; i++) {
+		acore_loop_run(loop, 0.05, 1);
+		while ((k = read(peer, got + n, sizeof(got) - n)) > 0)
+			n += (size_t)k;
+	}
+	ok(n == sizeof(big) && r.closed == 1,
+	    "end of input with output queued: all %zu bytes still sent", n);
+	is_str(r.log, "CC", "handle_close at the end of input, once, then at "
+	    "the marker");
+	unpair();
+}
+
 static void
 test_discard(void)
 {
@@ -869,6 +915,7 @@ main(void)
 	test_push_large();
 	test_empty_producer();
 	test_close_when_done();
+	test_eof_then_send();
 	test_discard();
 	test_simple_producer();
 	test_coalescing();
