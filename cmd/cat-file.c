@@ -28,30 +28,39 @@ struct reader {
 	size_t		 chunk;
 	int		 show_reads;
 	int		 status;	/* AC_EXIT_* for this file */
+	int		 write_err;	/* first error writing stdout */
 };
 
-/* Output errors end the command: nothing more can be delivered. */
-static void
-emit(const void *p, size_t len)
+/*
+ * Output errors end the command: nothing more can be delivered.  The
+ * channel is closed (so the input's descriptor flags are restored) and
+ * the error is reported once, by cmd_main.
+ */
+static int
+emit(struct acore_dispatcher *d, struct reader *r, const void *p, size_t len)
 {
 	int rc;
 
-	if ((rc = cmd_write_all(STDOUT_FILENO, p, len)) < 0)
-		errx(AC_EXIT_WRITE, "cat-file: write error: %s",
-		    acore_strerror(rc));
+	if (r->write_err != 0)
+		return -1;
+	if ((rc = cmd_write_all(STDOUT_FILENO, p, len)) < 0) {
+		r->write_err = rc;
+		acore_close(d);
+		return -1;
+	}
+	return 0;
 }
 
 /* READ: (N) "data" -- data raw, as Python 2's print shows it. */
 static void
-show_read(const char *data, size_t n)
+show_read(struct acore_dispatcher *d, struct reader *r, size_t n)
 {
 	char head[32];
 	int hl;
 
 	hl = snprintf(head, sizeof(head), "READ: (%zu) \"", n);
-	emit(head, (size_t)hl);
-	emit(data, n);
-	emit("\"\n", 2);
+	if (emit(d, r, head, (size_t)hl) == 0 && emit(d, r, r->buf, n) == 0)
+		emit(d, r, "\"\n", 2);
 }
 
 static void
@@ -68,9 +77,9 @@ r_read(struct acore_dispatcher *d, void *arg)
 	if (cmd_is_verbose())
 		acore_debug(d, "handle_read() -> %zd bytes", n);
 	if (r->show_reads)
-		show_read(r->buf, (size_t)n);
+		show_read(d, r, (size_t)n);
 	else if (n > 0)
-		emit(r->buf, (size_t)n);
+		emit(d, r, r->buf, (size_t)n);
 }
 
 static void
@@ -132,7 +141,7 @@ cat_one(struct acore_loop *loop, struct reader *r)
 		warnx("cat-file: %s: %s", r->path, acore_strerror(rc));
 		return AC_EXIT_FAIL;
 	}
-	return r->status;
+	return r->write_err != 0 ? AC_EXIT_WRITE : r->status;
 }
 
 static int
@@ -174,13 +183,17 @@ cmd_main(int argc, char **argv)
 		status = cat_one(loop, &r);
 	}
 	/* Like cat: a bad file is reported and the rest are still copied. */
-	for (i = 0; i < argc; i++) {
+	for (i = 0; i < argc && r.write_err == 0; i++) {
 		r.path = argv[i];
 		if ((rc = cat_one(loop, &r)) != AC_EXIT_OK)
 			status = rc;
 	}
 	acore_loop_free(loop);
 	free(r.buf);
+	if (r.write_err != 0) {
+		warnx("cat-file: write error: %s", acore_strerror(r.write_err));
+		return AC_EXIT_WRITE;
+	}
 	return status;
 }
 

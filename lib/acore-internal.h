@@ -89,6 +89,7 @@ int	 acore__attach_fd(struct acore_dispatcher *d, int fd);
 void	 acore__detach_fd(struct acore_dispatcher *d);
 void	 acore__set_interest(struct acore_dispatcher *d, short what);
 void	 acore__sync(struct acore_dispatcher *d);
+void	 acore__fire(struct acore_dispatcher *d, short what);
 void	 acore__handle_read_event(struct acore_dispatcher *d);
 void	 acore__handle_write_event(struct acore_dispatcher *d);
 void	 acore__handle_close(struct acore_dispatcher *d);

@@ -147,13 +147,15 @@ void	 acore_resolve_cancel(struct acore_resolve *r);
 
 /*
  * The hooks of one kind of channel.  Every hook gets the dispatcher and the
- * arg given at creation.  A NULL hook means asyncore's default:
- *  readable	  true (a with-send channel: false while its output is over
- *		  the high-water mark; a chat channel: false over its input
- *		  limit)
+ * arg given at creation.  A NULL hook means asyncore's default, made safe:
+ *  readable	  true when something consumes input: a handle_read hook, a
+ *		  chat channel, a listening socket (a with-send channel: false
+ *		  while its output is over the high-water mark; a chat
+ *		  channel: false over its input limit)
  *  writable	  true while connecting or while the kind has output queued;
  *		  a plain channel with a handle_write hook: always true
- *  handle_read, handle_write, handle_expt, handle_connect: nothing
+ *  handle_read, handle_write, handle_connect: nothing
+ *  handle_expt	  never called: libevent 2.1 reports no urgent-data event
  *  handle_accept   accept one connection and pass it to handle_accepted
  *  handle_accepted close the new socket
  *  handle_close    acore_close()

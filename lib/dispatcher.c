@@ -177,15 +177,14 @@ acore__detach_fd(struct acore_dispatcher *d)
 	d->want = 0;
 }
 
-static void
-io_cb(evutil_socket_t fd, short what, void *arg)
+/* Note readiness for dispatch after the wait; map order is restored then. */
+void
+acore__fire(struct acore_dispatcher *d, short what)
 {
-	struct acore_dispatcher *d = arg;
 	struct acore_loop *loop = d->loop;
 	struct acore_dispatcher **p;
 	size_t cap;
 
-	(void)fd;
 	if (d->flags & ACORE_CLOSED)
 		return;
 	if (d->fired == 0) {
@@ -200,6 +199,13 @@ io_cb(evutil_socket_t fd, short what, void *arg)
 		loop->fired[loop->nfired++] = d;
 	}
 	d->fired |= what & (EV_READ | EV_WRITE);
+}
+
+static void
+io_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	acore__fire(arg, what);
 }
 
 void

@@ -15,10 +15,11 @@
  * Returns a descriptor of our own for fd.  Regular files and character
  * devices such as /dev/null cannot be watched by epoll (EPERM), and reads
  * from them never block, so they are marked always ready, as select()
- * reports them.  Pipes and FIFOs are reopened through /proc to get an
- * open file description of our own, so O_NONBLOCK does not leak into a
- * shell or another process sharing the original; where that is impossible
- * (sockets) the flags are saved for restoring on close.
+ * reports them.  A terminal is reopened through /proc so that O_NONBLOCK
+ * stays on our own open file description, not the shell's.  Pipes and
+ * FIFOs cannot be reopened that way (a reader opened after the last writer
+ * left never sees end of file), so their dup gets O_NONBLOCK and the old
+ * flags are restored on close.
  */
 int
 acore__file_open(int fd, int *saved_flags, int *always_ready)
@@ -37,7 +38,7 @@ acore__file_open(int fd, int *saved_flags, int *always_ready)
 		nfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 		return nfd < 0 ? -errno : nfd;
 	}
-	if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)) {
+	if (S_ISCHR(st.st_mode)) {
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 		nfd = open(path, (fl & O_ACCMODE) | O_NONBLOCK | O_CLOEXEC |
 		    O_NOCTTY);

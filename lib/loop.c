@@ -53,12 +53,11 @@ acore_loop_new(void)
 	TAILQ_INIT(&loop->map);
 	TAILQ_INIT(&loop->polled);
 	/*
-	 * Precise timers: a pass's timeout is what the caller asked for
-	 * (the loop_counter example sleeps exactly 1 s per idle pass).
+	 * No EVENT_BASE_FLAG_PRECISE_TIMER: its timerfd costs a syscall per
+	 * pass, and millisecond timeouts are all asyncore ever promised.
 	 */
 	if ((cfg = event_config_new()) == NULL)
 		goto fail;
-	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
 	loop->base = event_base_new_with_config(cfg);
 	event_config_free(cfg);
 	if (loop->base == NULL)
@@ -219,20 +218,34 @@ run_pass(struct acore_loop *loop, double timeout)
 {
 	struct acore_dispatcher *d;
 	struct timeval tv;
-	int flags = EVLOOP_ONCE, rc;
+	int flags = EVLOOP_ONCE, rc, idle;
 
 	loop->in_pass = 1;
 	scan_polled(loop);
 
 	/*
 	 * epoll cannot watch regular files; like select, treat them as
-	 * always ready by activating their events by hand.
+	 * always ready.  When nothing else is watched there is nothing to
+	 * wait for: dispatch them without a poll (cat-file's hot path).
 	 */
 	if (loop->nready > 0) {
-		TAILQ_FOREACH(d, &loop->map, map_link)
-			if (d->always_ready && d->want != 0)
+		idle = event_base_get_num_events(loop->base,
+		    EVENT_BASE_COUNT_ADDED) == 0;
+		TAILQ_FOREACH(d, &loop->map, map_link) {
+			if (!d->always_ready || d->want == 0)
+				continue;
+			if (idle)
+				acore__fire(d, d->want);
+			else
 				event_active((struct event *)(d + 1),
 				    d->want, 0);
+		}
+		if (idle && loop->nfired > 0) {
+			dispatch(loop, 1);
+			loop->in_pass = 0;
+			acore__flush_free(loop);
+			return 0;
+		}
 	}
 
 	if (timeout == 0) {

@@ -5,6 +5,9 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -74,6 +77,36 @@ acore__buf_free(struct acore_buf *b)
 	memset(b, 0, sizeof(*b));
 }
 
+/*
+ * write(2) to a pipe whose reader left raises SIGPIPE, and write has no
+ * MSG_NOSIGNAL.  Block the signal around the call and swallow the one it
+ * raised, so a library user who never ignored SIGPIPE still gets EPIPE.
+ */
+static ssize_t
+write_nosigpipe(int fd, const void *buf, size_t len)
+{
+	static const struct timespec zero;
+	sigset_t pipe_set, old, pending;
+	int was_pending, err;
+	ssize_t n;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	sigpending(&pending);
+	was_pending = sigismember(&pending, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	n = write(fd, buf, len);
+	if (n < 0 && errno == EPIPE && !was_pending) {
+		err = errno;
+		(void)sigtimedwait(&pipe_set, NULL, &zero);
+		errno = err;
+	}
+	err = errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = err;
+	return n;
+}
+
 ssize_t
 acore__send_raw(struct acore_dispatcher *d, const void *buf, size_t len)
 {
@@ -83,7 +116,7 @@ acore__send_raw(struct acore_dispatcher *d, const void *buf, size_t len)
 	if (d->fd < 0)
 		return -EBADF;
 	if (d->kind == ACORE_KIND_FILE)
-		n = write(d->fd, buf, len);
+		n = write_nosigpipe(d->fd, buf, len);
 	else
 		n = send(d->fd, buf, len, MSG_NOSIGNAL);
 	if (n >= 0) {

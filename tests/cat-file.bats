@@ -57,7 +57,16 @@ setup() {
 
 @test "a pipe written in bursts is read as it arrives, then EOF" {
 	z() { head -c "$1" /dev/zero | tr '\0' z; }
-	{ z 100; sleep 0.3; z 400; sleep 0.3; z 237; } |
+	# Each burst waits until the reader has shown the previous one.
+	seen() {
+		local i
+		for i in $(seq 400); do
+			grep -q "READ: ($1)" "$TMP/out" 2>/dev/null && return 0
+			sleep 0.05
+		done
+		return 1
+	}
+	{ z 100; seen 100; z 400; seen 144; z 237; } |
 	    acore cat-file --show-reads --chunk-size 256 > "$TMP/out"
 	run sed 's/z//g' "$TMP/out"
 	assert_output "$(printf 'READ: (%s) ""\n' 100 256 144 237 0)"
@@ -79,12 +88,18 @@ setup() {
 	assert_output 'READ: (0) ""'
 }
 
-@test "a FIFO is read until its writer closes" {
+@test "a FIFO is read until its writer closes, even a quick writer" {
 	mkfifo "$TMP/fifo"
 	bg_start writer sh -c "cat '$DATA/lorem.txt' > '$TMP/fifo'"
 	acore cat-file "$TMP/fifo" > "$TMP/out"
 	bg_stop "$writer"
 	cmp "$DATA/lorem.txt" "$TMP/out"
+	# The writer is gone before the reader gets going: still EOF.
+	bg_start writer sh -c "printf abc > '$TMP/fifo'"
+	run acore cat-file --show-reads - < "$TMP/fifo"
+	bg_stop "$writer"
+	assert_success
+	assert_output "$(printf 'READ: (3) "abc"\nREAD: (0) ""')"
 }
 
 @test "stdin left blocking for the next reader (no O_NONBLOCK leak)" {

@@ -602,6 +602,122 @@ test_connect_host(void)
 	acore_loop_free(loop);
 }
 
+
+/* ----------------------------- quick reset, stop, close_all, A28, EPIPE */
+
+static void
+q_accepted(struct acore_dispatcher *d, int fd, const struct sockaddr *sa,
+    socklen_t len, void *arg)
+{
+	static const struct acore_ops hops = { .name = "handler",
+	    .handle_read = z_read, .handle_close = z_close };
+	struct acore_dispatcher *h;
+
+	(void)sa;
+	(void)len;
+	(void)arg;
+	h = acore_dispatcher_new(acore_loop_of(d), &hops, NULL);
+	acore_set_socket(h, fd);
+	note("accepted ");
+}
+
+static void
+test_quick_reset(void)
+{
+	static const struct acore_ops lops = { .name = "server",
+	    .handle_accepted = q_accepted };
+	struct acore_loop *loop = acore_loop_new();
+	struct acore_dispatcher *l;
+	struct sockaddr_in sin;
+	struct linger lg = { 1, 0 };
+	int fd, i;
+
+	listener(loop, &lops, NULL, &l, &sin);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	connect(fd, (struct sockaddr *)&sin, sizeof(sin));
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);	/* RST before the server accepts */
+	trace[0] = '\0';
+	for (i = 0; i < 10 && strstr(trace, "close") == NULL; i++)
+		acore_loop_run(loop, 0.2, 1);
+	ok(strcmp(trace, "") == 0 || strcmp(trace, "accepted read->0 close ") == 0 ||
+	    strcmp(trace, "accepted close read->0 ") == 0,
+	    "connect+RST: nothing accepted, or the handler's read ends in "
+	    "handle_close (%s)", trace);
+	is_int(acore_loop_size(loop), 1, "only the listener is left");
+	acore_loop_free(loop);
+}
+
+static void
+spawn_read(struct acore_dispatcher *d, void *arg)
+{
+	static const struct acore_ops kops = { .name = "child",
+	    .handle_read = rec_read };
+	int *sv = arg;
+	struct acore_dispatcher *k;
+	char c;
+
+	(void)acore_recv(d, &c, 1);
+	note("parent ");
+	/* Created mid-pass with data already waiting: serve it next pass. */
+	k = acore_dispatcher_new(acore_loop_of(d), &kops, NULL);
+	acore_set_socket(k, dup(sv[0]));
+	acore_loop_stop(acore_loop_of(d));
+}
+
+static void
+test_stop_and_new_channels(void)
+{
+	static const struct acore_ops pops = { .handle_read = spawn_read };
+	struct acore_loop *loop = acore_loop_new();
+	struct acore_dispatcher *p;
+	int pa[2], ka[2];
+
+	socketpair(AF_UNIX, SOCK_STREAM, 0, pa);
+	socketpair(AF_UNIX, SOCK_STREAM, 0, ka);
+	p = acore_dispatcher_new(loop, &pops, ka);
+	acore_set_socket(p, pa[0]);
+	write(pa[1], "x", 1);
+	write(ka[1], "y", 1);
+	trace[0] = '\0';
+	is_int(acore_loop_run(loop, 1.0, 0), 1,
+	    "acore_loop_stop ends the loop after the current pass");
+	is_str(trace, "parent ", "a channel made in a pass is not served in it");
+	acore_loop_run(loop, 1.0, 1);
+	is_str(trace, "parent child.read ", "it is served the next pass");
+	is_int(acore_loop_size(loop), 2, "both channels in the map");
+	acore_close_all(loop);
+	is_int(acore_loop_size(loop), 0, "close_all empties the map");
+	is_int(acore_loop_run(loop, 1.0, 0), 0, "and the loop has nothing to run");
+	acore_loop_free(loop);
+	close(pa[1]);
+	close(ka[0]);
+	close(ka[1]);
+}
+
+static void
+test_file_epipe(void)
+{
+	static const struct acore_ops wops = { .handle_close = z_close };
+	struct acore_loop *loop = acore_loop_new();
+	struct acore_dispatcher *d;
+	void (*old)(int);
+	int p[2];
+	ssize_t n;
+
+	pipe(p);
+	close(p[0]);
+	old = signal(SIGPIPE, SIG_DFL);	/* a user who never ignored it */
+	d = acore_file_new(loop, p[1], &wops, NULL);
+	trace[0] = '\0';
+	n = acore_send(d, "data", 4);
+	signal(SIGPIPE, old);
+	is_int(n, 0, "write to a pipe with no reader: 0, and no SIGPIPE death");
+	is_str(trace, "close ", "EPIPE is a disconnect: handle_close");
+	close(p[1]);
+	acore_loop_free(loop);
+}
+
 int
 main(void)
 {
@@ -615,6 +731,9 @@ main(void)
 	test_timers();
 	test_format();
 	test_connect_host();
+	test_quick_reset();
+	test_stop_and_new_channels();
+	test_file_epipe();
 	tap_plan_done();
 	return tap_exit();
 }

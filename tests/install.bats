@@ -1,0 +1,99 @@
+#!/usr/bin/env bats
+# make install / uninstall into a scratch DESTDIR, and the examples/ programs
+# built against the installed library with pkg-config alone.
+
+load helper
+
+setup_file() {
+	export DEST=$BATS_FILE_TMPDIR/dest
+	make -s -C "$ACORE_BUILDDIR" install DESTDIR="$DEST" >/dev/null 2>&1
+	export ROOT=$DEST${ACORE_PREFIX:-/usr/local}
+}
+
+teardown_file() {
+	make -s -C "$ACORE_BUILDDIR" uninstall DESTDIR="$DEST" >/dev/null 2>&1 || true
+}
+
+pc() {
+	PKG_CONFIG_PATH=$ROOT/lib/pkgconfig pkg-config \
+	    --define-variable=prefix="$ROOT" "$@" libacore
+}
+
+@test "install puts the binary, library, header, .pc and man pages in place" {
+	[ -x "$ROOT/bin/acore" ]
+	[ -f "$ROOT/include/acore.h" ]
+	[ -f "$ROOT/lib/pkgconfig/libacore.pc" ]
+	ls "$ROOT"/lib/libacore.so.* >/dev/null
+	[ -f "$ROOT/lib/libacore.a" ]
+	[ -f "$ROOT/share/man/man1/acore.1" ]
+	[ -f "$ROOT/share/man/man1/acore-cat-file.1" ]
+	[ -f "$ROOT/share/man/man3/libacore.3" ]
+}
+
+@test "the installed acore runs against the installed library" {
+	run env LD_LIBRARY_PATH="$ROOT/lib" "$ROOT/bin/acore" --version
+	assert_success
+	assert_output --regexp '^acore [0-9]'
+}
+
+@test "libacore exports only acore_* symbols" {
+	run sh -c "nm -D --defined-only '$ROOT'/lib/libacore.so | awk '{ print \$3 }' | grep -v '^acore_'"
+	assert_output ''
+	run sh -c "nm -D --defined-only '$ROOT'/lib/libacore.so | grep -c ' acore_'"
+	[ "$output" -gt 40 ]
+}
+
+@test "libacore.pc: libevent is private, the header needs no libevent" {
+	grep -q '^Requires.private: libevent' "$ROOT/lib/pkgconfig/libacore.pc"
+	! grep -q 'event2/' "$ROOT/include/acore.h"
+	[ "$(pc --libs | xargs)" = "-L$ROOT/lib -lacore" ]
+}
+
+build_example() {
+	cc -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE \
+	    "$ACORE_SRCDIR/examples/$1.c" $(pc --cflags --libs) \
+	    -o "$BATS_TEST_TMPDIR/$1"
+}
+
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+@test "examples/echo-server.c builds with pkg-config and echoes" {
+	build_example echo-server
+	port=$(free_port)
+	LD_LIBRARY_PATH=$ROOT/lib bg_start srv "$BATS_TEST_TMPDIR/echo-server" "$port"
+	head -c 200000 /dev/urandom > "$BATS_TEST_TMPDIR/in"
+	for i in $(seq 50); do
+		timeout 10 nc.openbsd -N 127.0.0.1 "$port" < "$BATS_TEST_TMPDIR/in" \
+		    > "$BATS_TEST_TMPDIR/out" 2>/dev/null && break
+		sleep 0.1
+	done
+	bg_stop "$srv"
+	cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+}
+
+@test "examples/fetch.c builds with pkg-config and fetches from a real server" {
+	build_example fetch
+	port=$(free_port)
+	mkdir -p "$BATS_TEST_TMPDIR/www"
+	echo 'hello from the test server' > "$BATS_TEST_TMPDIR/www/hello.txt"
+	bg_start srv python3 -m http.server --bind 127.0.0.1 \
+	    --directory "$BATS_TEST_TMPDIR/www" "$port"
+	for i in $(seq 50); do
+		LD_LIBRARY_PATH=$ROOT/lib run timeout 10 "$BATS_TEST_TMPDIR/fetch" 127.0.0.1 "$port" /hello.txt
+		[ "$status" -eq 0 ] && break
+		sleep 0.1
+	done
+	bg_stop "$srv"
+	assert_success
+	assert_line --regexp '^HTTP/1\.[01] 200 OK'
+	assert_line 'hello from the test server'
+}
+
+@test "make uninstall removes every installed file" {
+	make -s -C "$ACORE_BUILDDIR" uninstall DESTDIR="$DEST" >/dev/null 2>&1
+	run find "$DEST" -type f
+	assert_output ''
+	make -s -C "$ACORE_BUILDDIR" install DESTDIR="$DEST" >/dev/null 2>&1
+}
