@@ -21,11 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acore.h"
-
-/* lib/chat.c: feed bytes as if one read had returned them. */
-int	 acore__chat_feed(struct acore_dispatcher *d, const void *buf,
-	    size_t len);
+#include "chat.h"		/* acore__chat_feed */
 
 int	 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
