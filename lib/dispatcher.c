@@ -475,12 +475,35 @@ acore_recv(struct acore_dispatcher *d, void *buf, size_t len)
 ssize_t
 acore_send(struct acore_dispatcher *d, const void *buf, size_t len)
 {
+	ssize_t n;
 	int rc;
 
 	switch (d->kind) {
 	case ACORE_KIND_WITH_SEND:
 		if (d->flags & ACORE_CLOSED)
 			return -EBADF;
+		/*
+		 * Nothing queued: offer the bytes to the socket first and
+		 * queue only what it refuses.  An echo that goes out at once
+		 * then never allocates or touches a queue, which is what
+		 * keeps 10,000 idle clients at a few hundred bytes each and
+		 * many busy ones out of each other's cache lines.
+		 */
+		if (d->out.len == 0 && (d->flags & ACORE_CONNECTED)) {
+			n = acore__send_raw(d, buf, len);
+			if (n < 0 || (d->flags & ACORE_CLOSED))
+				return (ssize_t)len;	/* reported by the hooks */
+			buf = (const char *)buf + n;
+			if ((size_t)n == len) {
+				acore__with_send_flush(d);
+				return (ssize_t)len;
+			}
+			rc = acore__buf_append(&d->out, buf, len - (size_t)n);
+			if (rc < 0)
+				return rc;
+			acore__with_send_flush(d);
+			return (ssize_t)len;
+		}
 		if ((rc = acore__buf_append(&d->out, buf, len)) < 0)
 			return rc;
 		acore__with_send_flush(d);

@@ -81,7 +81,7 @@ load helper
 	for cmd in $(acore help | awk '/^  [a-z]/ && !/not implemented yet/ { print $1 }'); do
 		page=$ACORE_SRCDIR/man/acore-$cmd.1
 		[ -f "$page" ]
-		synopsis=$(MANWIDTH=1000 mandoc -T ascii "$page" | col -b |
+		synopsis=$(mandoc -T ascii -O width=1000 "$page" | col -b |
 		    awk '/^SYNOPSIS/ { getline; sub(/^ +/, ""); print; exit }' |
 		    tr -s ' ')
 		run acore "$cmd" --help

@@ -1,0 +1,82 @@
+/*
+ * echo.h: what echo-server.c, echo-handler.c and echo-client.c share.
+ *
+ * The server owns the listener and picks one handler kind for all its
+ * clients (a small vtable, so another protocol is one more kind); the
+ * client is reusable so echo-server --with-client can run it in the
+ * server's own loop, as the PyMOTW example does.
+ */
+#ifndef ACORE_ECHO_H
+#define ACORE_ECHO_H
+
+#include <stddef.h>
+
+#include <sys/socket.h>
+
+struct acore_loop;
+struct acore_dispatcher;
+struct sockaddr_un;
+
+/* Server-wide settings every handler reads. */
+struct echo_conf {
+	struct acore_loop *loop;
+	size_t		 chunk;		/* bytes per read (--chunk-size) */
+	double		 idle;		/* close a client silent this long; 0: never */
+	/* A handler is about to close: the server's bookkeeping. */
+	void		(*gone)(struct acore_dispatcher *);
+};
+
+/* One kind of per-client handler. */
+struct echo_handler_kind {
+	/* Serve the accepted fd (owned from here on); NULL on failure. */
+	struct acore_dispatcher *(*start)(const struct echo_conf *, int fd);
+	/* Stop reading, send what is queued, then close (server stops). */
+	void	(*finish)(struct acore_dispatcher *);
+};
+
+/* The library-docs handler: dispatcher_with_send, echoes until EOF. */
+extern const struct echo_handler_kind echo_handler_docs;
+/* The PyMOTW handler: chunk-sized reads queued, one write per event. */
+extern const struct echo_handler_kind echo_handler_pymotw;
+
+/* "EchoHandler('127.0.0.1', 8080)": named by the server side's address. */
+void	 echo_handler_name(int fd, char *buf, size_t size);
+
+/* The PyMOTW EchoClient. */
+struct echo_client_conf {
+	const char	*host;		/* NULL with unix_path */
+	const char	*port;
+	const char	*unix_path;
+	int		 family;	/* AF_UNSPEC, AF_INET, AF_INET6 */
+	const char	*msg;		/* borrowed until done() */
+	size_t		 len;
+	size_t		 chunk;		/* bytes per send and per recv */
+	double		 connect_timeout;	/* 0: none */
+	double		 idle;		/* 0: none */
+	int		 out_fd;	/* echoed bytes go here; -1: nowhere */
+	const char	*out_name;
+	/* Runs once, with the exit status, after the client has closed. */
+	void		(*done)(int status);
+};
+/* Start connecting; 0, or an exit status if it could not even start. */
+int	 echo_client_start(struct acore_loop *, const struct echo_client_conf *);
+
+/* Debug record "what -> (N) "data"", data raw (only with -v). */
+void	 echo_log_data(struct acore_dispatcher *, const char *what,
+	    const void *data, size_t len);
+/*
+ * An address as Python's str() shows it in the logs: the tuple for IP,
+ * the bare path for a Unix socket.
+ */
+void	 echo_str_addr(const struct sockaddr *, socklen_t, char *buf,
+	    size_t size);
+/* Fill *sun for path: 0, or -ENAMETOOLONG. */
+int	 echo_unix_addr(const char *path, struct sockaddr_un *sun);
+
+/*
+ * Read all of path ("-": stdin) into a new buffer (the caller frees it).
+ * Exits with a message on failure.
+ */
+char	*echo_read_message(const char *cmd, const char *path, size_t *len);
+
+#endif /* ACORE_ECHO_H */
