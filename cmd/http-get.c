@@ -1,24 +1,586 @@
 /*
- * http-get.c: placeholder entry until its issue lands; says so plainly.
+ * http-get.c: acore http-get: fetch http:// URLs with HttpClient
+ * dispatchers, as the PyMOTW asyncore examples do, and as a fetcher curl
+ * and wget users would accept: keep-alive reuse per host:port, several
+ * URLs at once with output in argument order, files renamed into place,
+ * redirects, time limits, one exit status per cause.
+ *
+ * This file holds the options, the job queue and the loop.  A job is one
+ * URL of the command line through all its redirects; jobs wait in one
+ * queue (and in their host's) until a connection takes them.
  */
 #include "config.h"
 
-#include <stdio.h>
+#include <sys/socket.h>
 
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "acore.h"
 #include "cmd.h"
+#include "http.h"
+
+#define DEFAULT_CHUNK		(128 * 1024)
+#define MAX_CHUNK		(64 * 1024 * 1024)
+#define DEFAULT_PARALLEL	50
+#define DEFAULT_REDIRS		20
+#define PROGRESS_EVERY		0.5
+
+/* ---------------------------------------------------------------- queue */
+
+static struct hg_host *
+host_for(struct hg *g, const struct http_url *u)
+{
+	struct hg_host *h;
+
+	for (h = g->hosts; h != NULL; h = h->next)
+		if (strcasecmp(h->host, u->host) == 0 &&
+		    strcmp(h->port, u->port) == 0)
+			return h;
+	if ((h = calloc(1, sizeof(*h))) == NULL ||
+	    (h->host = strdup(u->host)) == NULL ||
+	    (h->port = strdup(u->port)) == NULL)
+		err(AC_EXIT_FAIL, "http-get");
+	TAILQ_INIT(&h->pending);
+	h->next = g->hosts;
+	g->hosts = h;
+	return h;
+}
+
+static void
+enqueue(struct hg *g, struct hg_job *j, int front)
+{
+	if (front) {
+		TAILQ_INSERT_HEAD(&g->queue, j, q);
+		TAILQ_INSERT_HEAD(&j->host->pending, j, hq);
+	} else {
+		TAILQ_INSERT_TAIL(&g->queue, j, q);
+		TAILQ_INSERT_TAIL(&j->host->pending, j, hq);
+	}
+}
+
+/* Off the queue and onto a connection; last: none left for its host. */
+static void
+take(struct hg *g, struct hg_job *j, int *last)
+{
+	TAILQ_REMOVE(&g->queue, j, q);
+	TAILQ_REMOVE(&j->host->pending, j, hq);
+	j->active = 1;
+	g->active++;
+	*last = TAILQ_EMPTY(&j->host->pending);
+}
+
+struct hg_job *
+hg_next_for(struct hg *g, struct hg_host *h, int *last)
+{
+	struct hg_job *j;
+
+	if ((j = TAILQ_FIRST(&h->pending)) != NULL)
+		take(g, j, last);
+	return j;
+}
+
+static void
+deactivate(struct hg *g, struct hg_job *j)
+{
+	if (j->active) {
+		j->active = 0;
+		g->active--;
+	}
+}
+
+void
+hg_requeue(struct hg *g, struct hg_job *j)
+{
+	deactivate(g, j);
+	enqueue(g, j, 1);
+}
+
+void
+hg_schedule(struct hg *g)
+{
+	struct hg_job *j;
+	int last, rc;
+
+	/* A connection failing at once calls back in here: loop instead. */
+	if (g->scheduling || g->aborted)
+		return;
+	g->scheduling = 1;
+	while (g->active < g->o.parallel &&
+	    (j = TAILQ_FIRST(&g->queue)) != NULL) {
+		take(g, j, &last);
+		if ((rc = hg_conn_start(g, j, last)) < 0)
+			hg_job_done(g, j, AC_EXIT_FAIL, acore_strerror(rc));
+	}
+	g->scheduling = 0;
+}
+
+int
+hg_job_output(struct hg *g, struct hg_job *j)
+{
+	int rc = 0;
+
+	if (j->out != NULL || j->file == NULL)
+		return 0;
+	if ((j->out = hg_out_new(g->writer, j->file, &rc)) == NULL)
+		return rc;
+	return 0;
+}
+
+void
+hg_job_done(struct hg *g, struct hg_job *j, int result, const char *msg)
+{
+	int rc;
+
+	if (j->done)
+		return;
+	j->done = 1;
+	j->result = result;
+	deactivate(g, j);
+	if (msg != NULL)
+		warnx("http-get: %s: %s", j->url, msg);
+	if (j->out == NULL)
+		return;
+	rc = hg_out_finish(j->out, result == AC_EXIT_OK ||
+	    result == AC_EXIT_HTTP);
+	j->out = NULL;
+	if (rc < 0 && j->file != NULL) {
+		warnx("http-get: %s: %s", j->file, acore_strerror(rc));
+		j->result = AC_EXIT_WRITE;
+	} else if (rc < 0 && !g->aborted) {
+		warnx("http-get: stdout: %s", acore_strerror(rc));
+		hg_abort(g, AC_EXIT_WRITE, NULL);
+	}
+}
+
+void
+hg_redirect(struct hg *g, struct hg_job *j, const char *location)
+{
+	struct http_url u;
+	const char *why;
+	char msg[256], *url;
+	int rc;
+
+	if (j->redirects >= g->o.max_redirs) {
+		snprintf(msg, sizeof(msg), "too many redirects (%d)",
+		    j->redirects);
+		hg_job_done(g, j, AC_EXIT_PROTOCOL, msg);
+		return;
+	}
+	if ((url = http_url_resolve(j->url, location)) == NULL) {
+		hg_job_done(g, j, AC_EXIT_FAIL, "out of memory");
+		return;
+	}
+	if ((rc = http_url_parse(url, &u, &why)) != 0) {
+		snprintf(msg, sizeof(msg), "redirected to %.200s: %s", url,
+		    why);
+		free(url);
+		hg_job_done(g, j, rc == AC_EXIT_UNSUPPORTED ? rc :
+		    AC_EXIT_PROTOCOL, msg);
+		return;
+	}
+	free(j->url);
+	http_url_free(&j->u);
+	j->url = url;
+	j->u = u;
+	j->host = host_for(g, &j->u);
+	j->redirects++;
+	hg_requeue(g, j);
+}
+
+void
+hg_abort(struct hg *g, int result, const char *msg)
+{
+	struct hg_job *j;
+	int last;
+
+	if (g->aborted)
+		return;
+	g->aborted = result;
+	hg_conn_abort_all(g, result, msg);
+	while ((j = TAILQ_FIRST(&g->queue)) != NULL) {
+		take(g, j, &last);
+		hg_job_done(g, j, result, msg);
+	}
+}
+
+/* -------------------------------------------------------------- timers */
+
+static void
+max_time_cb(void *arg)
+{
+	struct hg *g = arg;
+	char msg[64];
+
+	snprintf(msg, sizeof(msg), "timed out after %g s (--max-time)",
+	    g->o.max_time);
+	hg_abort(g, AC_EXIT_TIMEOUT, msg);
+}
+
+static void
+progress_cb(void *arg)
+{
+	struct hg *g = arg;
+
+	hg_progress_tick(g->writer, 0);
+	acore_timer_start(g->progress, PROGRESS_EVERY);
+}
+
+static void
+signal_cb(int signo, void *arg)
+{
+	(void)signo;
+	hg_abort(arg, AC_EXIT_FAIL, "interrupted");
+}
+
+/* ------------------------------------------------------------- options */
+
+enum {
+	OPT_ABSOLUTE = 256, OPT_CHUNK, OPT_CONNECT, OPT_HTTP10,
+	OPT_LOOP_COUNTER, OPT_MAX_REDIRS, OPT_NO_FAIL, OPT_NO_PROGRESS,
+	OPT_PROGRESS, OPT_RAW, OPT_SUMMARY
+};
+
+static void
+add_header(struct hg_opts *o, char *h)
+{
+	size_t i, n = strcspn(h, ":");
+	char **nh;
+
+	for (i = 0; h[i] != '\0'; i++)
+		if ((unsigned char)h[i] < 0x20 && h[i] != '\t')
+			break;
+	if (n == 0 || h[n] != ':' || h[i] != '\0' || strcspn(h, " \t") < n)
+		errx(AC_EXIT_USAGE, "http-get: bad header '%s' (want "
+		    "'Name: value')", h);
+	if ((nh = reallocarray(o->headers, (size_t)o->nheaders + 1,
+	    sizeof(*nh))) == NULL)
+		err(AC_EXIT_FAIL, "http-get");
+	o->headers = nh;
+	o->headers[o->nheaders++] = h;
+}
+
+static int
+parse_options(int argc, char **argv, struct hg_opts *o, char ***files,
+    int *nfiles)
+{
+	static const struct option longopts[] = {
+		{ "absolute-form", no_argument, NULL, OPT_ABSOLUTE },
+		{ "chunk-size", required_argument, NULL, OPT_CHUNK },
+		{ "connect-timeout", required_argument, NULL, OPT_CONNECT },
+		{ "header", required_argument, NULL, 'H' },
+		{ "http1.0", no_argument, NULL, OPT_HTTP10 },
+		{ "include", no_argument, NULL, 'i' },
+		{ "location", no_argument, NULL, 'L' },
+		{ "loop-counter", no_argument, NULL, OPT_LOOP_COUNTER },
+		{ "max-redirs", required_argument, NULL, OPT_MAX_REDIRS },
+		{ "max-time", required_argument, NULL, 'm' },
+		{ "no-fail", no_argument, NULL, OPT_NO_FAIL },
+		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+		{ "output", required_argument, NULL, 'o' },
+		{ "parallel-max", required_argument, NULL, 'Z' },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		{ "raw", no_argument, NULL, OPT_RAW },
+		{ "remote-name", no_argument, NULL, 'O' },
+		{ "summary", no_argument, NULL, OPT_SUMMARY },
+		{ "user-agent", required_argument, NULL, 'A' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, ":046A:H:iLm:o:OvZ:", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case '0':
+		case OPT_HTTP10:
+			o->http10 = 1;
+			break;
+		case '4':
+			o->family = AF_INET;
+			break;
+		case '6':
+			o->family = AF_INET6;
+			break;
+		case 'A':
+			o->user_agent = *optarg != '\0' ? optarg : NULL;
+			break;
+		case 'H':
+			add_header(o, optarg);
+			break;
+		case 'i':
+			o->include = 1;
+			break;
+		case 'L':
+			o->follow = 1;
+			break;
+		case 'm':
+			o->max_time = cmd_seconds("max time", optarg, 1e9);
+			break;
+		case 'o':
+			if ((*files = reallocarray(*files, (size_t)*nfiles + 1,
+			    sizeof(**files))) == NULL)
+				err(AC_EXIT_FAIL, "http-get");
+			(*files)[(*nfiles)++] = optarg;
+			break;
+		case 'O':
+			o->remote_name = 1;
+			break;
+		case 'v':
+			cmd_verbose(1);
+			break;
+		case 'Z':
+			o->parallel = (long)cmd_number("parallel-max", optarg,
+			    1, 100000);
+			break;
+		case OPT_ABSOLUTE:
+			o->absolute = 1;
+			break;
+		case OPT_CHUNK:
+			o->chunk = cmd_size("chunk size", optarg, 1, MAX_CHUNK);
+			break;
+		case OPT_CONNECT:
+			o->connect_timeout = cmd_seconds("connect timeout",
+			    optarg, 1e9);
+			break;
+		case OPT_LOOP_COUNTER:
+			o->loop_counter = 1;
+			break;
+		case OPT_MAX_REDIRS:
+			o->max_redirs = (int)cmd_number("max-redirs", optarg,
+			    0, 1000);
+			break;
+		case OPT_NO_FAIL:
+			o->fail = 0;
+			break;
+		case OPT_NO_PROGRESS:
+			o->progress = -1;
+			break;
+		case OPT_PROGRESS:
+			o->progress = 1;
+			break;
+		case OPT_RAW:
+			o->raw = 1;
+			break;
+		case OPT_SUMMARY:
+			o->summary = 1;
+			break;
+		default:
+			return cmd_bad_option(&acore_cmd_http_get, ch, argv);
+		}
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- main */
+
+/* Jobs from the command line; URLs that cannot be fetched end here. */
+static void
+make_jobs(struct hg *g, char **urls, int n, char **files, int nfiles)
+{
+	struct hg_job *j;
+	const char *why;
+	size_t i;
+	int rc;
+
+	if ((g->jobs = calloc((size_t)n, sizeof(*g->jobs))) == NULL)
+		err(AC_EXIT_FAIL, "http-get");
+	g->njobs = (size_t)n;
+	for (i = 0; i < g->njobs; i++) {
+		j = &g->jobs[i];
+		j->arg = urls[i];
+		if ((j->url = strdup(urls[i])) == NULL)
+			err(AC_EXIT_FAIL, "http-get");
+		if ((rc = http_url_parse(urls[i], &j->u, &why)) != 0) {
+			hg_job_done(g, j, rc, why);
+			continue;
+		}
+		if (i < (size_t)nfiles) {
+			/* "-o -" is standard output, as for curl */
+			if (strcmp(files[i], "-") != 0 &&
+			    (j->file = strdup(files[i])) == NULL)
+				err(AC_EXIT_FAIL, "http-get");
+		} else if (g->o.remote_name &&
+		    (j->file = http_url_filename(&j->u)) == NULL) {
+			hg_job_done(g, j, AC_EXIT_BADURL,
+			    "no file name in the URL for -O");
+			continue;
+		}
+		j->host = host_for(g, &j->u);
+		enqueue(g, j, 0);
+	}
+}
+
+static int
+run(struct hg *g)
+{
+	struct acore_timer *max_timer = NULL;
+	struct acore_signal *sigs[2];
+	struct hg_job *j;
+	size_t i, outputs = 0;
+	int rc = 0, counter = 0, progress, worst = AC_EXIT_OK;
+
+	progress = g->o.progress > 0 || (g->o.progress == 0 &&
+	    isatty(STDERR_FILENO) && !cmd_is_verbose());
+	for (i = 0; i < g->njobs; i++)
+		outputs += !g->jobs[i].done;
+	if ((g->writer = hg_writer_new(progress, outputs)) == NULL)
+		err(AC_EXIT_FAIL, "http-get");
+	/* Stdout outputs are made now: their order is the argument order. */
+	for (i = 0; i < g->njobs; i++) {
+		j = &g->jobs[i];
+		if (j->done || j->file != NULL || g->o.summary)
+			continue;
+		if ((j->out = hg_out_new(g->writer, NULL, &rc)) == NULL)
+			err(AC_EXIT_FAIL, "http-get");
+	}
+	if (g->o.max_time > 0 && ((max_timer = acore_timer_new(g->loop,
+	    max_time_cb, g)) == NULL ||
+	    acore_timer_start(max_timer, g->o.max_time) < 0))
+		err(AC_EXIT_FAIL, "http-get: timer");
+	if (progress && ((g->progress = acore_timer_new(g->loop,
+	    progress_cb, g)) == NULL ||
+	    acore_timer_start(g->progress, PROGRESS_EVERY) < 0))
+		err(AC_EXIT_FAIL, "http-get: timer");
+	sigs[0] = acore_signal_new(g->loop, SIGINT, signal_cb, g);
+	sigs[1] = acore_signal_new(g->loop, SIGTERM, signal_cb, g);
+
+	hg_schedule(g);
+	if (g->o.loop_counter) {
+		/* asyncore_loop.py: the caller drives one pass at a time. */
+		while (rc >= 0 && acore_loop_size(g->loop) > 0) {
+			acore_log(ACORE_LOG_DEBUG, "root", "loop_counter=%d",
+			    ++counter);
+			rc = acore_loop_run(g->loop, 1.0, 1);
+		}
+	} else {
+		acore_log(ACORE_LOG_DEBUG, "root", "LOOP STARTING");
+		rc = acore_loop_run(g->loop, -1, 0);
+		acore_log(ACORE_LOG_DEBUG, "root", "LOOP DONE");
+	}
+	if (rc < 0)
+		hg_abort(g, AC_EXIT_FAIL, acore_strerror(rc));
+	hg_progress_tick(g->writer, 1);
+
+	for (i = 0; i < g->njobs; i++) {
+		j = &g->jobs[i];
+		if (!j->done)	/* never happens; never lose a job */
+			hg_job_done(g, j, AC_EXIT_FAIL, "not fetched");
+		if (g->o.summary)
+			printf("%s got %llu bytes\n", j->arg,
+			    (unsigned long long)j->wire);
+		if (j->result > worst)
+			worst = j->result;
+	}
+	if (fflush(stdout) != 0 && worst < AC_EXIT_WRITE)
+		worst = AC_EXIT_WRITE;
+	acore_signal_free(sigs[0]);
+	acore_signal_free(sigs[1]);
+	acore_timer_free(max_timer);
+	acore_timer_free(g->progress);
+	g->progress = NULL;
+	return worst;
+}
+
+static void
+cleanup(struct hg *g, char **files)
+{
+	struct hg_host *h;
+	size_t i;
+
+	acore_loop_free(g->loop);
+	hg_writer_free(g->writer);
+	for (i = 0; i < g->njobs; i++) {
+		free(g->jobs[i].url);
+		free(g->jobs[i].file);
+		http_url_free(&g->jobs[i].u);
+	}
+	free(g->jobs);
+	while ((h = g->hosts) != NULL) {
+		g->hosts = h->next;
+		free(h->host);
+		free(h->port);
+		free(h);
+	}
+	free(g->o.headers);
+	free(g->buf);
+	free(files);
+}
 
 static int
 cmd_main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "acore: http-get: not implemented yet\n");
-	return AC_EXIT_UNSUPPORTED;
+	struct hg g;
+	char **files = NULL;
+	int nfiles = 0, rc, fd, to_stdout;
+
+	memset(&g, 0, sizeof(g));
+	g.o.fail = 1;
+	g.o.chunk = DEFAULT_CHUNK;
+	g.o.parallel = DEFAULT_PARALLEL;
+	g.o.max_redirs = DEFAULT_REDIRS;
+	g.o.user_agent = "acore/" ACORE_VERSION_STRING;
+	g.o.family = AF_UNSPEC;
+	if ((rc = parse_options(argc, argv, &g.o, &files, &nfiles)) != 0) {
+		free(files);
+		free(g.o.headers);
+		return rc;
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0) {
+		warnx("http-get: no URL given; try 'acore http-get --help'");
+		free(files);
+		free(g.o.headers);
+		return AC_EXIT_USAGE;
+	}
+	if (nfiles > argc) {
+		warnx("http-get: more -o files (%d) than URLs (%d)", nfiles,
+		    argc);
+		free(files);
+		free(g.o.headers);
+		return AC_EXIT_USAGE;
+	}
+
+	/*
+	 * A closed standard descriptor would be taken by the first socket
+	 * we open, and bodies or messages sent down it.
+	 */
+	to_stdout = g.o.summary || (nfiles < argc && !g.o.remote_name);
+	for (fd = 0; fd < nfiles; fd++)
+		to_stdout |= strcmp(files[fd], "-") == 0;
+	if (to_stdout && fcntl(STDOUT_FILENO, F_GETFD) < 0)
+		err(AC_EXIT_WRITE, "http-get: stdout");
+	for (fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+			err(AC_EXIT_FAIL, "http-get: /dev/null");
+
+	TAILQ_INIT(&g.queue);
+	TAILQ_INIT(&g.conns);
+	if ((g.loop = acore_loop_new()) == NULL ||
+	    (g.buf = malloc(g.o.chunk)) == NULL)
+		err(AC_EXIT_FAIL, "http-get");
+	make_jobs(&g, argv, argc, files, nfiles);
+	rc = run(&g);
+	cleanup(&g, files);
+	return rc;
 }
 
 const struct acore_cmd acore_cmd_http_get = {
 	.name = "http-get",
-	.usage = "(not implemented yet)",
-	.summary = "not implemented yet",
+	.usage = "[-046iLOv] [-A agent] [-H header] [-m secs] [-o file] "
+	    "[-Z n] [--absolute-form] [--chunk-size bytes] "
+	    "[--connect-timeout secs] [--http1.0] [--loop-counter] "
+	    "[--max-redirs n] [--no-fail] [--no-progress | --progress] "
+	    "[--raw] [--summary] url ...",
+	.summary = "fetch http:// URLs (the asyncore HTTP client examples)",
 	.main = cmd_main,
 };

@@ -1,0 +1,213 @@
+/*
+ * http-field.c: the fields of a response's header and trailer sections:
+ * their syntax (RFC 9110 5, RFC 9112 5), lists, and the three fields that
+ * decide the framing of the body: Content-Length, Transfer-Encoding and
+ * Connection.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http-parse.h"
+
+static int	 is_tchar(unsigned char);
+static int	 field_at(const char *, size_t, size_t, size_t *,
+		    struct http_field *);
+static int	 list_next(const char *, size_t, size_t *, const char **,
+		    size_t *);
+static int	 name_is(const struct http_field *, const char *);
+static int	 header_field(struct http__framing *,
+		    const struct http_field *);
+
+static int
+is_tchar(unsigned char c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    HTTP__IS_DIGIT(c))
+		return 1;
+	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+/*
+ * Check the fields of the block buf[start, end) (start: just past the
+ * status line for a header block).  Folded lines are joined in place, their
+ * line breaks turned into spaces, so every field is one line afterwards.
+ * seen is NULL for a trailer section, whose fields mean nothing to framing.
+ * A malformed line gives the error bad.
+ */
+int
+http__check_fields(struct http_parser *p, size_t start, size_t end,
+    struct http__framing *seen, int bad)
+{
+	struct http_field f;
+	size_t i, pos;
+	int r;
+	char *b = p->buf;
+
+	/* Whitespace right after the start line cannot continue anything. */
+	if (start < end && (b[start] == ' ' || b[start] == '\t'))
+		return bad;
+	for (i = start; i + 1 < end; i++) {
+		if (b[i] != '\n' || (b[i + 1] != ' ' && b[i + 1] != '\t'))
+			continue;
+		if (i > start && b[i - 1] == '\r')
+			b[i - 1] = ' ';
+		for (; i + 1 < end && (b[i + 1] == ' ' || b[i + 1] == '\t');
+		    i++)
+			b[i] = ' ';
+		b[i] = ' ';
+	}
+	pos = start;
+	while ((r = field_at(b, end, pos, &pos, &f)) > 0)
+		if (seen != NULL && (r = header_field(seen, &f)) != 0)
+			return r;
+	return r < 0 ? bad : 0;
+}
+
+/*
+ * The field line at pos: 1 and *next past it, 0 at the empty line that ends
+ * the block, -1 when malformed.
+ */
+static int
+field_at(const char *b, size_t end, size_t pos, size_t *next,
+    struct http_field *f)
+{
+	const char *nl;
+	size_t le, i, vs, ve;
+
+	if ((nl = memchr(b + pos, '\n', end - pos)) == NULL)
+		return -1;
+	le = (size_t)(nl - b);
+	*next = le + 1;
+	if (le > pos && b[le - 1] == '\r')
+		le--;
+	if (le == pos)
+		return 0;
+	/* No whitespace before the colon: a smuggling classic. */
+	for (i = pos; i < le && is_tchar((unsigned char)b[i]); i++)
+		;
+	if (i == pos || i == le || b[i] != ':')
+		return -1;
+	f->name = b + pos;
+	f->namelen = i - pos;
+	for (vs = i + 1; vs < le && (b[vs] == ' ' || b[vs] == '\t'); vs++)
+		;
+	for (ve = le; ve > vs && (b[ve - 1] == ' ' || b[ve - 1] == '\t'); ve--)
+		;
+	for (i = vs; i < ve; i++)
+		if (!HTTP__IS_TEXT((unsigned char)b[i]))
+			return -1;
+	f->value = b + vs;
+	f->valuelen = ve - vs;
+	return 1;
+}
+
+/* Next element of the list v[*i, len): trimmed; empty ones skipped. */
+static int
+list_next(const char *v, size_t len, size_t *i, const char **e, size_t *elen)
+{
+	size_t s, t;
+
+	while (*i < len) {
+		for (s = t = *i; t < len && v[t] != ','; t++)
+			;
+		*i = t + 1;
+		while (s < t && (v[s] == ' ' || v[s] == '\t'))
+			s++;
+		while (t > s && (v[t - 1] == ' ' || v[t - 1] == '\t'))
+			t--;
+		if (t > s) {
+			*e = v + s;
+			*elen = t - s;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int
+name_is(const struct http_field *f, const char *name)
+{
+	size_t n = strlen(name);
+
+	return f->namelen == n && strncasecmp(f->name, name, n) == 0;
+}
+
+static int
+header_field(struct http__framing *seen, const struct http_field *f)
+{
+	const char *e;
+	size_t i = 0, elen, k;
+	int64_t v;
+	int any = 0;
+
+	if (name_is(f, "content-length")) {
+		/* A list of one repeated value is allowed (RFC 9110 8.6). */
+		while (list_next(f->value, f->valuelen, &i, &e, &elen)) {
+			for (v = 0, k = 0; k < elen; k++) {
+				if (!HTTP__IS_DIGIT(e[k]) ||
+				    v > (INT64_MAX - (e[k] - '0')) / 10)
+					return HTTP_E_CLEN;
+				v = v * 10 + (e[k] - '0');
+			}
+			if (seen->clen >= 0 && seen->clen != v)
+				return HTTP_E_CLEN_DUP;
+			seen->clen = v;
+			any = 1;
+		}
+		if (!any)
+			return HTTP_E_CLEN;
+	} else if (name_is(f, "transfer-encoding")) {
+		/* Only chunked, once: nothing else can be undone here. */
+		while (list_next(f->value, f->valuelen, &i, &e, &elen)) {
+			if (elen != 7 || strncasecmp(e, "chunked", 7) != 0 ||
+			    seen->chunked)
+				return HTTP_E_TE;
+			seen->chunked = any = 1;
+		}
+		if (!any)
+			return HTTP_E_TE;
+	} else if (name_is(f, "connection")) {
+		while (list_next(f->value, f->valuelen, &i, &e, &elen)) {
+			if (elen == 5 && strncasecmp(e, "close", 5) == 0)
+				seen->conn_close = 1;
+			else if (elen == 10 &&
+			    strncasecmp(e, "keep-alive", 10) == 0)
+				seen->conn_keep = 1;
+		}
+	}
+	return 0;
+}
+
+int
+http_next_field(const struct http_parser *p, size_t *pos,
+    struct http_field *f)
+{
+	const char *nl;
+
+	if (p->hdr_len == 0)
+		return 0;
+	if (*pos == 0) {
+		nl = memchr(p->buf, '\n', p->hdr_len);
+		*pos = (size_t)(nl - p->buf) + 1;
+	}
+	if (*pos >= p->hdr_len)
+		return 0;
+	return field_at(p->buf, p->hdr_len, *pos, pos, f) > 0;
+}
+
+const char *
+http_get_field(const struct http_parser *p, const char *name, size_t *len)
+{
+	struct http_field f;
+	size_t pos = 0;
+
+	while (http_next_field(p, &pos, &f))
+		if (name_is(&f, name)) {
+			*len = f.valuelen;
+			return f.value;
+		}
+	return NULL;
+}

@@ -1,0 +1,351 @@
+/*
+ * http-out.c: where fetched bytes go.
+ *
+ * Standard output gets the URLs' bodies in argument order although they
+ * arrive in any order: the first unfinished one writes straight through,
+ * the others are held back, in memory up to a limit and then in an
+ * unlinked temporary file, until their turn comes.  A file (-o, -O) is
+ * written under a temporary name in the same directory and renamed into
+ * place only when its fetch succeeded, so a failed fetch never leaves a
+ * truncated file under the name asked for.
+ *
+ * The progress meter lives here too: it sums what every output received.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "http.h"
+
+#define HOLD_IN_MEMORY	(1024 * 1024)	/* then a temp file */
+
+struct hg_out {
+	struct hg_writer *w;
+	char		*path;	/* file asked for; NULL: stdout */
+	char		*tmp;		/* its temporary name */
+	int		 fd;	/* the file, or stdout's spill file */
+	char		*mem;		/* stdout bytes held back */
+	size_t		 len, cap;
+	int		 spilled;	/* held bytes continue in fd */
+	int		 finished;
+	TAILQ_ENTRY(hg_out) link;
+};
+
+struct hg_writer {
+	TAILQ_HEAD(, hg_out) order;	/* stdout outputs not yet all out */
+	int		 err;		/* stdout failed: sticky */
+	mode_t		 mode;	/* for new files: 0666 & ~umask */
+	/* progress */
+	int		 progress;
+	size_t		 expected; /* outputs whose size is known */
+	size_t		 total_outputs;
+	int		 unknown;	/* some size is not known */
+	uint64_t	 bytes;
+	uint64_t	 size;
+	double		 start;
+	int		 shown;
+};
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct hg_writer *
+hg_writer_new(int progress, size_t outputs)
+{
+	struct hg_writer *w;
+	mode_t mask;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return NULL;
+	TAILQ_INIT(&w->order);
+	mask = umask(0);
+	umask(mask);
+	w->mode = 0666 & ~mask;
+	w->progress = progress;
+	w->total_outputs = outputs;
+	w->start = now();
+	return w;
+}
+
+void
+hg_writer_free(struct hg_writer *w)
+{
+	struct hg_out *o;
+
+	if (w == NULL)
+		return;
+	while ((o = TAILQ_FIRST(&w->order)) != NULL)
+		hg_out_finish(o, 0);
+	free(w);
+}
+
+/* A temporary file beside path (same file system: rename is atomic). */
+static int
+open_beside(struct hg_out *o)
+{
+	char *copy, *dir, *base;
+	int fd;
+
+	if ((copy = strdup(o->path)) == NULL)
+		return -ENOMEM;
+	dir = dirname(copy);
+	base = strrchr(o->path, '/') != NULL ? strrchr(o->path, '/') + 1 :
+	    o->path;
+	if (asprintf(&o->tmp, "%s/.%s.acore-XXXXXX", dir, base) < 0) {
+		o->tmp = NULL;
+		free(copy);
+		return -ENOMEM;
+	}
+	free(copy);
+	if ((fd = mkostemp(o->tmp, O_CLOEXEC)) < 0) {
+		free(o->tmp);
+		o->tmp = NULL;
+		return -errno;
+	}
+	(void)fchmod(fd, o->w->mode);
+	o->fd = fd;
+	return 0;
+}
+
+struct hg_out *
+hg_out_new(struct hg_writer *w, const char *path, int *err)
+{
+	struct hg_out *o;
+	struct stat st;
+
+	if ((o = calloc(1, sizeof(*o))) == NULL) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	o->w = w;
+	o->fd = -1;
+	if (path == NULL) {
+		TAILQ_INSERT_TAIL(&w->order, o, link);
+		return o;
+	}
+	if ((o->path = strdup(path)) == NULL) {
+		free(o);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	/* /dev/null, a FIFO, a tty: nothing to replace, write to it. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if ((o->fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+			*err = -errno;
+	} else
+		*err = open_beside(o);
+	if (*err < 0) {
+		free(o->path);
+		free(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* Bytes for stdout that must wait: memory first, then a spill file. */
+static int
+hold(struct hg_out *o, const char *buf, size_t len)
+{
+	const char *tmpdir;
+	char *path, *nm;
+	size_t cap;
+	int fd;
+
+	if (!o->spilled && o->len + len <= HOLD_IN_MEMORY) {
+		if (o->len + len > o->cap) {
+			for (cap = o->cap ? o->cap : 4096; cap < o->len + len;)
+				cap *= 2;
+			if ((nm = realloc(o->mem, cap)) == NULL)
+				return -ENOMEM;
+			o->mem = nm;
+			o->cap = cap;
+		}
+		memcpy(o->mem + o->len, buf, len);
+		o->len += len;
+		return 0;
+	}
+	if (!o->spilled) {
+		if ((tmpdir = getenv("TMPDIR")) == NULL || *tmpdir == '\0')
+			tmpdir = "/tmp";
+		if (asprintf(&path, "%s/acore-http-XXXXXX", tmpdir) < 0)
+			return -ENOMEM;
+		fd = mkostemp(path, O_CLOEXEC);
+		if (fd >= 0)
+			unlink(path);
+		free(path);
+		if (fd < 0)
+			return -errno;
+		o->fd = fd;
+		o->spilled = 1;
+	}
+	return cmd_write_all(o->fd, buf, len);
+}
+
+int
+hg_out_write(struct hg_out *o, const void *buf, size_t len)
+{
+	int rc;
+
+	if (o->path != NULL)
+		return cmd_write_all(o->fd, buf, len);
+	if (o->w->err != 0)
+		return o->w->err;
+	if (TAILQ_FIRST(&o->w->order) == o) {
+		if ((rc = cmd_write_all(STDOUT_FILENO, buf, len)) < 0)
+			o->w->err = rc;
+		return rc;
+	}
+	return hold(o, buf, len);
+}
+
+/* An output's turn has come: send out what it held back. */
+static int
+release(struct hg_out *o)
+{
+	char buf[65536];
+	ssize_t n;
+	int rc;
+
+	if (o->len > 0 && (rc = cmd_write_all(STDOUT_FILENO, o->mem,
+	    o->len)) < 0)
+		return rc;
+	free(o->mem);
+	o->mem = NULL;
+	o->len = o->cap = 0;
+	if (!o->spilled)
+		return 0;
+	if (lseek(o->fd, 0, SEEK_SET) < 0)
+		return -errno;
+	while ((n = read(o->fd, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if ((rc = cmd_write_all(STDOUT_FILENO, buf, (size_t)n)) < 0)
+			return rc;
+	}
+	close(o->fd);
+	o->fd = -1;
+	o->spilled = 0;
+	return 0;
+}
+
+static void
+out_free(struct hg_out *o)
+{
+	if (o->fd >= 0)
+		close(o->fd);
+	free(o->mem);
+	free(o->path);
+	free(o->tmp);
+	free(o);
+}
+
+int
+hg_out_finish(struct hg_out *o, int ok)
+{
+	struct hg_writer *w = o->w;
+	int rc = 0;
+
+	if (o->path != NULL) {
+		if (close(o->fd) < 0 && ok)
+			rc = -errno;
+		o->fd = -1;
+		if (o->tmp != NULL && ok && rc == 0 &&
+		    rename(o->tmp, o->path) < 0)
+			rc = -errno;
+		if (o->tmp != NULL && (!ok || rc < 0))
+			unlink(o->tmp);
+		out_free(o);
+		return rc;
+	}
+	/*
+	 * Stdout: what arrived is delivered in its turn even when the
+	 * fetch failed midway, as it would have been had it been first.
+	 */
+	o->finished = 1;
+	if (TAILQ_FIRST(&w->order) != o)
+		return w->err;
+	while ((o = TAILQ_FIRST(&w->order)) != NULL) {
+		if (w->err == 0 && (rc = release(o)) < 0)
+			w->err = rc;
+		if (!o->finished)
+			break;
+		TAILQ_REMOVE(&w->order, o, link);
+		out_free(o);
+	}
+	return w->err;
+}
+
+/* ---------------------------------------------------------------- progress */
+
+void
+hg_progress_add(struct hg_writer *w, uint64_t bytes)
+{
+	w->bytes += bytes;
+}
+
+void
+hg_progress_expect(struct hg_writer *w, int64_t size)
+{
+	w->expected++;
+	if (size < 0)
+		w->unknown = 1;
+	else
+		w->size += (uint64_t)size;
+}
+
+static void
+human(char *buf, size_t size, double v)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	int u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, size, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+}
+
+/*
+ * One line on stderr, rewritten in place: after the first second only, so
+ * quick fetches never show it; final ends the line if one was shown.
+ */
+void
+hg_progress_tick(struct hg_writer *w, int final)
+{
+	char line[128], got[32], rate[32], pct[16] = "";
+	double secs = now() - w->start;
+	int n;
+
+	if (!w->progress || (!w->shown && (final || secs < 1.0)))
+		return;
+	human(got, sizeof(got), (double)w->bytes);
+	human(rate, sizeof(rate), secs > 0 ? (double)w->bytes / secs : 0);
+	if (!w->unknown && w->expected == w->total_outputs && w->size > 0)
+		snprintf(pct, sizeof(pct), "  %3d%%", (int)(w->bytes * 100 /
+		    w->size));
+	n = snprintf(line, sizeof(line), "\r%12s  %12s/s%s%s", got, rate, pct,
+	    final ? "\n" : "");
+	if (n > 0)
+		(void)cmd_write_all(STDERR_FILENO, line, (size_t)n);
+	w->shown = 1;
+}

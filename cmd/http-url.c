@@ -1,0 +1,333 @@
+/*
+ * http-url.c: http:// URLs: parsing into what a request needs, resolving
+ * a Location against the URL it came from (RFC 3986 section 5), and the
+ * file name -O takes from a URL.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cmd.h"
+#include "http.h"
+
+/* The parts of a URI reference, as spans of the string (RFC 3986 B). */
+struct span {
+	const char	*p;
+	size_t		 n;
+	int		 set;
+};
+struct parts {
+	struct span	 scheme, auth, path, query;
+};
+
+static void	 split(const char *, struct parts *);
+static char	*encode_high(const char *, size_t);
+static size_t	 remove_dots(char *);
+
+static void
+split(const char *s, struct parts *pt)
+{
+	const char *p = s, *e;
+
+	memset(pt, 0, sizeof(*pt));
+	/* scheme: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":" */
+	if (isalpha((unsigned char)*p)) {
+		for (e = p + 1; isalnum((unsigned char)*e) || *e == '+' ||
+		    *e == '-' || *e == '.'; e++)
+			;
+		if (*e == ':') {
+			pt->scheme = (struct span){ p, (size_t)(e - p), 1 };
+			p = e + 1;
+		}
+	}
+	if (p[0] == '/' && p[1] == '/') {
+		p += 2;
+		e = p + strcspn(p, "/?#");
+		pt->auth = (struct span){ p, (size_t)(e - p), 1 };
+		p = e;
+	}
+	e = p + strcspn(p, "?#");
+	pt->path = (struct span){ p, (size_t)(e - p), 1 };
+	p = e;
+	if (*p == '?') {
+		e = p + 1 + strcspn(p + 1, "#");
+		pt->query = (struct span){ p + 1, (size_t)(e - p - 1), 1 };
+	}
+}
+
+/* Copy of s[0, n) with bytes >= 0x80 percent-encoded (an IRI typed in). */
+static char *
+encode_high(const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i, k = 0;
+	char *out;
+
+	if ((out = malloc(n * 3 + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x80) {
+			out[k++] = '%';
+			out[k++] = hex[c >> 4];
+			out[k++] = hex[c & 15];
+		} else
+			out[k++] = (char)c;
+	}
+	out[k] = '\0';
+	return out;
+}
+
+static int
+host_ok(const char *h, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 253)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)h[i]) && h[i] != '-' &&
+		    h[i] != '.' && h[i] != '_' && h[i] != '~')
+			return 0;
+	return 1;
+}
+
+int
+http_url_parse(const char *s, struct http_url *u, const char **why)
+{
+	struct parts pt;
+	const char *a, *colon, *host;
+	size_t i, alen, hlen, plen;
+	char v6[INET6_ADDRSTRLEN + 1], *port = NULL, *tmp;
+	struct in6_addr in6;
+	long pn;
+	int bracket = 0;
+
+	memset(u, 0, sizeof(*u));
+	for (i = 0; s[i] != '\0'; i++)
+		if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f) {
+			*why = "contains a space or control character";
+			return AC_EXIT_BADURL;
+		}
+	split(s, &pt);
+	if (!pt.scheme.set || !pt.auth.set) {
+		*why = "not an absolute http:// URL";
+		return AC_EXIT_BADURL;
+	}
+	if (pt.scheme.n == 5 && strncasecmp(pt.scheme.p, "https", 5) == 0) {
+		*why = "https is not supported (no TLS in this build)";
+		return AC_EXIT_UNSUPPORTED;
+	}
+	if (pt.scheme.n != 4 || strncasecmp(pt.scheme.p, "http", 4) != 0) {
+		*why = "unknown scheme (only http:// is supported)";
+		return AC_EXIT_BADURL;
+	}
+	a = pt.auth.p;
+	alen = pt.auth.n;
+	if (memchr(a, '@', alen) != NULL) {
+		*why = "user information (user@host) is not supported";
+		return AC_EXIT_BADURL;
+	}
+	if (alen > 0 && a[0] == '[') {
+		colon = memchr(a, ']', alen);
+		if (colon == NULL || (size_t)(colon - a) - 1 >= sizeof(v6)) {
+			*why = "bad IPv6 address";
+			return AC_EXIT_BADURL;
+		}
+		host = a + 1;
+		hlen = (size_t)(colon - a) - 1;
+		memcpy(v6, host, hlen);
+		v6[hlen] = '\0';
+		if (inet_pton(AF_INET6, v6, &in6) != 1) {
+			*why = "bad IPv6 address";
+			return AC_EXIT_BADURL;
+		}
+		colon++;
+		if (colon < a + alen && *colon != ':') {
+			*why = "junk after the IPv6 address";
+			return AC_EXIT_BADURL;
+		}
+		bracket = 1;
+	} else {
+		host = a;
+		colon = memchr(a, ':', alen);
+		hlen = colon != NULL ? (size_t)(colon - a) : alen;
+		if (hlen == 0) {
+			*why = "no host";
+			return AC_EXIT_BADURL;
+		}
+		if (!host_ok(host, hlen)) {
+			*why = "bad host name";
+			return AC_EXIT_BADURL;
+		}
+	}
+	plen = colon != NULL && colon < a + alen ? (size_t)(a + alen - colon) -
+	    1 : 0;
+	pn = 80;
+	if (plen > 0) {
+		for (pn = 0, i = 1; i <= plen; i++) {
+			if (!isdigit((unsigned char)colon[i])) {
+				*why = "bad port";
+				return AC_EXIT_BADURL;
+			}
+			if (pn <= 65535)
+				pn = pn * 10 + (colon[i] - '0');
+		}
+		if (pn < 1 || pn > 65535) {
+			*why = "port out of range";
+			return AC_EXIT_BADURL;
+		}
+	}
+
+	*why = "out of memory";
+	if (asprintf(&port, "%ld", pn) < 0)
+		return AC_EXIT_FAIL;
+	u->port = port;
+	u->host = strndup(host, hlen);
+	/* Host: host[:port], the port left out when it is the default. */
+	if (asprintf(&u->authority, "%s%.*s%s%s%s", bracket ? "[" : "",
+	    (int)hlen, host, bracket ? "]" : "", pn != 80 ? ":" : "",
+	    pn != 80 ? port : "") < 0)
+		u->authority = NULL;
+	u->absolute = encode_high(s, (size_t)(pt.path.p - s) + pt.path.n +
+	    (pt.query.set ? pt.query.n + 1 : 0));
+	/* "http://h" and "http://h?q" ask for "/" and "/?q". */
+	if (asprintf(&tmp, "%s%.*s%s%.*s", pt.path.n == 0 ? "/" : "",
+	    (int)pt.path.n, pt.path.p, pt.query.set ? "?" : "",
+	    (int)pt.query.n, pt.query.p) >= 0) {
+		u->target = encode_high(tmp, strlen(tmp));
+		free(tmp);
+	}
+	if (u->host == NULL || u->authority == NULL || u->absolute == NULL ||
+	    u->target == NULL) {
+		http_url_free(u);
+		return AC_EXIT_FAIL;
+	}
+	*why = NULL;
+	return 0;
+}
+
+void
+http_url_free(struct http_url *u)
+{
+	free(u->host);
+	free(u->port);
+	free(u->authority);
+	free(u->target);
+	free(u->absolute);
+	memset(u, 0, sizeof(*u));
+}
+
+/*
+ * RFC 3986 5.2.4, in place: "/a/b/../c/./d" becomes "/a/c/d".  Returns
+ * the new length.
+ */
+static size_t
+remove_dots(char *in)
+{
+	char *out = in, *r = in;
+	size_t seg;
+
+	while (*r != '\0') {
+		if (strncmp(r, "../", 3) == 0)
+			r += 3;
+		else if (strncmp(r, "./", 2) == 0)
+			r += 2;
+		else if (strncmp(r, "/./", 3) == 0)
+			r += 2;
+		else if (strcmp(r, "/.") == 0)
+			r[1] = '\0';
+		else if (strncmp(r, "/../", 4) == 0 || strcmp(r, "/..") == 0) {
+			/* Becomes "/", and the last output segment goes. */
+			if (r[3] == '\0')
+				*(r += 2) = '/';
+			else
+				r += 3;
+			while (out > in && *--out != '/')
+				;
+		} else if (strcmp(r, ".") == 0 || strcmp(r, "..") == 0)
+			r += strlen(r);
+		else {
+			seg = *r == '/' ? 1 + strcspn(r + 1, "/") :
+			    strcspn(r, "/");
+			memmove(out, r, seg);
+			out += seg;
+			r += seg;
+		}
+	}
+	*out = '\0';
+	return (size_t)(out - in);
+}
+
+char *
+http_url_resolve(const char *base, const char *ref)
+{
+	struct parts b, r;
+	struct span path, query, auth, scheme;
+	char *merged = NULL, *out = NULL;
+	const char *slash;
+	size_t dir;
+
+	split(base, &b);
+	split(ref, &r);
+	scheme = r.scheme.set ? r.scheme : b.scheme;
+	if (r.scheme.set || r.auth.set) {
+		auth = r.auth;
+		path = r.path;
+		query = r.query;
+	} else {
+		auth = b.auth;
+		if (r.path.n == 0) {
+			path = b.path;
+			query = r.query.set ? r.query : b.query;
+		} else {
+			path = r.path;
+			query = r.query;
+		}
+	}
+	/* A relative path is taken from the base's directory. */
+	if (!r.scheme.set && !r.auth.set && r.path.n > 0 &&
+	    r.path.p[0] != '/') {
+		if (b.auth.set && b.path.n == 0)
+			dir = 0;
+		else {
+			for (slash = b.path.p + b.path.n; slash > b.path.p &&
+			    slash[-1] != '/'; slash--)
+				;
+			dir = (size_t)(slash - b.path.p);
+		}
+		if (asprintf(&merged, "%s%.*s%.*s", b.auth.set && dir == 0 ?
+		    "/" : "", (int)dir, b.path.p, (int)r.path.n,
+		    r.path.p) < 0)
+			return NULL;
+	} else if ((merged = strndup(path.p, path.n)) == NULL)
+		return NULL;
+	remove_dots(merged);
+	if (asprintf(&out, "%.*s:%s%.*s%s%s%.*s", (int)scheme.n, scheme.p,
+	    auth.set ? "//" : "", (int)auth.n, auth.p, merged,
+	    query.set ? "?" : "", (int)query.n, query.p) < 0)
+		out = NULL;
+	free(merged);
+	return out;
+}
+
+char *
+http_url_filename(const struct http_url *u)
+{
+	const char *t = u->target, *end, *s;
+
+	end = t + strcspn(t, "?");
+	for (s = end; s > t && s[-1] != '/'; s--)
+		;
+	if (s == end || (end - s == 1 && s[0] == '.') ||
+	    (end - s == 2 && s[0] == '.' && s[1] == '.'))
+		return NULL;
+	return strndup(s, (size_t)(end - s));
+}

@@ -1,0 +1,157 @@
+/*
+ * http.h: what the http-*.c files of acore http-get share.  Not a library:
+ * one fetch run (struct hg) owns its jobs, connections and outputs.
+ *
+ *  http-get.c	 options, the job queue, scheduling, the loop, exit status
+ *  http-conn.c	 a connection: an HttpClient dispatcher reused by jobs
+ *  http-out.c	 where bodies go: stdout in argument order, files renamed
+ *		 into place on success, the progress meter
+ *  http-url.c	 URL parsing, relative references, -O names
+ *  http-parse.c the response parser
+ */
+#ifndef ACORE_HTTP_H
+#define ACORE_HTTP_H
+
+#include <sys/queue.h>
+#include <stdint.h>
+
+#include "http-parse.h"
+
+struct acore_loop;
+struct acore_dispatcher;
+struct acore_timer;
+
+/* ------------------------------------------------------------------ URLs */
+
+struct http_url {
+	char	*host;		/* without IPv6 brackets */
+	char	*port;		/* decimal text, "80" by default */
+	char	*authority;	/* Host: host[:port], brackets kept */
+	char	*target;	/* path[?query], at least "/" */
+	char	*absolute;	/* the URL without its fragment */
+};
+
+/* 0, or AC_EXIT_BADURL / AC_EXIT_UNSUPPORTED with *why set. */
+int	 http_url_parse(const char *s, struct http_url *u, const char **why);
+void	 http_url_free(struct http_url *u);
+/* ref resolved against base (RFC 3986 5.2); NULL when out of memory. */
+char	*http_url_resolve(const char *base, const char *ref);
+/* Last path segment, for -O; NULL when there is none. */
+char	*http_url_filename(const struct http_url *u);
+
+/* --------------------------------------------------------------- options */
+
+struct hg_opts {
+	int		 http10;	/* --http1.0: the bare request */
+	int		 absolute;	/* --absolute-form */
+	int		 raw;		/* --raw: bytes as received */
+	int		 summary;	/* --summary: "URL got N bytes" */
+	int		 include;	/* -i: header blocks too */
+	int		 fail;		/* HTTP >= 400 is an error */
+	int		 follow;	/* -L */
+	int		 max_redirs;
+	int		 loop_counter;	/* --loop-counter */
+	int		 progress;	/* -1 never, 0 tty, 1 always */
+	int		 remote_name;	/* -O */
+	int		 family;	/* -4, -6: AF_INET, AF_INET6 */
+	size_t		 chunk;		/* recv size */
+	long		 parallel;	/* -Z */
+	double		 connect_timeout;
+	double		 max_time;
+	const char	*user_agent;	/* NULL: none */
+	char		**headers;	/* -H, "Name: value" */
+	int		 nheaders;
+};
+
+/* ------------------------------------------------------------------ jobs */
+
+struct hg_host;
+struct hg_out;
+struct hg_writer;
+
+/* One URL of the command line, through all its redirects. */
+struct hg_job {
+	const char	*arg;		/* the URL as typed */
+	char		*url;		/* now fetched; logger name */
+	struct http_url	 u;
+	struct hg_host	*host;
+	struct hg_out	*out;
+	char		*file;		/* -o, -O; NULL: stdout */
+	int		 redirects;
+	int		 retries;	/* re-sends after early closes */
+	int		 status;	/* last HTTP status */
+	int		 result;	/* AC_EXIT_* once done */
+	int		 active;	/* on a connection */
+	int		 done;
+	uint64_t	 wire;		/* bytes received, headers too */
+	TAILQ_ENTRY(hg_job) q;		/* run queue */
+	TAILQ_ENTRY(hg_job) hq;		/* its host's queue */
+};
+TAILQ_HEAD(hg_jobq, hg_job);
+
+/* Jobs waiting for a connection to host:port. */
+struct hg_host {
+	char		*host;
+	char		*port;
+	struct hg_jobq	 pending;
+	struct hg_host	*next;
+};
+
+struct hg_conn;
+TAILQ_HEAD(hg_connq, hg_conn);
+
+/* The whole run. */
+struct hg {
+	struct hg_opts	 o;
+	struct acore_loop *loop;
+	struct hg_job	*jobs;
+	size_t		 njobs;
+	struct hg_jobq	 queue;		/* waiting to be sent */
+	struct hg_host	*hosts;
+	struct hg_connq	 conns;
+	long		 active;	/* jobs on a connection */
+	char		*buf;		/* one recv buffer for all */
+	struct hg_writer *writer;
+	struct acore_timer *progress;
+	int		 scheduling;
+	int		 aborted;	/* AC_EXIT_* that stopped all */
+};
+
+/* http-get.c: the job queue */
+/* The next job waiting for host (taken off the queue), or NULL. */
+struct hg_job	*hg_next_for(struct hg *, struct hg_host *, int *last);
+/* Back to the head of the queue (to be sent on a new connection). */
+void	 hg_requeue(struct hg *, struct hg_job *);
+/* Start connections for waiting jobs, up to the parallel limit. */
+void	 hg_schedule(struct hg *);
+/* Finished: msg (when not NULL) is reported as "URL: msg". */
+void	 hg_job_done(struct hg *, struct hg_job *, int result,
+	    const char *msg);
+/* Follow a Location: the job goes back to the queue with its new URL. */
+void	 hg_redirect(struct hg *, struct hg_job *, const char *location);
+/* The job's output, opened now if it is a file (j->out NULL: discard). */
+int	 hg_job_output(struct hg *, struct hg_job *);
+/* Stop everything: every unfinished job ends with result. */
+void	 hg_abort(struct hg *, int result, const char *msg);
+
+/* http-conn.c */
+int	 hg_conn_start(struct hg *, struct hg_job *, int last);
+void	 hg_conn_abort_all(struct hg *, int result, const char *msg);
+
+/* --------------------------------------------------------------- outputs */
+
+struct hg_writer *hg_writer_new(int progress, size_t outputs);
+void	 hg_writer_free(struct hg_writer *);
+/* path NULL: stdout, in order of creation. */
+struct hg_out	*hg_out_new(struct hg_writer *, const char *path,
+	    int *err);
+/* 0, or a negative errno. */
+int	 hg_out_write(struct hg_out *, const void *buf, size_t len);
+/* Done: ok renames a file into place, else removes it.  0 or -errno. */
+int	 hg_out_finish(struct hg_out *, int ok);
+/* Progress: bytes of body seen, and the size when known (-1 if not). */
+void	 hg_progress_add(struct hg_writer *, uint64_t bytes);
+void	 hg_progress_expect(struct hg_writer *, int64_t size);
+void	 hg_progress_tick(struct hg_writer *, int final);
+
+#endif /* ACORE_HTTP_H */

@@ -1,0 +1,590 @@
+#!/usr/bin/env bats
+# acore http-get: the asyncore HTTP examples (1, 2, 5) against a real nginx
+# started for this file, then the fetcher itself against nginx and against
+# the misbehaving servers of tests/peer.c.
+
+bats_require_minimum_version 1.5.0
+
+load helper
+load http-helper
+
+setup_file() {
+	nginx_start
+}
+
+teardown_file() {
+	nginx_stop
+}
+
+setup() {
+	setup_tmp
+	access_mark
+}
+
+teardown() {
+	peer_stop_all
+}
+
+# The requests the peer read, on one line: CR as \r, LF as \n.
+peer_requests() {
+	awk '{ gsub(/\r/, "\\r"); printf "%s\\n", $0 }' "$PEER_LOG"
+}
+
+# ---------------------------------------------------------------- examples
+
+@test "example 1: two HttpClients in one loop log as the PyMOTW transcript" {
+	acore http-get -v --summary --http1.0 --absolute-form --chunk-size 8192 \
+	    "$NGINX_URL/" "$NGINX_URL/PyMOTW/contents.html" >"$TMP/out" 2>"$TMP/log"
+	grep -v '^\$' "$TRANSCRIPTS/asyncore_http_client.txt" | grep -v ' got ' |
+	    http_norm_log >"$TMP/want"
+	http_norm_log <"$TMP/log" >"$TMP/got"
+	diff -u "$TMP/want" "$TMP/got"
+	# got N bytes: the whole response, as nginx counted what it sent
+	n1=$(awk '/"GET http:.*\/ HTTP\/1.0"/ && !/PyMOTW/ { print $NF }' "$NGINX_ACCESS" | tail -1)
+	n2=$(awk '/PyMOTW\/contents.html HTTP\/1.0"/ { print $NF }' "$NGINX_ACCESS" | tail -1)
+	printf '%s got %s bytes\n' "$NGINX_URL/" "$n1" \
+	    "$NGINX_URL/PyMOTW/contents.html" "$n2" >"$TMP/want-out"
+	diff -u "$TMP/want-out" "$TMP/out"
+}
+
+@test "example 1: the request is exactly GET <url> HTTP/1.0 CRLF CRLF" {
+	printf 'HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nhi' >"$TMP/resp"
+	peer_start send -f "$TMP/resp"
+	run acore http-get --http1.0 --absolute-form "$PEER_URL/a?b=c#frag"
+	assert_success
+	assert_output hi
+	[ "$(peer_requests)" = "GET $PEER_URL/a?b=c HTTP/1.0\r\n\r\n" ]
+}
+
+@test "example 1: handle_write logs the bytes sent, CR LF included" {
+	printf 'HTTP/1.0 200 OK\r\n\r\n' >"$TMP/resp"
+	peer_start send -f "$TMP/resp"
+	acore http-get -v --http1.0 --absolute-form "$PEER_URL/" 2>"$TMP/log"
+	grep -q "^$PEER_URL/: handle_write() -> \"GET $PEER_URL/ HTTP/1.0"$'\r'"\$" "$TMP/log"
+}
+
+@test "example 1, connection refused: handle_close(), LOOP DONE, got 0 bytes" {
+	port=$(free_port)
+	run --separate-stderr acore http-get -v --summary --http1.0 --absolute-form \
+	    "http://127.0.0.1:$port/"
+	[ "$status" -eq 5 ]
+	assert_output "http://127.0.0.1:$port/ got 0 bytes"
+	printf '%s\n' "$stderr" | http_norm_log >"$TMP/got"
+	printf '%s\n' "http://HOST/: connecting to ('HOST', PORT)" \
+	    "http://HOST/: POLL(rw)" "http://HOST/: handle_close()" \
+	    "root: LOOP STARTING" "root: LOOP DONE" >"$TMP/want"
+	diff -u "$TMP/want" "$TMP/got"
+	[[ "$stderr" == *"acore: http-get: http://127.0.0.1:$port/: connect to 127.0.0.1 port $port: Connection refused"* ]]
+}
+
+@test "example 2: --loop-counter drives one pass at a time, as asyncore_loop.py" {
+	acore http-get -v --loop-counter --http1.0 --absolute-form --chunk-size 8192 \
+	    "$NGINX_URL/PyMOTW/contents.html" "$NGINX_URL/" >/dev/null 2>"$TMP/log"
+	grep -v '^\$' "$TRANSCRIPTS/asyncore_loop.txt" | http_norm_log >"$TMP/want"
+	http_norm_log <"$TMP/log" >"$TMP/got"
+	diff -u "$TMP/want" "$TMP/got"
+	# the counter comes first, and every pass polls the channels left
+	head -1 "$TMP/log" | grep -q ": connecting to "
+	sed -n 3p "$TMP/log" | grep -qx 'root: loop_counter=1'
+	! grep -q 'LOOP' "$TMP/log"
+}
+
+@test "example 5: --http1.0 --raw prints the response bytes as received" {
+	printf 'HTTP/1.0 200 OK\r\nServer: peer\r\n\r\n<html>body</html>\n' >"$TMP/resp"
+	peer_start send -f "$TMP/resp"
+	acore http-get --http1.0 --raw --chunk-size 8192 "$PEER_URL/" >"$TMP/out"
+	cmp "$TMP/resp" "$TMP/out"
+	[ "$(peer_requests)" = "GET / HTTP/1.0\r\nHost: 127.0.0.1:$PEER_PORT\r\n\r\n" ]
+}
+
+@test "example 5 against nginx: status line, headers and the page" {
+	acore http-get --http1.0 --raw --chunk-size 8192 "$NGINX_URL/" >"$TMP/out"
+	head -1 "$TMP/out" | grep -q $'^HTTP/1.1 200 OK\r$'
+	[ "$(tail -1 "$TMP/out")" = "index of the site" ]
+	access_since | grep -q '"GET / HTTP/1.0" host="127.0.0.1:'
+}
+
+# ------------------------------------------------------------ the fetcher
+
+@test "default request: HTTP/1.1, Host, User-Agent, Connection: close on the last" {
+	printf 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n' >"$TMP/resp"
+	peer_start send -f "$TMP/resp"
+	run acore http-get "$PEER_URL/x?y"
+	assert_success
+	assert_output ok
+	[ "$(peer_requests)" = "GET /x?y HTTP/1.1\r\nHost: 127.0.0.1:$PEER_PORT\r\nUser-Agent: acore/0.1.0\r\nAccept: */*\r\nConnection: close\r\n\r\n" ]
+}
+
+@test "-H adds headers and replaces ours; -A sets the User-Agent" {
+	printf 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n' >"$TMP/resp"
+	peer_start send -f "$TMP/resp"
+	acore http-get -A 'test/1' -H 'X-Token: abc' -H 'Accept:' "$PEER_URL/"
+	[ "$(peer_requests)" = "GET / HTTP/1.1\r\nHost: 127.0.0.1:$PEER_PORT\r\nUser-Agent: test/1\r\nConnection: close\r\nX-Token: abc\r\n\r\n" ]
+}
+
+@test "a small file arrives byte for byte, nothing on stderr" {
+	run --separate-stderr acore http-get "$NGINX_URL/small.txt"
+	assert_success
+	[ -z "$stderr" ]
+	[ "$output" = "$(cat "$NGINX_ROOT/small.txt")" ]
+}
+
+@test "a 50 MiB random file arrives byte for byte" {
+	acore http-get "$NGINX_URL/big.bin" >"$TMP/big"
+	cmp "$NGINX_ROOT/big.bin" "$TMP/big"
+}
+
+@test "404: the body is written, exit 9 with the status; --no-fail: exit 0" {
+	run --separate-stderr acore http-get "$NGINX_URL/missing"
+	[ "$status" -eq 9 ]
+	[ "$stderr" = "acore: http-get: $NGINX_URL/missing: HTTP 404 Not Found" ]
+	assert_output --partial '<title>404 Not Found</title>'
+	run --separate-stderr acore http-get --no-fail "$NGINX_URL/missing"
+	assert_success
+	[ -z "$stderr" ]
+}
+
+@test "410 with -o: the error page is still saved, exit 9" {
+	run acore http-get -o "$TMP/gone" "$NGINX_URL/gone"
+	[ "$status" -eq 9 ]
+	[ "$(cat "$TMP/gone")" = "gone for good" ]
+}
+
+@test "-L follows 301, 302 (absolute) and 307 (relative) on one connection" {
+	run --separate-stderr acore http-get -L "$NGINX_URL/r1"
+	assert_success
+	assert_output "in dir"
+	access_since >"$TMP/acc"
+	[ "$(wc -l <"$TMP/acc")" -eq 4 ]
+	[ "$(awk '{ print $1 }' "$TMP/acc" | sort -u | wc -l)" -eq 1 ]
+	# with -L any answer may send us on: nobody is told to close
+	! grep -q 'conn="close"' "$TMP/acc"
+}
+
+@test "-L resolves ../ in a relative Location" {
+	acore http-get -L "$NGINX_URL/dir/r4" >"$TMP/out"
+	cmp "$NGINX_ROOT/small.txt" "$TMP/out"
+}
+
+@test "without -L a redirect is the answer: its body, exit 0" {
+	run acore http-get "$NGINX_URL/r1"
+	assert_success
+	assert_output --partial '301 Moved Permanently'
+}
+
+@test "a redirect loop stops at --max-redirs, exit 8" {
+	run --separate-stderr acore http-get -L "$NGINX_URL/loop"
+	[ "$status" -eq 8 ]
+	[ "$stderr" = "acore: http-get: $NGINX_URL/loop: too many redirects (20)" ]
+	run acore http-get -L --max-redirs 2 "$NGINX_URL/loop"
+	[ "$status" -eq 8 ]
+	[ "$(access_since | grep -c '/loop')" -eq 24 ]
+}
+
+@test "a redirect to https:// is refused as unsupported, exit 11" {
+	run --separate-stderr acore http-get -L "$NGINX_URL/to-https"
+	[ "$status" -eq 11 ]
+	assert_equal "$stderr" "acore: http-get: $NGINX_URL/to-https: redirected to https://127.0.0.1:$NGINX_PORT/: https is not supported (no TLS in this build)"
+}
+
+@test "a chunked response (SSI) is decoded; HTTP/1.0 gets it close-delimited" {
+	{ printf 'head\n'; cat "$NGINX_ROOT/small.txt"; printf 'mid\n'
+	  cat "$NGINX_ROOT/files/f001.txt"; printf 'tail\n'; } >"$TMP/want"
+	acore http-get "$NGINX_URL/chunked.shtml" >"$TMP/out"
+	cmp "$TMP/want" "$TMP/out"
+	acore http-get --include "$NGINX_URL/chunked.shtml" >"$TMP/inc"
+	grep -q $'^Transfer-Encoding: chunked\r$' "$TMP/inc"
+	acore http-get --http1.0 "$NGINX_URL/chunked.shtml" >"$TMP/out10"
+	cmp "$TMP/want" "$TMP/out10"
+}
+
+@test "chunk extensions and trailers from a peer are decoded" {
+	printf 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;a=b\r\nhello\r\n7;q="x y"\r\n world\n\r\n0\r\nX-Sum: 1\r\n\r\n' >"$TMP/resp"
+	peer_start send -f "$TMP/resp"
+	run acore http-get "$PEER_URL/"
+	assert_success
+	assert_output "hello world"
+}
+
+@test "interim 1xx responses are skipped; --include shows them" {
+	printf 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </s>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n' >"$TMP/resp"
+	peer_start send -f "$TMP/resp"
+	run acore http-get "$PEER_URL/"
+	assert_success
+	assert_output ok
+	acore http-get -i "$PEER_URL/" >"$TMP/out"
+	cmp "$TMP/resp" "$TMP/out"
+}
+
+@test "a body delimited by the server's close" {
+	printf 'HTTP/1.0 200 OK\r\nServer: peer\r\n\r\nuntil the end\n' >"$TMP/resp"
+	peer_start send -f "$TMP/resp"
+	run --separate-stderr acore http-get "$PEER_URL/"
+	assert_success
+	assert_output "until the end"
+	[ -z "$stderr" ]
+}
+
+@test "100 URLs fetched in parallel come out in argument order" {
+	for i in $(seq -w 100 -1 1); do
+		echo "$NGINX_URL/files/f$i.txt"
+		cat "$NGINX_ROOT/files/f$i.txt" >>"$TMP/want"
+	done >"$TMP/urls"
+	acore http-get -Z 20 $(cat "$TMP/urls") >"$TMP/out"
+	cmp "$TMP/want" "$TMP/out"
+	access_since >"$TMP/acc"
+	[ "$(wc -l <"$TMP/acc")" -eq 100 ]
+	# at most 20 connections, each reused
+	conns=$(awk '{ print $1 }' "$TMP/acc" | sort -u | wc -l)
+	[ "$conns" -le 20 ] && [ "$conns" -gt 1 ]
+	[ "$(grep -c 'conn="close"' "$TMP/acc")" -eq 1 ]
+}
+
+@test "a big body finished early waits (spilled to a temp file) for its turn" {
+	peer_start trickle -i 1
+	acore http-get "$PEER_URL/slow" "$NGINX_URL/big.bin" >"$TMP/out"
+	[ "$(head -c 1000 "$TMP/out")" = "$(printf 'x%.0s' $(seq 1000))" ]
+	tail -c +1001 "$TMP/out" | cmp - "$NGINX_ROOT/big.bin"
+}
+
+@test "one after another (-Z 1): one kept-alive connection for all" {
+	acore http-get -Z 1 $(for i in 01 02 03 04 05; do echo "$NGINX_URL/files/f0$i.txt"; done) >"$TMP/out"
+	[ "$(wc -l <"$TMP/out")" -eq 5 ]
+	access_since >"$TMP/acc"
+	[ "$(awk '{ print $1 }' "$TMP/acc" | sort -u | wc -l)" -eq 1 ]
+	[ "$(awk '{ print $2 }' "$TMP/acc" | tr '\n' ' ')" = "1 2 3 4 5 " ]
+	tail -1 "$TMP/acc" | grep -q 'conn="close"'
+	[ "$(grep -c 'conn="close"' "$TMP/acc")" -eq 1 ]
+}
+
+@test "--http1.0: a connection per URL, no reuse" {
+	acore http-get --http1.0 "$NGINX_URL/files/f001.txt" "$NGINX_URL/files/f002.txt" >/dev/null
+	access_since >"$TMP/acc"
+	[ "$(awk '{ print $1 }' "$TMP/acc" | sort -u | wc -l)" -eq 2 ]
+}
+
+@test "a server closing kept-alive connections early: requests are re-sent" {
+	peer_start close-early
+	run acore http-get -Z 1 "$PEER_URL/a" "$PEER_URL/b" "$PEER_URL/c"
+	assert_success
+	assert_output "$(printf '/a\n/b\n/c')"
+	[ "$(grep -c '^GET /b ' "$PEER_LOG")" -eq 2 ]
+}
+
+@test "-o files pair with URLs in order; the rest go to stdout" {
+	mkdir "$TMP/out"
+	run acore http-get -o "$TMP/out/one" -o "$TMP/out/two" "$NGINX_URL/files/f001.txt" \
+	    "$NGINX_URL/files/f002.txt" "$NGINX_URL/files/f003.txt"
+	assert_success
+	assert_output "file 003"
+	[ "$(cat "$TMP/out/one")" = "file 001" ] && [ "$(cat "$TMP/out/two")" = "file 002" ]
+	[ "$(ls -A "$TMP/out" | sort | tr '\n' ' ')" = "one two " ]
+}
+
+@test "-o /dev/null writes to the device, never replaces it; -o - is stdout" {
+	acore http-get -o /dev/null "$NGINX_URL/small.txt"
+	[ -c /dev/null ]
+	[ -z "$(find /dev -maxdepth 1 -name '.null.acore-*')" ]
+	run acore http-get -o - -o "$TMP/f" "$NGINX_URL/files/f001.txt" "$NGINX_URL/files/f002.txt"
+	assert_success
+	assert_output "file 001"
+	[ "$(cat "$TMP/f")" = "file 002" ]
+}
+
+@test "-O names files after the URL; a URL without a name is exit 3" {
+	cd "$TMP"
+	acore http-get -O "$NGINX_URL/small.txt" "$NGINX_URL/files/f007.txt?x=1"
+	cmp "$NGINX_ROOT/small.txt" small.txt
+	[ "$(cat f007.txt)" = "file 007" ]
+	run --separate-stderr acore http-get -O "$NGINX_URL/dir/"
+	[ "$status" -eq 3 ]
+	[ "$stderr" = "acore: http-get: $NGINX_URL/dir/: no file name in the URL for -O" ]
+}
+
+@test "a failed fetch leaves no file, not even a temporary one" {
+	peer_start truncated
+	mkdir "$TMP/out"
+	run acore http-get -o "$TMP/out/f" "$PEER_URL/"
+	[ "$status" -eq 8 ]
+	[ -z "$(ls -A "$TMP/out")" ]
+}
+
+@test "a failed fetch does not clobber an existing file" {
+	mkdir "$TMP/out"
+	echo precious >"$TMP/out/f"
+	peer_start reset
+	run acore http-get -o "$TMP/out/f" "$PEER_URL/"
+	[ "$status" -eq 7 ]
+	[ "$(cat "$TMP/out/f")" = precious ]
+	[ "$(ls -A "$TMP/out")" = f ]
+}
+
+@test "an -o file that cannot be created: exit 10" {
+	run --separate-stderr acore http-get -o "$TMP/no/such/dir/f" "$NGINX_URL/small.txt"
+	[ "$status" -eq 10 ]
+	[ "$stderr" = "acore: http-get: $NGINX_URL/small.txt: $TMP/no/such/dir/f: No such file or directory" ]
+}
+
+@test "stdout full or closed: exit 10, one line" {
+	run --separate-stderr bash -c 'timeout 20 "$0" http-get "$1" "$2" >/dev/full' \
+	    "$ACORE" "$NGINX_URL/small.txt" "$NGINX_URL/big.bin"
+	[ "$status" -eq 10 ]
+	[ "$stderr" = "acore: http-get: stdout: No space left on device" ]
+	run --separate-stderr bash -c 'timeout 20 "$0" http-get "$1" >&-' \
+	    "$ACORE" "$NGINX_URL/small.txt"
+	[ "$status" -eq 10 ]
+	[ "$stderr" = "acore: http-get: stdout: Bad file descriptor" ]
+}
+
+@test "IPv6 literal [::1]" {
+	[ "$NGINX_V6" = 1 ] || skip "no IPv6 loopback"
+	acore http-get "http://[::1]:$NGINX_PORT/small.txt" >"$TMP/out"
+	cmp "$NGINX_ROOT/small.txt" "$TMP/out"
+	access_since | grep -q "host=\"\[::1\]:$NGINX_PORT\""
+}
+
+@test "a name is resolved: localhost" {
+	acore http-get "http://localhost:$NGINX_PORT/small.txt" >"$TMP/out"
+	cmp "$NGINX_ROOT/small.txt" "$TMP/out"
+}
+
+@test "a name that does not resolve: exit 4" {
+	rc=0
+	timeout 5 getent hosts acore-test.invalid >/dev/null || rc=$?
+	[ "$rc" -ne 124 ] || skip "resolver does not answer"
+	run --separate-stderr acore http-get http://acore-test.invalid/
+	[ "$status" -eq 4 ]
+	assert_equal "${stderr%%:*}" "acore"
+	[[ "$stderr" == "acore: http-get: http://acore-test.invalid/: cannot resolve acore-test.invalid: "* ]]
+}
+
+@test "connection refused: exit 5, host and port named" {
+	port=$(free_port)
+	run --separate-stderr acore http-get "http://127.0.0.1:$port/"
+	[ "$status" -eq 5 ]
+	[ "$stderr" = "acore: http-get: http://127.0.0.1:$port/: connect to 127.0.0.1 port $port: Connection refused" ]
+}
+
+@test "--connect-timeout against a server that never accepts: exit 6" {
+	peer_start blackhole
+	run --separate-stderr acore http-get --connect-timeout 0.3 "$PEER_URL/"
+	[ "$status" -eq 6 ]
+	[ "$stderr" = "acore: http-get: $PEER_URL/: connect to 127.0.0.1 port $PEER_PORT: timed out after 0.3 s" ]
+}
+
+@test "bad URLs: exit 3, one clear line each; https: exit 11" {
+	for u in 'ftp://h/|unknown scheme (only http:// is supported)' \
+	    'http:///x|no host' 'http://h:0/|port out of range' \
+	    'http://h:65536/|port out of range' 'http://h:8x/|bad port' \
+	    'http://a b/|contains a space or control character' \
+	    'http://[::1/|bad IPv6 address' 'http://u@h/|user information (user@host) is not supported' \
+	    'www.example.com|not an absolute http:// URL'; do
+		run --separate-stderr acore http-get "${u%%|*}"
+		[ "$status" -eq 3 ]
+		[ "$stderr" = "acore: http-get: ${u%%|*}: ${u#*|}" ]
+	done
+	run --separate-stderr acore http-get https://example.com/
+	[ "$status" -eq 11 ]
+	[ "$stderr" = "acore: http-get: https://example.com/: https is not supported (no TLS in this build)" ]
+}
+
+@test "several URLs: each failure reported, the highest code returned" {
+	port=$(free_port)
+	run --separate-stderr acore http-get "$NGINX_URL/files/f001.txt" "http://127.0.0.1:$port/" "$NGINX_URL/missing" "ftp://x/"
+	[ "$status" -eq 9 ]
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 3 ]
+	assert_output --partial "file 001"
+}
+
+# ----------------------------------------------------------- bad servers
+
+@test "truncated body: exit 8, what arrived is written" {
+	peer_start truncated
+	run --separate-stderr acore http-get "$PEER_URL/"
+	[ "$status" -eq 8 ]
+	[ "$stderr" = "acore: http-get: $PEER_URL/: body shorter than Content-Length (51 of 100 bytes)" ]
+	[ "${#output}" -eq 50 ]
+}
+
+@test "garbage status line: exit 8 at once, though the server stays" {
+	peer_start garbage
+	run --separate-stderr acore http-get -m 5 "$PEER_URL/"
+	[ "$status" -eq 8 ]
+	[ "$stderr" = "acore: http-get: $PEER_URL/: bad response from 127.0.0.1 port $PEER_PORT: malformed status line" ]
+}
+
+@test "endless headers: exit 8 at the 64 KiB limit" {
+	peer_start endless
+	run --separate-stderr acore http-get "$PEER_URL/"
+	[ "$status" -eq 8 ]
+	[ "$stderr" = "acore: http-get: $PEER_URL/: bad response from 127.0.0.1 port $PEER_PORT: header block over the size limit" ]
+}
+
+@test "slow trickle past --max-time: exit 6" {
+	peer_start trickle
+	start=$(date +%s%N)
+	run --separate-stderr acore http-get -m 1 "$PEER_URL/"
+	[ "$status" -eq 6 ]
+	[ "$stderr" = "acore: http-get: $PEER_URL/: timed out after 1 s (--max-time)" ]
+	[ $(( ($(date +%s%N) - start) / 1000000 )) -lt 3000 ]
+}
+
+@test "connection reset mid-body: exit 7" {
+	peer_start reset
+	run --separate-stderr acore http-get -o "$TMP/f" "$PEER_URL/"
+	[ "$status" -eq 7 ]
+	[ "$stderr" = "acore: http-get: $PEER_URL/: connection reset by 127.0.0.1 port $PEER_PORT" ]
+}
+
+@test "bogus chunk sizes: exit 8" {
+	peer_start bad-chunk
+	run --separate-stderr acore http-get -m 5 "$PEER_URL/"
+	[ "$status" -eq 8 ]
+	[[ "$stderr" == *": malformed chunk size line" ]]
+	peer_start chunk-overflow
+	run --separate-stderr acore http-get -m 5 "$PEER_URL/"
+	[ "$status" -eq 8 ]
+	[[ "$stderr" == *": chunk size too large" ]]
+}
+
+@test "negative, overflowing and conflicting Content-Length: exit 8" {
+	for cl in '-1|invalid Content-Length' '99999999999999999999|invalid Content-Length' \
+	    '5\r\nContent-Length: 6|conflicting Content-Length values'; do
+		printf "HTTP/1.1 200 OK\r\nContent-Length: ${cl%%|*}\r\n\r\nhello" >"$TMP/resp"
+		peer_start send -f "$TMP/resp"
+		run --separate-stderr acore http-get "$PEER_URL/"
+		[ "$status" -eq 8 ]
+		[ "$stderr" = "acore: http-get: $PEER_URL/: bad response from 127.0.0.1 port $PEER_PORT: ${cl#*|}" ]
+	done
+}
+
+@test "a server that closes without answering: exit 7" {
+	: >"$TMP/resp"
+	peer_start send -f "$TMP/resp"
+	run --separate-stderr acore http-get "$PEER_URL/"
+	[ "$status" -eq 7 ]
+	[ "$stderr" = "acore: http-get: $PEER_URL/: 127.0.0.1 port $PEER_PORT closed the connection without a response" ]
+}
+
+# -------------------------------------------------------------- the rest
+
+@test "--summary without the example options: URL got N bytes" {
+	run acore http-get --summary "$NGINX_URL/small.txt"
+	assert_success
+	n=$(access_since | awk '{ print $NF }')
+	assert_output "$NGINX_URL/small.txt got $n bytes"
+}
+
+@test "progress meter: only when forced outside a tty" {
+	peer_start trickle -i 2
+	run --separate-stderr acore http-get --progress -o "$TMP/f" "$PEER_URL/"
+	assert_success
+	[[ "$stderr" == *"B/s  100%" ]]
+	[ "$(cat "$TMP/f" | wc -c)" -eq 1000 ]
+	peer_start trickle -i 2
+	run --separate-stderr acore http-get -o "$TMP/f" "$PEER_URL/"
+	[ -z "$stderr" ]
+}
+
+@test "progress meter: shown by default on a terminal" {
+	command -v script >/dev/null || skip "no script(1) for a pty"
+	peer_start trickle -i 2
+	script -qec "timeout 20 $ACORE http-get -o $TMP/f $PEER_URL/" /dev/null >"$TMP/tty"
+	grep -q 'B/s  100%' "$TMP/tty"
+	[ "$(wc -c <"$TMP/f")" -eq 1000 ]
+}
+
+@test "SIGTERM mid-transfer: temporary file removed, exit 1" {
+	peer_start trickle
+	mkdir "$TMP/out"
+	bg_start pid timeout 20 "$ACORE" http-get -o "$TMP/out/f" "$PEER_URL/"
+	sleep 0.5
+	[ -n "$(ls -A "$TMP/out")" ]	# the temporary file
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 1 ]
+	[ -z "$(ls -A "$TMP/out")" ]
+}
+
+@test "usage errors: exit 2 with one line" {
+	run --separate-stderr acore http-get
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "acore: http-get: no URL given; try 'acore http-get --help'" ]
+	run --separate-stderr acore http-get -Z 0 http://x/
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "acore: http-get: parallel-max is too small: 0" ]
+	run --separate-stderr acore http-get -o a -o b http://x/
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "acore: http-get: more -o files (2) than URLs (1)" ]
+	run --separate-stderr acore http-get -H 'bad header' http://x/
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "acore: http-get: bad header 'bad header' (want 'Name: value')" ]
+	run --separate-stderr acore http-get --frobnicate http://x/
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "acore: http-get: unknown option '--frobnicate'; try 'acore http-get --help'" ]
+}
+
+# ----------------------------------------------------- man page EXAMPLES
+
+# Each EXAMPLES command of acore-http-get(1), with the site URLs pointed
+# at this nginx (www.example.com) and at the example pages.
+man_example() {
+	local n=$1
+	mandoc -T ascii "$ACORE_SRCDIR/man/acore-http-get.1" | col -b |
+	    awk '/^EXAMPLES/ { on = 1 } /^EXIT STATUS|^SEE ALSO/ { on = 0 }
+		on && /^[ \t]+\$ acore http-get/ { if (++k == '"$n"') { sub(/^[ \t]+\$ /, ""); print } }'
+}
+
+run_man_example() {
+	local cmd
+	cmd=$(man_example "$1")
+	[ -n "$cmd" ]
+	cmd=${cmd//http:\/\/www.example.com/$NGINX_URL}
+	cmd=${cmd//http:\/\/www.python.org/$NGINX_URL}
+	cmd=${cmd//http:\/\/www.doughellmann.com/$NGINX_URL}
+	cmd=${cmd/acore /timeout 60 $ACORE }
+	mkdir -p "$TMP/ex"
+	(cd "$TMP/ex" && eval "$cmd")
+}
+
+@test "man EXAMPLES 1: the PyMOTW HttpClient example" {
+	run --separate-stderr run_man_example 1
+	assert_success
+	[ "$(printf '%s\n' "$output" | grep -c ' got [0-9]* bytes$')" -eq 2 ]
+	[[ "$stderr" == *"root: LOOP DONE" ]]
+}
+
+@test "man EXAMPLES 2: the loop_counter example" {
+	run --separate-stderr run_man_example 2
+	assert_success
+	[[ "$stderr" == *"root: loop_counter=3"* ]]
+}
+
+@test "man EXAMPLES 3: the library docs client, raw" {
+	run run_man_example 3
+	assert_success
+	assert_output --partial "HTTP/1.1 200 OK"
+}
+
+@test "man EXAMPLES 4: follow redirects into a file" {
+	run_man_example 4
+	cmp "$NGINX_ROOT/index.html" "$TMP/ex/page.html"
+}
+
+@test "man EXAMPLES 5: several files by their own names" {
+	run_man_example 5
+	cmp "$NGINX_ROOT/small.txt" "$TMP/ex/small.txt"
+	cmp "$NGINX_ROOT/big.bin" "$TMP/ex/big.bin"
+}
+
+@test "man EXAMPLES 6: many pages, in order, 10 at a time" {
+	run_man_example 6
+	cat "$NGINX_ROOT"/files/f00[1-3].txt | cmp - "$TMP/ex/all.txt"
+}
+
+@test "man EXAMPLES 7: headers of a page that does not exist, exit 9" {
+	run run_man_example 7
+	[ "$status" -eq 9 ]
+	assert_output --partial "HTTP/1.1 404 Not Found"
+}

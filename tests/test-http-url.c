@@ -1,0 +1,154 @@
+/*
+ * test-http-url.c: URL parsing for requests, reference resolution (the
+ * RFC 3986 section 5.4 examples) and the names -O takes.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "tap.h"
+#include "../cmd/cmd.h"
+#include "../cmd/http.h"
+
+static void
+good(const char *url, const char *host, const char *port, const char *auth,
+    const char *target, const char *absolute)
+{
+	struct http_url u;
+	const char *why;
+
+	if (!ok(http_url_parse(url, &u, &why) == 0, "parse %s", url)) {
+		diag("%s", why);
+		return;
+	}
+	ok(strcmp(u.host, host) == 0 && strcmp(u.port, port) == 0 &&
+	    strcmp(u.authority, auth) == 0 && strcmp(u.target, target) == 0 &&
+	    strcmp(u.absolute, absolute) == 0,
+	    "  host %s port %s Host: %s target %s", host, port, auth, target);
+	http_url_free(&u);
+}
+
+static void
+bad(const char *url, int code, const char *why_want)
+{
+	struct http_url u;
+	const char *why = NULL;
+	int rc;
+
+	rc = http_url_parse(url, &u, &why);
+	if (!ok(rc == code && why != NULL && strcmp(why, why_want) == 0,
+	    "reject %s: %s", url, why_want))
+		diag("got %d, %s", rc, why != NULL ? why : "(null)");
+}
+
+static void
+resolve(const char *base, const char *ref, const char *want)
+{
+	char *got = http_url_resolve(base, ref);
+
+	is_str(got, want, "resolve \"%s\"", ref);
+	free(got);
+}
+
+static void
+filename(const char *url, const char *want)
+{
+	struct http_url u;
+	const char *why;
+	char *got;
+
+	http_url_parse(url, &u, &why);
+	got = http_url_filename(&u);
+	if (want == NULL)
+		ok(got == NULL, "-O: %s has no name", url);
+	else
+		is_str(got, want, "-O: %s gives %s", url, want);
+	free(got);
+	http_url_free(&u);
+}
+
+int
+main(void)
+{
+	static const char base[] = "http://a/b/c/d;p?q";
+	static const char *const rfc[][2] = {
+		/* 5.4.1 normal examples (fragments are never sent) */
+		{ "g:h", "g:h" }, { "g", "http://a/b/c/g" },
+		{ "./g", "http://a/b/c/g" }, { "g/", "http://a/b/c/g/" },
+		{ "/g", "http://a/g" }, { "//g", "http://g" },
+		{ "?y", "http://a/b/c/d;p?y" }, { "g?y", "http://a/b/c/g?y" },
+		{ "#s", "http://a/b/c/d;p?q" }, { "g#s", "http://a/b/c/g" },
+		{ ";x", "http://a/b/c/;x" }, { "", "http://a/b/c/d;p?q" },
+		{ ".", "http://a/b/c/" }, { "./", "http://a/b/c/" },
+		{ "..", "http://a/b/" }, { "../", "http://a/b/" },
+		{ "../g", "http://a/b/g" }, { "../..", "http://a/" },
+		{ "../../", "http://a/" }, { "../../g", "http://a/g" },
+		/* 5.4.2 abnormal examples */
+		{ "../../../g", "http://a/g" },
+		{ "../../../../g", "http://a/g" },
+		{ "/./g", "http://a/g" }, { "/../g", "http://a/g" },
+		{ "g.", "http://a/b/c/g." }, { ".g", "http://a/b/c/.g" },
+		{ "g..", "http://a/b/c/g.." }, { "..g", "http://a/b/c/..g" },
+		{ "./../g", "http://a/b/g" }, { "./g/.", "http://a/b/c/g/" },
+		{ "g/./h", "http://a/b/c/g/h" }, { "g/../h", "http://a/b/c/h" },
+		{ "g;x=1/./y", "http://a/b/c/g;x=1/y" },
+		{ "g;x=1/../y", "http://a/b/c/y" },
+		{ "g?y/./x", "http://a/b/c/g?y/./x" },
+	};
+	size_t i;
+
+	good("http://example.com", "example.com", "80", "example.com", "/",
+	    "http://example.com");
+	good("HTTP://Example.COM:8080/a/b?x=1#frag", "Example.COM", "8080",
+	    "Example.COM:8080", "/a/b?x=1", "HTTP://Example.COM:8080/a/b?x=1");
+	good("http://h?q", "h", "80", "h", "/?q", "http://h?q");
+	good("http://[::1]:8080/", "::1", "8080", "[::1]:8080", "/",
+	    "http://[::1]:8080/");
+	good("http://[::1]/x", "::1", "80", "[::1]", "/x", "http://[::1]/x");
+	good("http://h:/x", "h", "80", "h", "/x", "http://h:/x");
+	good("http://h:00080/", "h", "80", "h", "/", "http://h:00080/");
+	good("http://my_host.example/caf\xc3\xa9", "my_host.example", "80",
+	    "my_host.example", "/caf%C3%A9",
+	    "http://my_host.example/caf%C3%A9");
+
+	bad("https://h/", AC_EXIT_UNSUPPORTED,
+	    "https is not supported (no TLS in this build)");
+	bad("ftp://h/", AC_EXIT_BADURL,
+	    "unknown scheme (only http:// is supported)");
+	bad("http://", AC_EXIT_BADURL, "no host");
+	bad("http://:80/", AC_EXIT_BADURL, "no host");
+	bad("http://h:0/", AC_EXIT_BADURL, "port out of range");
+	bad("http://h:65536/", AC_EXIT_BADURL, "port out of range");
+	bad("http://h:123456789012345678901234567890/", AC_EXIT_BADURL,
+	    "port out of range");
+	bad("http://h:-1/", AC_EXIT_BADURL, "bad port");
+	bad("http://h:1:2/", AC_EXIT_BADURL, "bad port");
+	bad("http://[zz]/", AC_EXIT_BADURL, "bad IPv6 address");
+	bad("http://[::1]x/", AC_EXIT_BADURL, "junk after the IPv6 address");
+	bad("http://bad!host/", AC_EXIT_BADURL, "bad host name");
+	bad("http://u:p@h/", AC_EXIT_BADURL,
+	    "user information (user@host) is not supported");
+	bad("/relative", AC_EXIT_BADURL, "not an absolute http:// URL");
+	bad("http:h", AC_EXIT_BADURL, "not an absolute http:// URL");
+	bad("http://h/a b", AC_EXIT_BADURL,
+	    "contains a space or control character");
+	bad("http://h/\x7f", AC_EXIT_BADURL,
+	    "contains a space or control character");
+
+	for (i = 0; i < sizeof(rfc) / sizeof(rfc[0]); i++)
+		resolve(base, rfc[i][0], rfc[i][1]);
+	resolve("http://a", "g", "http://a/g");
+	resolve("http://a:8080/x/y", "/z?q", "http://a:8080/z?q");
+	resolve("http://a/x", "http://b:81/y", "http://b:81/y");
+
+	filename("http://h/a/b.txt?x=1", "b.txt");
+	filename("http://h/b.txt#frag", "b.txt");
+	filename("http://h", NULL);
+	filename("http://h/dir/", NULL);
+	filename("http://h/a/..", NULL);
+	filename("http://h/a/.", NULL);
+
+	tap_plan_done();
+	return tap_exit();
+}
