@@ -15,10 +15,22 @@ teardown() {
 
 # start_server ARGS...: a --chat server on a port the kernel picks; sets PORT.
 start_server() {
-	bg_start server "$ACORE" echo-server --chat -p 0 \
+	acore_argv
+	bg_start server "${ACORE_ARGV[@]}" echo-server --chat -p 0 \
 	    --port-file "$TMP/port" "$@" 2> "$TMP/server.err" > /dev/null
-	wait_for_file "$TMP/port"
+	wait_for_file "$TMP/port" 20
 	PORT=$(cat "$TMP/port")
+}
+
+# stop_server: SIGTERM; the server must exit 0 with nothing on standard
+# error (under valgrind: no errors and no leaks).
+stop_server() {
+	local st=0
+	kill -TERM "$server"
+	wait "$server" || st=$?
+	server=
+	cat "$TMP/server.err"
+	[ "$st" -eq 0 ] && [ ! -s "$TMP/server.err" ]
 }
 
 # peer BAD: while a well-behaved client is half-way through its message,
@@ -78,6 +90,7 @@ EOF
 		    > "$TMP/got"
 		diff -u "$TMP/want" "$TMP/got"
 	done
+	stop_server
 }
 
 @test "100 concurrent chat clients with random messages all get their echo" {
@@ -87,8 +100,9 @@ EOF
 		head -c $(( (RANDOM * 7) % 200000 )) /dev/urandom > "$TMP/m$i"
 	done
 	for i in $(seq 100); do
-		timeout -k 5 60 "$ACORE" echo-client --chat -f "$TMP/m$i" \
-		    -o "$TMP/o$i" 127.0.0.1 "$PORT" 2> "$TMP/e$i" 3>&- &
+		timeout -k 5 120 "${ACORE_ARGV[@]}" echo-client --chat \
+		    -f "$TMP/m$i" -o "$TMP/o$i" 127.0.0.1 "$PORT" \
+		    2> "$TMP/e$i" 3>&- &
 		pids+=("$!")
 	done
 	for i in $(seq 100); do
@@ -98,7 +112,7 @@ EOF
 	for i in $(seq 100); do
 		cmp "$TMP/m$i" "$TMP/o$i"
 	done
-	[ ! -s "$TMP/server.err" ]
+	stop_server
 }
 
 @test "a line that is not ECHO <length>: ERR, closed, others unaffected" {
@@ -106,24 +120,28 @@ EOF
 	run peer 'HELLO 5\n'
 	assert_success
 	assert_output $'ERR expected ECHO <length>\\n\n0123456789'
+	stop_server
 }
 
 @test "a negative length: ERR, closed, others unaffected" {
 	start_server
 	run peer 'ECHO -5\n'
 	assert_output $'ERR bad length\\n\n0123456789'
+	stop_server
 }
 
 @test "a length that is not decimal: ERR, closed, others unaffected" {
 	start_server
 	run peer 'ECHO 0x10\n'
 	assert_output $'ERR bad length\\n\n0123456789'
+	stop_server
 }
 
 @test "an absurd length: ERR, closed, others unaffected" {
 	start_server
 	run peer 'ECHO 99999999999999999999999999\n'
 	assert_output $'ERR length above 16777216\\n\n0123456789'
+	stop_server
 }
 
 @test "a length above --max-message: ERR, closed, others unaffected" {
@@ -133,12 +151,14 @@ EOF
 	head -c 1024 /dev/urandom > "$TMP/m"
 	acore echo-client --chat -f "$TMP/m" -o "$TMP/o" 127.0.0.1 "$PORT"
 	cmp "$TMP/m" "$TMP/o"
+	stop_server
 }
 
 @test "an over-long command line: ERR, closed, others unaffected" {
 	start_server
 	run peer "ECHO $(printf '%0100d' 7)"
 	assert_output $'ERR command line too long\\n\n0123456789'
+	stop_server
 }
 
 @test "CRLF after the command is accepted; ECHO 0 echoes nothing" {
@@ -147,6 +167,7 @@ EOF
 	assert_output $'abc\n0123456789'
 	run peer 'ECHO 0\n'
 	assert_output $'\n0123456789'
+	stop_server
 }
 
 @test "a client that half-closes after its message still gets the echo" {
@@ -155,6 +176,7 @@ EOF
 	{ printf 'ECHO 100000\n'; cat "$TMP/m"; } |
 	    timeout 20 nc.openbsd -N 127.0.0.1 "$PORT" > "$TMP/o"
 	cmp "$TMP/m" "$TMP/o"
+	stop_server
 }
 
 @test "echo-client --chat: a server that refuses says so, exit 8" {
@@ -162,6 +184,7 @@ EOF
 	run acore echo-client --chat -m "far more than ten bytes" 127.0.0.1 "$PORT"
 	assert_failure 8
 	assert_output "acore: echo-client: 127.0.0.1 port $PORT refused the message: ERR length above 10"
+	stop_server
 }
 
 @test "echo-client --chat: a server that closes early, exit 7" {
