@@ -69,7 +69,7 @@ int	 cmd_port(const char *s, int allow_zero);
 void	 cmd_verbose(int on);
 int	 cmd_is_verbose(void);
 /*
- * Debug log line "NAME: prefix(N) "data"suffix" with data raw, the Python 2
+ * Debug log line "NAME: <prefix><data><suffix>" with data raw, the Python 2
  * way, as the transcripts show; one write(2).  Only when verbose.
  */
 void	 cmd_log_data(const char *name, const char *prefix, const void *data,

@@ -124,70 +124,20 @@ handler_error(struct acore_dispatcher *d, int err,
 
 /* ------------------------------------------------------------------ docs */
 
-/*
- * A docs channel's only argument is the shared conf, so the one bit of
- * per-client state, "draining", lives in a byte per descriptor.
- */
 static const struct echo_conf *docs_conf;
-static uint8_t	*draining;
-static size_t	 ndraining;
-
-static int
-is_draining(const struct acore_dispatcher *d)
-{
-	int fd = acore_fd(d);
-
-	return fd >= 0 && (size_t)fd < ndraining && draining[fd];
-}
-
-/* The descriptor's byte goes to whoever gets the number next. */
-static void
-clear_draining(const struct acore_dispatcher *d)
-{
-	int fd = acore_fd(d);
-
-	if (fd >= 0 && (size_t)fd < ndraining)
-		draining[fd] = 0;
-}
-
-static void
-docs_close_now(struct acore_dispatcher *d)
-{
-	clear_draining(d);
-	close_handler(d, docs_conf);
-}
 
 static void
 docs_finish(struct acore_dispatcher *d)
 {
-	size_t fd = (size_t)acore_fd(d), n;
-	uint8_t *p;
-
-	if (acore_pending(d) == 0) {
-		docs_close_now(d);
+	if (acore_pending(d) == 0 || acore_shutdown(d, SHUT_RD) < 0) {
+		close_handler(d, docs_conf);
 		return;
 	}
-	if (fd >= ndraining) {
-		n = ndraining ? ndraining : 1024;
-		while (n <= fd)
-			n *= 2;
-		if ((p = realloc(draining, n)) == NULL) {
-			docs_close_now(d);
-			return;
-		}
-		memset(p + ndraining, 0, n - ndraining);
-		draining = p;
-		ndraining = n;
-	}
-	draining[fd] = 1;
 	/*
-	 * Stop reading: a with-send channel is not readable while more than
-	 * the high-water mark is queued.  (With exactly one byte queued it
-	 * stays readable; docs_read then ignores it until the byte is sent.)
-	 * A client that never takes its echo must not hold the slot, or that
-	 * loop, forever.
+	 * Read side shut: the channel is no longer readable, and closes once
+	 * the queue drains (docs_write).  A client that never takes its
+	 * echo must not hold the slot, or the loop, forever.
 	 */
-	acore_set_high_water(d, 1);
 	if (docs_conf->idle <= 0 || docs_conf->idle > DRAIN_SECS)
 		acore_set_timeout(d, DRAIN_SECS);
 }
@@ -198,8 +148,6 @@ docs_read(struct acore_dispatcher *d, void *arg)
 	ssize_t n;
 
 	(void)arg;
-	if (is_draining(d))
-		return;
 	in_recv = d;
 	n = acore_recv(d, rbuf, docs_conf->chunk);
 	in_recv = NULL;
@@ -214,8 +162,8 @@ static void
 docs_write(struct acore_dispatcher *d, void *arg)
 {
 	(void)arg;
-	if (is_draining(d) && acore_pending(d) == 0)
-		docs_close_now(d);
+	if ((acore_flags(d) & ACORE_SHUT_RD) && acore_pending(d) == 0)
+		close_handler(d, docs_conf);
 }
 
 static void
@@ -225,14 +173,13 @@ docs_handle_close(struct acore_dispatcher *d, void *arg)
 	if (in_recv == d)
 		docs_finish(d);		/* end of input: echo the rest first */
 	else
-		docs_close_now(d);
+		close_handler(d, docs_conf);
 }
 
 static void
 docs_error(struct acore_dispatcher *d, int err, void *arg)
 {
 	(void)arg;
-	clear_draining(d);
 	handler_error(d, err, docs_conf);
 }
 

@@ -315,7 +315,6 @@ c_write(struct acore_dispatcher *d, void *arg)
 
 	if (c->reqoff >= c->reqlen)
 		return;
-	errno = 0;
 	n = acore_send(d, c->req + c->reqoff, c->reqlen - c->reqoff);
 	if (n < 0 || (acore_flags(d) & ACORE_CLOSED))
 		return;		/* handle_error or handle_close ran */
@@ -330,8 +329,6 @@ c_read(struct acore_dispatcher *d, void *arg)
 	struct hg_conn *c = arg;
 	ssize_t n;
 
-	/* errno tells handle_close a reset from an orderly close. */
-	errno = 0;
 	c->in_read = 1;
 	n = acore_recv(d, c->g->buf, c->g->o.chunk);
 	c->in_read = 0;
@@ -349,8 +346,7 @@ c_close(struct acore_dispatcher *d, void *arg)
 {
 	struct hg_conn *c = arg;
 
-	c->reset = errno == ECONNRESET || errno == EPIPE ||
-	    errno == ECONNABORTED;
+	c->reset = acore_close_reason(d) < 0;
 	acore_debug(d, "handle_close()");
 	acore_close(d);
 	/* From a failed send no read follows to report the end. */

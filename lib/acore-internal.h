@@ -6,6 +6,7 @@
 #define ACORE_INTERNAL_H
 
 #include <sys/queue.h>
+#include <stdarg.h>
 #include <stdint.h>
 
 #include <event2/event.h>
@@ -44,6 +45,7 @@ struct acore_dispatcher {
 	short			 want;		/* EV_READ|EV_WRITE registered */
 	short			 fired;		/* readiness seen this pass */
 	int			 saved_flags;	/* file: fcntl flags to restore */
+	int			 close_reason;	/* 0: EOF, or -errno of a disconnect */
 	TAILQ_ENTRY(acore_dispatcher) map_link;
 	TAILQ_ENTRY(acore_dispatcher) poll_link;	/* polled only */
 	struct acore_dispatcher	*free_next;	/* closed, awaiting free */
@@ -92,7 +94,7 @@ void	 acore__sync(struct acore_dispatcher *d);
 void	 acore__fire(struct acore_dispatcher *d, short what);
 void	 acore__handle_read_event(struct acore_dispatcher *d);
 void	 acore__handle_write_event(struct acore_dispatcher *d);
-void	 acore__handle_close(struct acore_dispatcher *d);
+void	 acore__handle_close(struct acore_dispatcher *d, int reason);
 void	 acore__handle_error(struct acore_dispatcher *d, int err);
 void	 acore__release(struct acore_dispatcher *d);
 void	 acore__touch(struct acore_dispatcher *d);
@@ -136,5 +138,7 @@ size_t	 acore__chat_pending(const struct acore_dispatcher *d);
 
 /* log.c */
 void	 acore__log_init(void);
+void	 acore__vlog(int level, const char *name, const char *fmt,
+	    va_list ap);
 
 #endif /* ACORE_INTERNAL_H */

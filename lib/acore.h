@@ -191,6 +191,7 @@ struct acore_ops {
 #define ACORE_ACCEPTING		0x02
 #define ACORE_CONNECTING	0x04
 #define ACORE_CLOSED		0x08
+#define ACORE_SHUT_RD		0x10	/* acore_shutdown(SHUT_RD): not readable */
 
 /*
  * asyncore.dispatcher: a channel with no socket yet (use acore_create_socket
@@ -258,7 +259,19 @@ ssize_t	 acore_send(struct acore_dispatcher *d, const void *buf, size_t len);
  * call handle_error and return the negative errno.
  */
 ssize_t	 acore_recv(struct acore_dispatcher *d, void *buf, size_t len);
-/* shutdown(2) one direction, e.g. SHUT_WR to signal end of input. */
+/*
+ * Inside handle_close: why it runs.  0 for an orderly end of stream (a
+ * 0-byte recv), or the negative errno of the disconnect that caused it
+ * (-ECONNRESET, -EPIPE, ...), so a tool can tell a reset from a close.
+ */
+int	 acore_close_reason(const struct acore_dispatcher *d);
+/*
+ * shutdown(2) one direction: SHUT_WR signals the end of our output;
+ * SHUT_RD (or SHUT_RDWR) also stops the channel being readable, so a
+ * handler that saw the peer's end of input can keep sending what it owes
+ * without the end of file waking it on every pass.  On a non-socket only
+ * the readable part applies.
+ */
 int	 acore_shutdown(struct acore_dispatcher *d, int how);
 /* Close the socket and leave the map; safe anywhere, any number of times. */
 void	 acore_close(struct acore_dispatcher *d);

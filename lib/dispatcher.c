@@ -98,6 +98,8 @@ acore__set_interest(struct acore_dispatcher *d, short what)
 int
 acore__default_readable(struct acore_dispatcher *d)
 {
+	if (d->flags & ACORE_SHUT_RD)
+		return 0;
 	if (d->flags & ACORE_ACCEPTING)
 		return 1;
 	switch (d->kind) {
@@ -209,10 +211,11 @@ io_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 void
-acore__handle_close(struct acore_dispatcher *d)
+acore__handle_close(struct acore_dispatcher *d, int reason)
 {
 	if (d->flags & ACORE_CLOSED)
 		return;
+	d->close_reason = reason;
 	if (d->ops->handle_close != NULL)
 		d->ops->handle_close(d, d->arg);
 	else
@@ -230,7 +233,7 @@ acore__handle_error(struct acore_dispatcher *d, int err)
 	}
 	acore_log(ACORE_LOG_WARN, acore_name(d), "error: %s",
 	    acore_strerror(err));
-	acore__handle_close(d);
+	acore__handle_close(d, err);
 }
 
 int
@@ -458,14 +461,14 @@ acore_recv(struct acore_dispatcher *d, void *buf, size_t len)
 	}
 	if (n == 0) {
 		/* asyncore: handle_close runs before recv returns. */
-		acore__handle_close(d);
+		acore__handle_close(d, 0);
 		return 0;
 	}
 	err = errno;
 	if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR)
 		return -EAGAIN;
 	if (acore__is_disconnect(err)) {
-		acore__handle_close(d);
+		acore__handle_close(d, -err);
 		return 0;
 	}
 	acore__handle_error(d, -err);
@@ -521,7 +524,13 @@ acore_shutdown(struct acore_dispatcher *d, int how)
 {
 	if (d->fd < 0)
 		return -EBADF;
-	return shutdown(d->fd, how) == 0 ? 0 : -errno;
+	if (shutdown(d->fd, how) < 0 && (errno != ENOTSOCK || how == SHUT_WR))
+		return -errno;
+	if (how == SHUT_RD || how == SHUT_RDWR) {
+		d->flags |= ACORE_SHUT_RD;
+		acore__sync(d);
+	}
+	return 0;
 }
 
 void
@@ -605,20 +614,11 @@ acore_name(const struct acore_dispatcher *d)
 void
 acore_debug(const struct acore_dispatcher *d, const char *fmt, ...)
 {
-	char buf[1024];
 	va_list ap;
-	int n;
 
-	if (!acore_log_enabled(ACORE_LOG_DEBUG))
-		return;
 	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	acore__vlog(ACORE_LOG_DEBUG, acore_name(d), fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(buf))
-		n = sizeof(buf) - 1;
-	acore_log_bytes(ACORE_LOG_DEBUG, acore_name(d), buf, (size_t)n);
 }
 
 /* ------------------------------------------------------------ idle timer */
@@ -666,4 +666,10 @@ acore_set_timeout(struct acore_dispatcher *d, double secs)
 	tv.tv_sec = (time_t)secs;
 	tv.tv_usec = (suseconds_t)((secs - (double)tv.tv_sec) * 1e6);
 	return evtimer_add(d->idle_ev, &tv) == 0 ? 0 : -ENOMEM;
+}
+
+int
+acore_close_reason(const struct acore_dispatcher *d)
+{
+	return d->close_reason;
 }

@@ -71,29 +71,36 @@ acore_log_bytes(int level, const char *name, const char *msg, size_t len)
 }
 
 void
-acore_log(int level, const char *name, const char *fmt, ...)
+acore__vlog(int level, const char *name, const char *fmt, va_list ap)
 {
 	char buf[1024], *p = buf;
-	va_list ap;
+	va_list again;
 	int n;
 
 	if (level < min_level)
 		return;
-	va_start(ap, fmt);
+	va_copy(again, ap);
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(buf)) {
-		if ((p = malloc((size_t)n + 1)) == NULL)
-			return;
-		va_start(ap, fmt);
-		vsnprintf(p, (size_t)n + 1, fmt, ap);
-		va_end(ap);
+	if (n >= 0 && (size_t)n >= sizeof(buf)) {
+		if ((p = malloc((size_t)n + 1)) != NULL)
+			vsnprintf(p, (size_t)n + 1, fmt, again);
 	}
+	va_end(again);
+	if (n < 0 || p == NULL)
+		return;
 	sink(level, name, p, (size_t)n);
 	if (p != buf)
 		free(p);
+}
+
+void
+acore_log(int level, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	acore__vlog(level, name, fmt, ap);
+	va_end(ap);
 }
 
 /* libevent's own warnings go through our sink, never straight to stderr. */

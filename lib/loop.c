@@ -184,6 +184,8 @@ scan_polled(struct acore_loop *loop)
 		/* A listening channel is never in the write set. */
 		if (d->flags & ACORE_ACCEPTING)
 			w = 0;
+		if (d->flags & ACORE_SHUT_RD)
+			r = 0;
 		acore__set_interest(d,
 		    (short)((r ? EV_READ : 0) | (w ? EV_WRITE : 0)));
 	}

@@ -31,10 +31,11 @@ acore__set_nonblock_cloexec(int fd)
 {
 	int fl;
 
-	if ((fl = fcntl(fd, F_GETFL)) < 0 ||
-	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
-	    (fl = fcntl(fd, F_GETFD)) < 0 ||
-	    fcntl(fd, F_SETFD, fl | FD_CLOEXEC) < 0)
+	/* accept4() already set both: skip the writes (2 syscalls each). */
+	if ((fl = fcntl(fd, F_GETFL)) < 0 || (!(fl & O_NONBLOCK) &&
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) ||
+	    (fl = fcntl(fd, F_GETFD)) < 0 || (!(fl & FD_CLOEXEC) &&
+	    fcntl(fd, F_SETFD, fl | FD_CLOEXEC) < 0))
 		return -errno;
 	return 0;
 }

@@ -98,7 +98,10 @@ acore_resolve(struct acore_loop *loop, const char *host, const char *port,
 	hints.ai_family = family;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_protocol = IPPROTO_TCP;
-	hints.ai_flags = EVUTIL_AI_ADDRCONFIG;
+	/*
+	 * No AI_ADDRCONFIG: on a host without an IPv6 route it hides ::1
+	 * too, and loopback is where a netcat user often wants it.
+	 */
 	r->in_call = 1;
 	r->req = evdns_getaddrinfo(dns, host, port, &hints, resolve_cb, r);
 	r->in_call = 0;

@@ -128,7 +128,7 @@ acore__send_raw(struct acore_dispatcher *d, const void *buf, size_t len)
 	if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR)
 		return 0;
 	if (acore__is_disconnect(err)) {
-		acore__handle_close(d);
+		acore__handle_close(d, -err);
 		return 0;
 	}
 	acore__handle_error(d, -err);

@@ -112,3 +112,17 @@ load helper
 	assert_success
 	[ "$output" = "$(cat "$ACORE_SRCDIR/README.md")" ]
 }
+
+@test "libacore(3) lists every function of acore.h, in the header's order" {
+	# Declarations only: comments mention functions too.
+	hdr=$(python3 -c 'import re, sys
+s = re.sub(r"/\*.*?\*/", "", open(sys.argv[1]).read(), flags=re.S)
+seen = []
+for n in re.findall(r"\b(acore_[a-z_]+)\s*\(", s):
+    if n not in seen: seen.append(n)
+print("\n".join(seen))' "$ACORE_SRCDIR/lib/acore.h")
+	man=$(awk '/^\.Sh SYNOPSIS/,/^\.Sh DESCRIPTION/' "$ACORE_SRCDIR/man/libacore.3" |
+	    awk '$1 == ".Fn" { print $2 }')
+	[ -n "$hdr" ]
+	diff <(echo "$hdr") <(echo "$man")
+}

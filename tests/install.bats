@@ -28,6 +28,7 @@ pc() {
 	[ -f "$ROOT/share/man/man1/acore.1" ]
 	[ -f "$ROOT/share/man/man1/acore-cat-file.1" ]
 	[ -f "$ROOT/share/man/man3/libacore.3" ]
+	[ -f "$ROOT/share/bash-completion/completions/acore" ]
 }
 
 @test "the installed acore runs against the installed library" {
@@ -49,10 +50,12 @@ pc() {
 	[ "$(pc --libs | xargs)" = "-L$ROOT/lib -lacore" ]
 }
 
+# The configure-time compiler and flags: a sanitizer build's library
+# needs the same runtime in the program.
 build_example() {
-	cc -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE \
-	    "$ACORE_SRCDIR/examples/$1.c" $(pc --cflags --libs) \
-	    -o "$BATS_TEST_TMPDIR/$1"
+	${ACORE_CC:-cc} ${ACORE_CFLAGS:-} -std=c11 -Wall -Wextra -Werror \
+	    -D_GNU_SOURCE "$ACORE_SRCDIR/examples/$1.c" $(pc --cflags --libs) \
+	    ${ACORE_LDFLAGS:-} -o "$BATS_TEST_TMPDIR/$1"
 }
 
 free_port() {

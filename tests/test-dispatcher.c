@@ -299,10 +299,13 @@ z_read(struct acore_dispatcher *d, void *arg)
 	note("read->%zd ", n);
 }
 
+static int last_reason = 1;
+
 static void
 z_close(struct acore_dispatcher *d, void *arg)
 {
 	(void)arg;
+	last_reason = acore_close_reason(d);
 	note("close ");
 	acore_close(d);
 }
@@ -325,7 +328,21 @@ test_close_on_eof(void)
 	acore_loop_run(loop, 1.0, 5);
 	is_str(trace, "read->5 close read->0 ",
 	    "a 0-byte recv calls handle_close before it returns");
+	is_int(last_reason, 0, "acore_close_reason: 0 for an orderly end");
 	is_int(acore_loop_size(loop), 0, "and the loop ends");
+
+	/* SHUT_RD: pending input no longer wakes the channel. */
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	d = acore_dispatcher_new(loop, &ops, NULL);
+	acore_set_socket(d, sv[0]);
+	write(sv[1], "hello", 5);
+	is_int(acore_shutdown(d, SHUT_RD), 0, "acore_shutdown SHUT_RD");
+	ok(acore_flags(d) & ACORE_SHUT_RD, "flagged ACORE_SHUT_RD");
+	trace[0] = '\0';
+	acore_loop_run(loop, 0.05, 2);
+	is_str(trace, "", "a read-shut channel gets no read events");
+	acore_close(d);
+	close(sv[1]);
 	acore_loop_free(loop);
 }
 
@@ -645,6 +662,11 @@ test_quick_reset(void)
 	    "connect+RST: nothing accepted, or the handler's read ends in "
 	    "handle_close (%s)", trace);
 	is_int(acore_loop_size(loop), 1, "only the listener is left");
+	if (trace[0] != '\0')
+		is_int(last_reason, -ECONNRESET,
+		    "acore_close_reason: -ECONNRESET for a reset");
+	else
+		ok(1, "# skip nothing was accepted");
 	acore_loop_free(loop);
 }
 
