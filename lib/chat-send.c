@@ -103,7 +103,7 @@ chat_refill(struct acore_dispatcher *d)
 			 */
 			if (c->out.len == 0) {
 				item_free(c, it);
-				acore__handle_close(d);
+				acore__handle_close(d, 0);
 			}
 			return;
 		case ITEM_DATA:

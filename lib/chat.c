@@ -318,9 +318,10 @@ acore__chat_handle_read(struct acore_dispatcher *d)
 		/*
 		 * A handle_close that kept the channel open (to finish
 		 * sending) is done reading: the end of stream would keep it
-		 * readable and the loop spinning.
+		 * readable and the loop spinning.  The flag, not shutdown(2),
+		 * which fails on a socket the peer has reset.
 		 */
-		c->eof = 1;
+		d->flags |= ACORE_SHUT_RD;
 		acore__sync(d);
 	}
 	if (n <= 0)
@@ -350,7 +351,7 @@ acore__chat_feed(struct acore_dispatcher *d, const void *buf, size_t len)
 int
 acore__chat_readable(struct acore_dispatcher *d)
 {
-	return !(d->flags & ACORE_CLOSED) && !d->chat->eof;
+	return !(d->flags & ACORE_CLOSED);
 }
 
 void

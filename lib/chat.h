@@ -26,7 +26,6 @@ struct acore_chat {
 	size_t			 in_size;	/* ac_in_buffer_size */
 	size_t			 msg;		/* collected since found_terminator */
 	size_t			 max_input;
-	int			 eof;		/* input ended, channel kept open */
 
 	/* output */
 	struct acore_buf	 out;		/* ac_out_buffer */
