@@ -32,7 +32,9 @@
 
 #define DEFAULT_CHUNK	512	/* the PyMOTW client's */
 
-enum { OPT_CHUNK_SIZE = 256 };
+#define CHAT_CHUNK	65536	/* --chat without --chunk-size */
+
+enum { OPT_CHAT = 256, OPT_CHUNK_SIZE };
 
 static struct client {
 	struct echo_client_conf conf;
@@ -196,22 +198,29 @@ client_close(struct acore_dispatcher *d, void *arg)
 	finish(status);
 }
 
+int
+echo_client_failed(const struct echo_client_conf *c, const char *where,
+    int connected, int err)
+{
+	if (ACORE_IS_EAI(err))
+		warnx("echo-client: cannot resolve %s: %s", where,
+		    acore_strerror(err));
+	else if (err == -ETIMEDOUT)
+		warnx("echo-client: %s %s: timed out after %g s",
+		    connected ? "no data from" : "connect to", where,
+		    connected ? c->idle : c->connect_timeout);
+	else
+		warnx("echo-client: %s%s: %s", connected ? "" : "connect to ",
+		    where, acore_strerror(err));
+	return cmd_exit_for(err);
+}
+
 static void
 client_error(struct acore_dispatcher *d, int err, void *arg)
 {
 	(void)arg;
 	acore_close(d);
-	if (ACORE_IS_EAI(err))
-		warnx("echo-client: cannot resolve %s: %s", cl.where,
-		    acore_strerror(err));
-	else if (err == -ETIMEDOUT)
-		warnx("echo-client: %s %s: timed out after %g s",
-		    cl.connected ? "no data from" : "connect to", cl.where,
-		    cl.connected ? cl.conf.idle : cl.conf.connect_timeout);
-	else
-		warnx("echo-client: %s%s: %s", cl.connected ? "" :
-		    "connect to ", cl.where, acore_strerror(err));
-	finish(cmd_exit_for(err));
+	finish(echo_client_failed(&cl.conf, cl.where, cl.connected, err));
 }
 
 static const struct acore_ops client_ops = {
@@ -241,37 +250,48 @@ connect_unix(struct acore_dispatcher *d, const char *path)
 	return acore_connect(d, (struct sockaddr *)&sun, sizeof(sun));
 }
 
+void
+echo_client_where(const struct echo_client_conf *c, char *buf, size_t size)
+{
+	if (c->unix_path != NULL)
+		snprintf(buf, size, "%s", c->unix_path);
+	else
+		snprintf(buf, size, "%s port %s", c->host, c->port);
+}
+
+int
+echo_client_connect(struct acore_dispatcher *d,
+    const struct echo_client_conf *c)
+{
+	int rc;
+
+	/* Until connected, the idle timer is the connect timeout. */
+	if ((rc = acore_set_timeout(d, c->connect_timeout)) < 0)
+		return rc;
+	if (c->unix_path != NULL)
+		return connect_unix(d, c->unix_path);
+	acore_debug(d, "connecting to ('%s', %s)", c->host, c->port);
+	return acore_connect_host(d, c->host, c->port, c->family);
+}
+
 int
 echo_client_start(struct acore_loop *loop, const struct echo_client_conf *c)
 {
 	struct acore_dispatcher *d;
 	int rc;
 
+	if (c->chat)
+		return echo_chat_client_start(loop, c);
 	memset(&cl, 0, sizeof(cl));
 	cl.conf = *c;
 	cl.first_diff = SIZE_MAX;
-	if (c->unix_path != NULL)
-		snprintf(cl.where, sizeof(cl.where), "%s", c->unix_path);
-	else
-		snprintf(cl.where, sizeof(cl.where), "%s port %s", c->host,
-		    c->port);
+	echo_client_where(c, cl.where, sizeof(cl.where));
 	if ((cl.rbuf = malloc(c->chunk)) == NULL ||
 	    (d = acore_dispatcher_new(loop, &client_ops, NULL)) == NULL) {
 		warn("echo-client");
 		return AC_EXIT_FAIL;
 	}
-	/* Until connected, the idle timer is the connect timeout. */
-	if ((rc = acore_set_timeout(d, c->connect_timeout)) == 0) {
-		if (c->unix_path != NULL)
-			rc = connect_unix(d, c->unix_path);
-		else {
-			acore_debug(d, "connecting to ('%s', %s)", c->host,
-			    c->port);
-			rc = acore_connect_host(d, c->host, c->port,
-			    c->family);
-		}
-	}
-	if (rc < 0) {
+	if ((rc = echo_client_connect(d, c)) < 0) {
 		client_error(d, rc, NULL);
 		return cmd_exit_for(rc);
 	}
@@ -371,6 +391,7 @@ static const struct option longopts[] = {
 	{ "unix",		required_argument, NULL, 'U' },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "wait",		required_argument, NULL, 'w' },
+	{ "chat",		no_argument,	   NULL, OPT_CHAT },
 	{ "chunk-size",		required_argument, NULL, OPT_CHUNK_SIZE },
 	{ NULL,			0,		   NULL, 0 }
 };
@@ -388,7 +409,7 @@ cmd_main(int argc, char **argv)
 	struct echo_client_conf c;
 	struct acore_loop *loop;
 	const char *file = NULL, *text = NULL, *out = NULL;
-	int ch, rc;
+	int ch, rc, chunk_set = 0;
 
 	memset(&c, 0, sizeof(c));
 	c.family = AF_UNSPEC;
@@ -426,8 +447,12 @@ cmd_main(int argc, char **argv)
 			c.connect_timeout = cmd_seconds("connect timeout",
 			    optarg, 1e6);
 			break;
+		case OPT_CHAT:
+			c.chat = 1;
+			break;
 		case OPT_CHUNK_SIZE:
 			c.chunk = cmd_size("chunk size", optarg, 1, 16 << 20);
+			chunk_set = 1;
 			break;
 		default:
 			exit(cmd_bad_option(self(), ch, argv));
@@ -439,6 +464,9 @@ cmd_main(int argc, char **argv)
 	    argc != (c.unix_path != NULL ? 0 : 2) ||
 	    (c.unix_path != NULL && c.family != AF_UNSPEC))
 		usage();
+	/* 512-byte sends are the asyncore client's; the chat one needs none. */
+	if (c.chat && !chunk_set)
+		c.chunk = CHAT_CHUNK;
 	if (c.unix_path == NULL) {
 		c.host = argv[0];
 		c.port = argv[1];
@@ -481,7 +509,7 @@ cmd_main(int argc, char **argv)
 const struct acore_cmd acore_cmd_echo_client = {
 	.name = "echo-client",
 	.usage = "[-46v] [-f file | -m text] [-i secs] [-o file] [-w secs] "
-	    "[--chunk-size n] [-U path | host port]",
+	    "[--chat] [--chunk-size n] [-U path | host port]",
 	.summary = "asyncore echo client: send, verify the echo (PyMOTW)",
 	.main = cmd_main,
 };

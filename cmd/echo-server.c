@@ -20,6 +20,8 @@
 #include <getopt.h>
 #include <netdb.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,11 +34,14 @@
 #define DEFAULT_CHUNK	65536	/* the docs read 8192; bigger is faster */
 #define ACCEPTS_PER_EVENT 64	/* asyncore takes one; a burst wants more */
 #define GRACE_SECS	5	/* for clients to take their echo at exit */
+#define DEFAULT_MAX_MESSAGE (16 << 20)	/* --chat: longest ECHO accepted */
 
 enum {
 	OPT_BACKLOG = 256,
+	OPT_CHAT,
 	OPT_CHUNK_SIZE,
 	OPT_MAX_CONNS,
+	OPT_MAX_MESSAGE,
 	OPT_ONCE,
 	OPT_PORT_FILE,
 	OPT_WITH_CLIENT
@@ -50,6 +55,8 @@ struct options {
 	int		 backlog;
 	size_t		 max_conns;
 	int		 once;
+	int		 chat;
+	int		 max_message_set;
 	const char	*port_file;
 	const char	*with_client;
 };
@@ -63,6 +70,7 @@ static struct server {
 	size_t		 nconns;
 	size_t		 max_conns;
 	int		 once;
+	int		 quiet;		/* --chat: the article's server logs nothing */
 	int		 stopping;
 	int		 status;
 	int		 spare_fd;	/* given up to refuse a client at EMFILE */
@@ -80,10 +88,28 @@ usage(void)
 }
 
 static void
+server_debug(struct acore_dispatcher *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+server_debug(struct acore_dispatcher *d, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	if (srv.quiet || !cmd_is_verbose())
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	acore_debug(d, "%s", buf);
+}
+
+static void
 server_close(struct acore_dispatcher *d, void *arg)
 {
 	(void)arg;
-	acore_debug(d, "handle_close()");
+	server_debug(d, "handle_close()");
 	acore_close(d);
 	if (d == srv.listener) {
 		srv.listener = NULL;
@@ -177,9 +203,9 @@ server_accept(struct acore_dispatcher *d, void *arg)
 		}
 		echo_str_addr((struct sockaddr *)&ss, len, addr,
 		    sizeof(addr));
-		acore_debug(d, "handle_accept() -> %s", addr);
+		server_debug(d, "handle_accept() -> %s", addr);
 		if (srv.max_conns > 0 && srv.nconns >= srv.max_conns) {
-			acore_debug(d, "refusing %s: %zu clients already",
+			server_debug(d, "refusing %s: %zu clients already",
 			    addr, srv.nconns);
 			close(fd);
 			continue;
@@ -226,7 +252,7 @@ try_listen(const struct sockaddr *sa, socklen_t salen, int backlog)
 	if (getsockname(acore_fd(d), (struct sockaddr *)&ss, &len) == 0) {
 		echo_str_addr((struct sockaddr *)&ss, len, addr,
 		    sizeof(addr));
-		acore_debug(d, "binding to %s", addr);
+		server_debug(d, "binding to %s", addr);
 	}
 	if ((rc = acore_listen(d, backlog)) < 0)
 		goto fail;
@@ -372,7 +398,9 @@ start_client(const char *path, struct echo_client_conf *cc)
 
 	memset(cc, 0, sizeof(*cc));
 	cc->msg = echo_read_message("echo-server", path, &cc->len);
-	cc->chunk = 512;
+	/* The asynchat client's buffers follow --chunk-size, as the handler's. */
+	cc->chunk = srv.quiet ? srv.conf.chunk : 512;
+	cc->chat = srv.quiet;
 	cc->out_fd = -1;
 	cc->done = client_done;
 	if (srv.unix_path != NULL)
@@ -397,8 +425,10 @@ static const struct option longopts[] = {
 	{ "unix",		required_argument, NULL, 'U' },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "backlog",		required_argument, NULL, OPT_BACKLOG },
+	{ "chat",		no_argument,	   NULL, OPT_CHAT },
 	{ "chunk-size",		required_argument, NULL, OPT_CHUNK_SIZE },
 	{ "max-conns",		required_argument, NULL, OPT_MAX_CONNS },
+	{ "max-message",	required_argument, NULL, OPT_MAX_MESSAGE },
 	{ "once",		no_argument,	   NULL, OPT_ONCE },
 	{ "port-file",		required_argument, NULL, OPT_PORT_FILE },
 	{ "with-client",	required_argument, NULL, OPT_WITH_CLIENT },
@@ -416,6 +446,7 @@ parse_options(int argc, char **argv, struct options *o)
 	o->port = "8080";
 	o->backlog = -1;
 	srv.conf.chunk = DEFAULT_CHUNK;
+	srv.conf.max_message = DEFAULT_MAX_MESSAGE;
 	while ((ch = getopt_long(argc, argv, ":46b:i:p:U:v", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -449,6 +480,14 @@ parse_options(int argc, char **argv, struct options *o)
 			o->backlog = (int)cmd_number("backlog", optarg, 1,
 			    65535);
 			break;
+		case OPT_CHAT:
+			o->chat = 1;
+			break;
+		case OPT_MAX_MESSAGE:
+			srv.conf.max_message = cmd_size("max message", optarg,
+			    0, (size_t)4 << 30);
+			o->max_message_set = 1;
+			break;
 		case OPT_CHUNK_SIZE:
 			srv.conf.chunk = cmd_size("chunk size", optarg, 1,
 			    16 << 20);
@@ -472,6 +511,10 @@ parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind != argc)
 		usage();
+	if (o->max_message_set && !o->chat) {
+		warnx("echo-server: --max-message needs --chat");
+		usage();
+	}
 	if (o->unix_path != NULL && (tcp_opt || o->port_file != NULL)) {
 		warnx("echo-server: -U cannot be used with -4, -6, -b, -p "
 		    "or --port-file");
@@ -494,7 +537,11 @@ cmd_main(int argc, char **argv)
 	if ((srv.conf.loop = acore_loop_new()) == NULL)
 		err(AC_EXIT_FAIL, "echo-server: acore_loop_new");
 	srv.conf.gone = handler_gone;
-	srv.kind = o.once ? &echo_handler_pymotw : &echo_handler_docs;
+	if (o.chat)
+		srv.kind = &echo_handler_chat;
+	else
+		srv.kind = o.once ? &echo_handler_pymotw : &echo_handler_docs;
+	srv.quiet = o.chat;
 	srv.once = o.once;
 	srv.max_conns = o.max_conns;
 	srv.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -532,7 +579,8 @@ cmd_main(int argc, char **argv)
 const struct acore_cmd acore_cmd_echo_server = {
 	.name = "echo-server",
 	.usage = "[-46v] [-b address] [-i secs] [-p port] [-U path] "
-	    "[--backlog n] [--chunk-size n] [--max-conns n] [--once] "
+	    "[--backlog n] [--chat] [--chunk-size n] [--max-conns n] "
+	    "[--max-message n] [--once] "
 	    "[--port-file file] [--with-client file]",
 	.summary = "asyncore echo server (library docs, PyMOTW example)",
 	.main = cmd_main,

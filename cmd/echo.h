@@ -22,6 +22,7 @@ struct echo_conf {
 	struct acore_loop *loop;
 	size_t		 chunk;		/* bytes per read (--chunk-size) */
 	double		 idle;		/* close a client silent this long; 0: never */
+	size_t		 max_message;	/* --chat: longest ECHO accepted */
 	/* A handler is about to close: the server's bookkeeping. */
 	void		(*gone)(struct acore_dispatcher *);
 };
@@ -38,6 +39,8 @@ struct echo_handler_kind {
 extern const struct echo_handler_kind echo_handler_docs;
 /* The PyMOTW handler: chunk-sized reads queued, one write per event. */
 extern const struct echo_handler_kind echo_handler_pymotw;
+/* --chat: the asynchat EchoHandler, "ECHO <length>\n" then the bytes. */
+extern const struct echo_handler_kind echo_handler_chat;
 
 /* "EchoHandler('127.0.0.1', 8080)": named by the server side's address. */
 void	 echo_handler_name(int fd, char *buf, size_t size);
@@ -54,12 +57,23 @@ struct echo_client_conf {
 	double		 connect_timeout;	/* 0: none */
 	double		 idle;		/* 0: none */
 	int		 out_fd;	/* echoed bytes go here; -1: nowhere */
+	int		 chat;		/* the asynchat client (echo-chat.c) */
 	const char	*out_name;
 	/* Runs once, with the exit status, after the client has closed. */
 	void		(*done)(int status);
 };
 /* Start connecting; 0, or an exit status if it could not even start. */
 int	 echo_client_start(struct acore_loop *, const struct echo_client_conf *);
+int	 echo_chat_client_start(struct acore_loop *,
+	    const struct echo_client_conf *);
+/* What both clients share: "HOST port PORT" (or the path) for messages, */
+void	 echo_client_where(const struct echo_client_conf *, char *, size_t);
+/* logging "connecting to" and connecting d, */
+int	 echo_client_connect(struct acore_dispatcher *,
+	    const struct echo_client_conf *);
+/* and the one-line report of a failed connection, returning the status. */
+int	 echo_client_failed(const struct echo_client_conf *, const char *where,
+	    int connected, int err);
 
 /* Debug record "what -> (N) "data"", data raw (only with -v). */
 void	 echo_log_data(struct acore_dispatcher *, const char *what,

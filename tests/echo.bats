@@ -23,18 +23,6 @@ teardown() {
 	done
 }
 
-# The acore binary, or valgrind on it under `make check-valgrind`, as argv.
-acore_argv() {
-	if [ "${ACORE_VALGRIND:-0}" = 1 ] && [ -x "$ACORE_BUILDDIR/.libs/acore" ]; then
-		ACORE_ARGV=(env "LD_LIBRARY_PATH=$ACORE_BUILDDIR/lib/.libs"
-		    valgrind -q --error-exitcode=99 --leak-check=full
-		    --errors-for-leak-kinds=definite,indirect
-		    "$ACORE_BUILDDIR/.libs/acore")
-	else
-		ACORE_ARGV=("$ACORE")
-	fi
-}
-
 # srv ARGS...: echo-server in the background (stdout srv.out, stderr
 # srv.err); SPID is its pid.  With no -U, -p 0 and a port file are added and
 # PORT is set once the server listens.

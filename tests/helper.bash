@@ -24,6 +24,20 @@ acore() {
 	fi
 }
 
+# acore_argv: sets ACORE_ARGV to the acore binary, or valgrind on it under
+# `make check-valgrind`, for processes run in the background (whose pid
+# must be acore's own, so no timeout or function wrapper).
+acore_argv() {
+	if [ "${ACORE_VALGRIND:-0}" = 1 ] && [ -x "$ACORE_BUILDDIR/.libs/acore" ]; then
+		ACORE_ARGV=(env "LD_LIBRARY_PATH=$ACORE_BUILDDIR/lib/.libs"
+		    valgrind -q --error-exitcode=99 --leak-check=full
+		    --errors-for-leak-kinds=definite,indirect
+		    "$ACORE_BUILDDIR/.libs/acore")
+	else
+		ACORE_ARGV=("$ACORE")
+	fi
+}
+
 # A private scratch directory per test.
 setup_tmp() {
 	TMP=$BATS_TEST_TMPDIR
