@@ -149,9 +149,10 @@ void	 acore_resolve_cancel(struct acore_resolve *r);
  * The hooks of one kind of channel.  Every hook gets the dispatcher and the
  * arg given at creation.  A NULL hook means asyncore's default, made safe:
  *  readable	  true when something consumes input: a handle_read hook, a
- *		  chat channel, a listening socket (a with-send channel: false
- *		  while its output is over the high-water mark; a chat
- *		  channel: false over its input limit)
+ *		  chat channel, a listening socket; false after
+ *		  acore_shutdown(SHUT_RD), for a with-send channel while its
+ *		  output is over the high-water mark, and for a chat channel
+ *		  whose handle_close kept it open at end of input
  *  writable	  true while connecting or while the kind has output queued;
  *		  a plain channel with a handle_write hook: always true
  *  handle_read, handle_write, handle_connect: nothing
@@ -341,7 +342,10 @@ struct acore_producer_ops {
 /* Queue a producer; the queue owns arg from now on (freed via ops->free). */
 int	 acore_chat_push_with_producer(struct acore_dispatcher *d,
 	    const struct acore_producer_ops *ops, void *arg);
-/* Send what is queued, then close; nothing pushed afterwards is sent. */
+/*
+ * Send what is queued, then close through handle_close (reason 0; the
+ * default closes); nothing pushed afterwards is sent.
+ */
 int	 acore_chat_close_when_done(struct acore_dispatcher *d);
 /* Drop buffered input and all queued output. */
 void	 acore_chat_discard_buffers(struct acore_dispatcher *d);
@@ -349,8 +353,11 @@ void	 acore_chat_discard_buffers(struct acore_dispatcher *d);
 int	 acore_chat_set_buffer_sizes(struct acore_dispatcher *d, size_t in,
 	    size_t out);
 /*
- * Input kept while looking for a string terminator; past it the channel
- * gets handle_error(d, -EMSGSIZE).  Default 1 MiB.
+ * Bound on the bytes collected since the last found_terminator while the
+ * terminator is a string (data is handed on as it arrives, so the buffer
+ * itself stays within ac_in_buffer_size); past it the channel gets
+ * handle_error(d, -EMSGSIZE) and the rest of that read is dropped.
+ * Default 1 MiB; 0: no limit.  Count and none terminators are not limited.
  */
 void	 acore_chat_set_max_input(struct acore_dispatcher *d, size_t bytes);
 

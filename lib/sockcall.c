@@ -185,15 +185,23 @@ acore_send(struct acore_dispatcher *d, const void *buf, size_t len)
 int
 acore_shutdown(struct acore_dispatcher *d, int how)
 {
+	int rc = 0;
+
 	if (d->fd < 0)
 		return -EBADF;
-	if (shutdown(d->fd, how) < 0 && (errno != ENOTSOCK || how == SHUT_WR))
-		return -errno;
+	if (shutdown(d->fd, how) < 0)
+		rc = -errno;
+	/*
+	 * Stop reading whatever shutdown(2) said: after a reset it fails
+	 * with ENOTCONN, and a channel left readable would spin on EOF.
+	 */
 	if (how == SHUT_RD || how == SHUT_RDWR) {
 		d->flags |= ACORE_SHUT_RD;
 		acore__sync(d);
+		if (rc == -ENOTSOCK || rc == -ENOTCONN)
+			rc = 0;
 	}
-	return 0;
+	return rc;
 }
 
 int

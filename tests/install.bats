@@ -94,6 +94,37 @@ free_port() {
 	assert_line 'hello from the test server'
 }
 
+@test "examples/chat-server.c builds with pkg-config and relays lines" {
+	build_example chat-server
+	port=$(free_port)
+	LD_LIBRARY_PATH=$ROOT/lib bg_start srv "$BATS_TEST_TMPDIR/chat-server" "$port"
+	run timeout 20 python3 - "$port" <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+for _ in range(100):
+    try:
+        a = socket.create_connection(("127.0.0.1", port)); break
+    except OSError:
+        time.sleep(0.05)
+b = socket.create_connection(("127.0.0.1", port))
+time.sleep(0.2)                      # both are members before anyone talks
+a.sendall(b"hello\r\nsecond line\n")
+want = "('127.0.0.1', %d): hello\n('127.0.0.1', %d): second line\n" % (
+    a.getsockname()[1], a.getsockname()[1])
+got = b""
+b.settimeout(10)
+while len(got) < len(want):
+    chunk = b.recv(4096)
+    if not chunk: break
+    got += chunk
+print(got.decode() == want)
+print(got.decode())
+PY
+	bg_stop "$srv"
+	assert_success
+	assert_line --index 0 'True'
+}
+
 @test "make uninstall removes every installed file" {
 	make -s -C "$ACORE_BUILDDIR" uninstall DESTDIR="$DEST" >/dev/null 2>&1
 	run find "$DEST" -type f
