@@ -277,6 +277,7 @@ int	 acore_shutdown(struct acore_dispatcher *d, int how);
 /* Close the socket and leave the map; safe anywhere, any number of times. */
 void	 acore_close(struct acore_dispatcher *d);
 
+/* The channel's descriptor (-1 without one), ACORE_* flags, and loop. */
 int	 acore_fd(const struct acore_dispatcher *d);
 unsigned acore_flags(const struct acore_dispatcher *d);
 struct acore_loop *acore_loop_of(const struct acore_dispatcher *d);
@@ -326,6 +327,10 @@ int	 acore_chat_set_terminator_none(struct acore_dispatcher *d);
 #define ACORE_TERM_COUNT	2
 int	 acore_chat_get_terminator(const struct acore_dispatcher *d,
 	    size_t *count);
+/*
+ * Queue a copy of buf for sending and try to send at once (only once
+ * connected).  0 or a negative errno (-ENOMEM, -EPIPE after close).
+ */
 int	 acore_chat_push(struct acore_dispatcher *d, const void *buf,
 	    size_t len);
 
@@ -361,7 +366,11 @@ int	 acore_chat_set_buffer_sizes(struct acore_dispatcher *d, size_t in,
  */
 void	 acore_chat_set_max_input(struct acore_dispatcher *d, size_t bytes);
 
-/* asynchat.simple_producer: slices a private copy of data into pieces. */
+/*
+ * asynchat.simple_producer: _new copies data and hands it out in pieces of
+ * at most piece bytes through _more (the producer more() contract); _free
+ * releases it.  NULL with errno set when out of memory.
+ */
 struct acore_simple_producer;
 struct acore_simple_producer *acore_simple_producer_new(const void *data,
 	    size_t len, size_t piece);
