@@ -125,6 +125,24 @@ PY
 	assert_line --index 0 'True'
 }
 
+@test "libacore(3) EXAMPLES: the echo server builds as printed and echoes" {
+	awk '/^\.Sh EXAMPLES/ { ex = 1 } ex && /^\.Ed/ { exit }
+	    ex && go { print } ex && /^\.Bd -literal/ { go = 1 }' \
+	    "$ACORE_SRCDIR/man/libacore.3" > "$BATS_TEST_TMPDIR/echo.c"
+	grep -q '^main(int argc' "$BATS_TEST_TMPDIR/echo.c"
+	${ACORE_CC:-cc} ${ACORE_CFLAGS:-} -std=c11 -D_GNU_SOURCE \
+	    "$BATS_TEST_TMPDIR/echo.c" $(pc --cflags --libs) ${ACORE_LDFLAGS:-} \
+	    -o "$BATS_TEST_TMPDIR/echo"
+	port=$(free_port)
+	LD_LIBRARY_PATH=$ROOT/lib bg_start srv "$BATS_TEST_TMPDIR/echo" "$port"
+	for i in $(seq 50); do
+		out=$(printf 'ping\n' | timeout 10 nc.openbsd -N 127.0.0.1 "$port" 2>/dev/null) && [ -n "$out" ] && break
+		sleep 0.1
+	done
+	bg_stop "$srv"
+	[ "$out" = ping ]
+}
+
 @test "make uninstall removes every installed file" {
 	make -s -C "$ACORE_BUILDDIR" uninstall DESTDIR="$DEST" >/dev/null 2>&1
 	run find "$DEST" -type f
