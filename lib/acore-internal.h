@@ -78,7 +78,10 @@ struct acore_loop {
 	size_t			 fired_cap;
 	struct acore_dispatcher	*free_list;
 	struct acore_dispatcher	*scan_next;	/* next polled channel to ask */
-	int			 nready;	/* always-ready channels in the map */
+	/* Always-ready channels with a descriptor: activated by hand each pass. */
+	struct acore_dispatcher	**ready;
+	size_t			 nready;
+	size_t			 ready_cap;
 	int			 stop;
 	int			 in_pass;
 	struct evdns_base	*dns;

@@ -148,6 +148,39 @@ acore__sync(struct acore_dispatcher *d)
 	acore__set_interest(d, what);
 }
 
+/*
+ * The loop keeps always-ready channels in a short array of their own, so a
+ * pass activates them without walking the whole map.
+ */
+static int
+ready_add(struct acore_loop *loop, struct acore_dispatcher *d)
+{
+	struct acore_dispatcher **p;
+	size_t cap;
+
+	if (loop->nready == loop->ready_cap) {
+		cap = loop->ready_cap ? loop->ready_cap * 2 : 4;
+		if ((p = realloc(loop->ready, cap * sizeof(*p))) == NULL)
+			return -ENOMEM;
+		loop->ready = p;
+		loop->ready_cap = cap;
+	}
+	loop->ready[loop->nready++] = d;
+	return 0;
+}
+
+static void
+ready_remove(struct acore_loop *loop, struct acore_dispatcher *d)
+{
+	size_t i;
+
+	for (i = 0; i < loop->nready; i++)
+		if (loop->ready[i] == d) {
+			loop->ready[i] = loop->ready[--loop->nready];
+			return;
+		}
+}
+
 int
 acore__attach_fd(struct acore_dispatcher *d, int fd)
 {
@@ -155,10 +188,10 @@ acore__attach_fd(struct acore_dispatcher *d, int fd)
 		return -EBADF;
 	if (d->fd >= 0)
 		return -EALREADY;
+	if (d->always_ready && ready_add(d->loop, d) < 0)
+		return -ENOMEM;
 	d->fd = fd;
 	d->want = 0;
-	if (d->always_ready)
-		d->loop->nready++;
 	acore__sync(d);
 	return 0;
 }
@@ -171,7 +204,7 @@ acore__detach_fd(struct acore_dispatcher *d)
 		return;
 	acore__set_interest(d, 0);
 	if (d->always_ready)
-		d->loop->nready--;
+		ready_remove(d->loop, d);
 	if (d->kind == ACORE_KIND_FILE)
 		acore__file_restore(d->fd, d->saved_flags);
 	close(d->fd);

@@ -114,6 +114,7 @@ acore_loop_free(struct acore_loop *loop)
 	event_free(loop->pass_timer);
 	event_base_free(loop->base);
 	free(loop->fired);
+	free(loop->ready);
 	if (loop == default_loop)
 		default_loop = NULL;
 	free(loop);
@@ -221,6 +222,7 @@ run_pass(struct acore_loop *loop, double timeout)
 	struct acore_dispatcher *d;
 	struct timeval tv;
 	int flags = EVLOOP_ONCE, rc, idle;
+	size_t i;
 
 	loop->in_pass = 1;
 	scan_polled(loop);
@@ -233,8 +235,10 @@ run_pass(struct acore_loop *loop, double timeout)
 	if (loop->nready > 0) {
 		idle = event_base_get_num_events(loop->base,
 		    EVENT_BASE_COUNT_ADDED) == 0;
-		TAILQ_FOREACH(d, &loop->map, map_link) {
-			if (!d->always_ready || d->want == 0)
+		/* Dispatch restores map order; activation order is free. */
+		for (i = 0; i < loop->nready; i++) {
+			d = loop->ready[i];
+			if (d->want == 0)
 				continue;
 			if (idle)
 				acore__fire(d, d->want);
