@@ -70,6 +70,8 @@ free_port() {
 @test "--with-client: example 4 in one process matches the transcript per logger" {
 	acore echo-server --once -p 0 --chunk-size 256 \
 	    --with-client "$DATA/lorem.txt" -v >"$TMP/out" 2>"$TMP/err"
+	# The article's program prints nothing on stdout: all is in the log.
+	[ ! -s "$TMP/out" ]
 	python3 "$NORM" "$TRANSCRIPTS/asyncore_echo_server.txt" >"$TMP/want"
 	python3 "$NORM" "$TMP/err" >"$TMP/got"
 	diff -u "$TMP/want" "$TMP/got"
@@ -95,8 +97,10 @@ free_port() {
 
 @test "example 4 as two processes: --once server and echo-client" {
 	srv --once --chunk-size 256 -v
-	acore echo-client -v -f "$DATA/lorem.txt" 127.0.0.1 "$PORT" 2>"$TMP/cerr"
+	acore echo-client -v -f "$DATA/lorem.txt" 127.0.0.1 "$PORT" \
+	    >"$TMP/cout" 2>"$TMP/cerr"
 	wait "$SPID"
+	[ ! -s "$TMP/srv.out" ] && [ ! -s "$TMP/cout" ]
 	python3 "$NORM" --loose "$TRANSCRIPTS/asyncore_echo_server.txt" >"$TMP/want"
 	cat "$TMP/srv.err" "$TMP/cerr" >"$TMP/err"
 	python3 "$NORM" --loose "$TMP/err" >"$TMP/got"
