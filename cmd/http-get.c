@@ -246,7 +246,7 @@ signal_cb(int signo, void *arg)
 enum {
 	OPT_ABSOLUTE = 256, OPT_CHUNK, OPT_CONNECT, OPT_HTTP10,
 	OPT_LOOP_COUNTER, OPT_MAX_REDIRS, OPT_NO_FAIL, OPT_NO_PROGRESS,
-	OPT_PROGRESS, OPT_RAW, OPT_SUMMARY
+	OPT_PROGRESS, OPT_RAW, OPT_SHOW_READS, OPT_SUMMARY
 };
 
 static void
@@ -290,6 +290,7 @@ parse_options(int argc, char **argv, struct hg_opts *o, char ***files,
 		{ "progress", no_argument, NULL, OPT_PROGRESS },
 		{ "raw", no_argument, NULL, OPT_RAW },
 		{ "remote-name", no_argument, NULL, 'O' },
+		{ "show-reads", no_argument, NULL, OPT_SHOW_READS },
 		{ "summary", no_argument, NULL, OPT_SUMMARY },
 		{ "user-agent", required_argument, NULL, 'A' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -369,6 +370,9 @@ parse_options(int argc, char **argv, struct hg_opts *o, char ***files,
 			break;
 		case OPT_RAW:
 			o->raw = 1;
+			break;
+		case OPT_SHOW_READS:
+			o->raw = o->show_reads = 1;
 			break;
 		case OPT_SUMMARY:
 			o->summary = 1;
@@ -580,7 +584,7 @@ const struct acore_cmd acore_cmd_http_get = {
 	    "[-Z n] [--absolute-form] [--chunk-size bytes] "
 	    "[--connect-timeout secs] [--http1.0] [--loop-counter] "
 	    "[--max-redirs n] [--no-fail] [--no-progress | --progress] "
-	    "[--raw] [--summary] url ...",
+	    "[--raw] [--show-reads] [--summary] url ...",
 	.summary = "fetch http:// URLs (the asyncore HTTP client examples)",
 	.main = cmd_main,
 };

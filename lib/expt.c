@@ -1,6 +1,6 @@
 /*
- * expt.c: urgent data (handle_expt) and poll-mode hang-ups, two conditions
- * libevent 2.1 has no event for.
+ * expt.c: what libevent 2.1 has no event for: urgent data (handle_expt),
+ * poll-mode hang-ups, and descriptors closed behind the library's back.
  *
  * The loop owns one epoll descriptor of its own, created on first use and
  * watched by libevent as an ordinary persistent read event.  It holds
@@ -207,4 +207,34 @@ acore__hup_has_input(struct acore_dispatcher *d)
 	if (fstat(d->fd, &st) < 0 || !S_ISFIFO(st.st_mode))
 		return 1;
 	return ioctl(d->fd, FIONREAD, &n) < 0 || n > 0;
+}
+
+/*
+ * The descriptor was closed without acore_close(): leave libevent and the
+ * urgent-data set without closing the number (it may be reused already).
+ * Poll mode then gets handle_close() (POLLNVAL); select mode makes
+ * acore_loop_run() fail with -EBADF until the channel is closed.
+ * Always-ready channels never get here: their read or write fails instead.
+ */
+void
+acore__fd_lost(struct acore_dispatcher *d)
+{
+	struct acore_loop *loop = d->loop;
+
+	if (d->fd < 0 || (d->flags & ACORE_CLOSED) || d->always_ready)
+		return;
+	acore_log(ACORE_LOG_WARN, acore_name(d),
+	    "descriptor %d was closed behind the library's back", d->fd);
+	d->tp_want = 0;
+	acore__set_interest(d, 0);
+	acore__expt_drop(d);
+	d->fired &= ACORE__EV_LISTED;
+	d->fd = -1;
+	d->want = 0;
+	if (loop->use_poll)
+		acore__fire(d, ACORE__EV_HUP);
+	else {
+		d->badf = 1;
+		loop->nbad++;
+	}
 }

@@ -288,7 +288,8 @@ sweep(struct acore_loop *loop)
 
 	TAILQ_FOREACH(d, &loop->map, map_link)
 		if (d->fd >= 0 && (d->want != 0 || d->xreg) &&
-		    fcntl(d->fd, F_GETFD) < 0 && errno == EBADF)
+		    !d->always_ready && fcntl(d->fd, F_GETFD) < 0 &&
+		    errno == EBADF)
 			acore__fd_lost(d);
 	loop->next_sweep = acore__now() + SWEEP_SECS;
 }
