@@ -6,7 +6,8 @@
  * "Incoming connection from ADDR" on stdout per client.  --once makes it
  * the PyMOTW server (example 4): one client, then the listener closes;
  * --with-client runs the PyMOTW EchoClient in the same loop, which is the
- * whole article example in one process.  SIGINT or SIGTERM stops
+ * whole article example in one process.  The PyMOTW servers (--once,
+ * --chat) print nothing on stdout, as their programs do.  SIGINT or SIGTERM stops
  * accepting, lets every client have the echo of what it sent, and exits.
  */
 #include "config.h"
@@ -210,11 +211,17 @@ server_accept(struct acore_dispatcher *d, void *arg)
 			close(fd);
 			continue;
 		}
-		/* repr(addr): a Unix client's address is '' in quotes. */
-		if (ss.ss_family == AF_UNIX)
-			acore_format_addr((struct sockaddr *)&ss, len, addr,
-			    sizeof(addr));
-		printf("Incoming connection from %s\n", addr);
+		/*
+		 * Only the docs' server prints; the PyMOTW programs (--once,
+		 * --chat) keep stdout empty.  repr(addr): a Unix client's
+		 * address is '' in quotes.
+		 */
+		if (srv.kind == &echo_handler_docs) {
+			if (ss.ss_family == AF_UNIX)
+				acore_format_addr((struct sockaddr *)&ss, len,
+				    addr, sizeof(addr));
+			printf("Incoming connection from %s\n", addr);
+		}
 		add_handler(fd);
 		if (srv.once) {
 			server_close(d, arg);
@@ -402,6 +409,7 @@ start_client(const char *path, struct echo_client_conf *cc)
 	cc->chunk = srv.quiet ? srv.conf.chunk : 512;
 	cc->chat = srv.quiet;
 	cc->out_fd = -1;
+	cc->in_fd = -1;
 	cc->done = client_done;
 	if (srv.unix_path != NULL)
 		cc->unix_path = srv.unix_path;

@@ -215,8 +215,12 @@ response_done(struct hg_conn *c, size_t leftover)
 		conn_fail(c, c->bad, "%s", c->v.msg);
 		return;
 	}
-	/* Bytes beyond the response are not ours: never reuse then. */
-	keep = c->p.keep_alive && !c->said_close && leftover == 0;
+	/*
+	 * Bytes beyond the response are not ours: never reuse then.  Nor
+	 * with --show-reads, whose responses end with the server's close.
+	 */
+	keep = c->p.keep_alive && !c->said_close && leftover == 0 &&
+	    !g->o.show_reads;
 	c->served++;
 	c->job = NULL;
 	if (c->v.location != NULL)
@@ -246,6 +250,12 @@ input(struct hg_conn *c, const char *data, size_t n)
 	ssize_t r;
 
 	while (off < n && (j = c->job) != NULL) {
+		/* --show-reads: what follows a whole response is printed too. */
+		if (c->g->o.show_reads && http_parser_done(&c->p)) {
+			if (emit(c, data + off, n - off) < 0)
+				write_failed(c);
+			return;
+		}
 		r = http_parser_feed(&c->p, data + off, n - off);
 		if (r >= 0) {
 			j->wire += (uint64_t)r;
@@ -268,7 +278,13 @@ input(struct hg_conn *c, const char *data, size_t n)
 			return;
 		}
 		off += (size_t)r;
-		if (http_parser_done(&c->p))
+		/*
+		 * print(self.recv(8192)) prints until the server closes: the
+		 * job stays open for that, and for the empty read's line.
+		 */
+		if (http_parser_done(&c->p) && c->g->o.show_reads)
+			acore_set_timeout(c->d, LINGER_SECS);
+		else if (http_parser_done(&c->p))
 			response_done(c, n - off);
 	}
 }
@@ -335,10 +351,16 @@ c_read(struct acore_dispatcher *d, void *arg)
 	if (n < 0)
 		return;		/* -EAGAIN, or handle_error ran */
 	acore_debug(d, "handle_read() -> %zd bytes", n);
+	if (n > 0 && c->job != NULL)
+		input(c, c->g->buf, (size_t)n);
+	/* --show-reads: each read, the empty one too, ends with a newline. */
+	if (c->g->o.show_reads && c->job != NULL && c->werr == 0 &&
+	    emit(c, "\n", 1) < 0) {
+		write_failed(c);
+		return;
+	}
 	if (n == 0)
 		conn_eof(c);
-	else if (c->job != NULL)
-		input(c, c->g->buf, (size_t)n);
 }
 
 static void
@@ -369,6 +391,12 @@ c_error(struct acore_dispatcher *d, int err, void *arg)
 	if (j == NULL) {
 		conn_close(c);	/* lingering: the response is safe */
 		hg_schedule(c->g);
+		return;
+	}
+	if (c->g->o.show_reads && http_parser_done(&c->p)) {
+		/* Whole, but the server did not close within the linger. */
+		conn_close(c);
+		response_done(c, 0);
 		return;
 	}
 	if (ACORE_IS_EAI(err))

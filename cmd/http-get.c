@@ -514,7 +514,8 @@ const struct acore_cmd acore_cmd_http_get = {
 	    "[--compressed] [--connect-timeout secs] [--http1.0] "
 	    "[--loop-counter] [--max-host-conns n] [--max-redirs n] "
 	    "[--no-fail] [--no-progress | --progress] [--parallel-max n] "
-	    "[--raw] [--retry n] [--retry-delay secs] [--summary] url ...",
+	    "[--raw] [--retry n] [--retry-delay secs] [--show-reads] "
+	    "[--summary] url ...",
 	.summary = "fetch http:// URLs (the asyncore HTTP client examples)",
 	.main = cmd_main,
 };

@@ -22,7 +22,7 @@ enum {
 	OPT_ABSOLUTE = 256, OPT_CHUNK, OPT_COMPRESSED, OPT_CONNECT,
 	OPT_HOST_CONNS, OPT_HTTP10, OPT_LOOP_COUNTER, OPT_MAX_REDIRS,
 	OPT_NO_FAIL, OPT_NO_PROGRESS, OPT_PARALLEL_MAX, OPT_PROGRESS, OPT_RAW,
-	OPT_RETRY, OPT_RETRY_DELAY, OPT_SUMMARY
+	OPT_RETRY, OPT_RETRY_DELAY, OPT_SHOW_READS, OPT_SUMMARY
 };
 
 static const struct option longopts[] = {
@@ -52,6 +52,7 @@ static const struct option longopts[] = {
 	{ "retry", required_argument, NULL, OPT_RETRY },
 	{ "retry-delay", required_argument, NULL, OPT_RETRY_DELAY },
 	{ "show-error", no_argument, NULL, 'S' },
+	{ "show-reads", no_argument, NULL, OPT_SHOW_READS },
 	{ "silent", no_argument, NULL, 's' },
 	{ "summary", no_argument, NULL, OPT_SUMMARY },
 	{ "user-agent", required_argument, NULL, 'A' },
@@ -238,6 +239,9 @@ hg_parse_options(int argc, char **argv, struct hg_opts *o, char ***files,
 		case OPT_RETRY_DELAY:
 			o->retry_delay = cmd_seconds("retry delay", optarg,
 			    3600);
+			break;
+		case OPT_SHOW_READS:
+			o->raw = o->show_reads = 1;
 			break;
 		case OPT_SUMMARY:
 			o->summary = 1;

@@ -49,6 +49,7 @@ struct hg_opts {
 	int		 http10;	/* --http1.0: the bare request */
 	int		 absolute;	/* --absolute-form */
 	int		 raw;		/* --raw: bytes as received */
+	int		 show_reads;	/* --show-reads: print(recv()) */
 	int		 summary;	/* --summary: "URL got N bytes" */
 	int		 include;	/* -i: header blocks too */
 	int		 fail;		/* HTTP >= 400 is an error */

@@ -13,12 +13,54 @@
 
 #include "acore.h"
 
+/* The channel classes: how output is queued (the transport is apart). */
 enum acore_kind {
 	ACORE_KIND_PLAIN,
 	ACORE_KIND_WITH_SEND,
-	ACORE_KIND_FILE,
 	ACORE_KIND_CHAT
 };
+
+struct acore_dispatcher;
+
+/*
+ * A transport: how a channel moves bytes over its descriptor, in the style
+ * of Redis's ConnectionType.  Everything above it (acore_recv, acore_send,
+ * with-send, chat, the connect path) calls these and never asks which
+ * transport it holds.  read and write return the bytes moved (> 0), 0 for
+ * end of stream (read only), -EAGAIN for "nothing now", or another negative
+ * errno; the caller applies asyncore's close/error rules, not the transport.
+ * Optional slots are NULL where they mean nothing.
+ */
+struct acore_transport {
+	const char *name;
+	ssize_t	(*read)(struct acore_dispatcher *, void *buf, size_t len);
+	ssize_t	(*write)(struct acore_dispatcher *, const void *buf,
+		    size_t len);
+	/* Datagrams: one datagram with its peer's address. */
+	ssize_t	(*read_from)(struct acore_dispatcher *, void *buf, size_t len,
+		    struct sockaddr *sa, socklen_t *salen);
+	ssize_t	(*write_to)(struct acore_dispatcher *, const void *buf,
+		    size_t len, const struct sockaddr *sa, socklen_t salen);
+	int	(*shutdown)(struct acore_dispatcher *, int how);
+	/*
+	 * Bytes the transport already holds, which the descriptor will not
+	 * signal again: while non-zero the channel is dispatched as ready.
+	 */
+	size_t	(*pending)(const struct acore_dispatcher *);
+	/*
+	 * The transport's own set-up once the descriptor is connected (a TLS
+	 * handshake), run again on each event while it answers -EAGAIN; the
+	 * hooks wait.  0 done, -EAGAIN under way, or a negative error.
+	 */
+	int	(*handshake)(struct acore_dispatcher *);
+	/* End the connection and close the descriptor. */
+	void	(*close)(struct acore_dispatcher *);
+	/* Release tp_ctx when the channel is freed. */
+	void	(*free)(struct acore_dispatcher *);
+};
+
+extern const struct acore_transport acore__socket_transport;
+extern const struct acore_transport acore__file_transport;
 
 /* A growable byte queue: bytes live in data[head, head + len). */
 struct acore_buf {
@@ -63,6 +105,18 @@ struct acore_dispatcher {
 	struct acore_chat	*chat;		/* chat kind only */
 	struct acore_connect	*conn;		/* acore_connect_host state */
 
+	/* transport */
+	const struct acore_transport *tp;
+	void			*tp_ctx;
+	/*
+	 * Non-zero: the transport waits for this readiness (EV_READ or
+	 * EV_WRITE) whatever the hooks want, and when it comes the channel
+	 * gets tp_resume instead (an SSL_read that wants to write).
+	 */
+	short			 tp_want;
+	short			 tp_resume;
+	uint8_t			 handshaking;	/* tp->handshake under way */
+
 	/* struct event for the descriptor follows (event_get_struct_event_size) */
 };
 
@@ -101,6 +155,8 @@ void	 acore__handle_close(struct acore_dispatcher *d, int reason);
 void	 acore__handle_error(struct acore_dispatcher *d, int err);
 void	 acore__release(struct acore_dispatcher *d);
 void	 acore__touch(struct acore_dispatcher *d);
+void	 acore__kick_pending(struct acore_dispatcher *d);
+void	 acore__start_handshake(struct acore_dispatcher *d);
 int	 acore__default_readable(struct acore_dispatcher *d);
 int	 acore__default_writable(struct acore_dispatcher *d);
 int	 acore__is_disconnect(int err);

@@ -46,6 +46,7 @@ acore__dispatcher_new(struct acore_loop *loop, enum acore_kind kind,
 	d->arg = arg;
 	d->fd = -1;
 	d->kind = (uint8_t)kind;
+	d->tp = &acore__socket_transport;
 	d->high_water = DEFAULT_HIGH_WATER;
 	d->seq = loop->next_seq++;
 	d->polled = d->ops->readable != NULL || d->ops->writable != NULL;
@@ -76,6 +77,9 @@ acore__set_interest(struct acore_dispatcher *d, short what)
 {
 	struct event *ev = ev_of(d);
 
+	/* The transport's wait (a handshake, a TLS re-key) beats the hooks. */
+	if (d->tp_want != 0)
+		what = d->tp_want;
 	if (d->fd < 0 || (d->flags & ACORE_CLOSED) || what == d->want)
 		return;
 	if (d->always_ready) {
@@ -91,8 +95,23 @@ acore__set_interest(struct acore_dispatcher *d, short what)
 		return;
 	event_assign(ev, d->loop->base, d->fd, (short)(what | EV_PERSIST),
 	    io_cb, d);
-	if (event_add(ev, NULL) == 0)
+	if (event_add(ev, NULL) == 0) {
 		d->want = what;
+		acore__kick_pending(d);
+	}
+}
+
+/*
+ * Bytes a transport already holds (TLS records decrypted ahead) will not
+ * make the descriptor readable again: activate the read event by hand, as
+ * the loop does for always-ready files, so a small read size never stalls.
+ */
+void
+acore__kick_pending(struct acore_dispatcher *d)
+{
+	if (d->tp->pending != NULL && (d->want & EV_READ) &&
+	    d->tp_want == 0 && d->tp->pending(d) > 0)
+		event_active(ev_of(d), EV_READ, 0);
 }
 
 int
@@ -205,11 +224,11 @@ acore__detach_fd(struct acore_dispatcher *d)
 	acore__set_interest(d, 0);
 	if (d->always_ready)
 		ready_remove(d->loop, d);
-	if (d->kind == ACORE_KIND_FILE)
-		acore__file_restore(d->fd, d->saved_flags);
-	close(d->fd);
+	d->tp->close(d);
 	d->fd = -1;
 	d->want = 0;
+	d->tp_want = 0;
+	d->handshaking = 0;
 }
 
 /* Note readiness for dispatch after the wait; map order is restored then. */
@@ -221,6 +240,11 @@ acore__fire(struct acore_dispatcher *d, short what)
 	size_t cap;
 
 	if (d->flags & ACORE_CLOSED)
+		return;
+	/* What the transport waited for resumes the operation it stopped. */
+	if (d->tp_want != 0)
+		what = d->tp_resume;
+	if ((what & (EV_READ | EV_WRITE)) == 0)
 		return;
 	if (d->fired == 0) {
 		if (loop->nfired == loop->fired_cap) {
@@ -292,10 +316,76 @@ acore__touch(struct acore_dispatcher *d)
 		d->last_io = acore__now();
 }
 
+/* The transport is ready: a connecting channel becomes connected. */
+static int
+connect_done(struct acore_dispatcher *d)
+{
+	acore__touch(d);
+	if (d->ops->handle_connect != NULL)
+		d->ops->handle_connect(d, d->arg);
+	if (d->flags & ACORE_CLOSED)
+		return -1;
+	d->flags |= ACORE_CONNECTED;
+	if (d->kind == ACORE_KIND_CHAT)
+		acore__chat_connected(d);
+	acore__sync(d);
+	return (d->flags & ACORE_CLOSED) ? -1 : 0;
+}
+
+/*
+ * One step of the transport's set-up, run for any event while it lasts.
+ * Until it is done the hooks see no event: handle_connect (client) or the
+ * first handle_read (server) comes after it.
+ */
+static void
+handshake_step(struct acore_dispatcher *d)
+{
+	int rc;
+
+	rc = d->tp->handshake(d);
+	if (rc == -EAGAIN) {
+		acore__sync(d);
+		return;
+	}
+	d->handshaking = 0;
+	d->tp_want = 0;
+	if (rc < 0) {
+		acore__handle_error(d, rc);
+		return;
+	}
+	if (!(d->flags & ACORE_CONNECTED)) {
+		if (connect_done(d) < 0)
+			return;
+	} else {
+		acore__touch(d);
+		acore__sync(d);
+	}
+	acore__kick_pending(d);
+}
+
+/*
+ * Start the transport's set-up on an adopted, connected socket: it runs on
+ * the channel's first event (a server waits for the ClientHello).  A
+ * connecting channel starts it once the connect completes.
+ */
+void
+acore__start_handshake(struct acore_dispatcher *d)
+{
+	if (d->tp->handshake == NULL || (d->flags & ACORE_CLOSED))
+		return;
+	d->handshaking = 1;
+	if (d->flags & ACORE_CONNECTED) {
+		d->tp_want = EV_READ;
+		d->tp_resume = EV_READ;
+		acore__sync(d);
+	}
+}
+
 /*
  * The first event on a connecting socket completes the connect: SO_ERROR
- * decides between handle_connect and the error path.  connected is set
- * only after handle_connect returns, as asyncore does.
+ * decides between the error path and handle_connect, which a transport's
+ * handshake comes before.  connected is set only after handle_connect
+ * returns, as asyncore does.
  */
 static int
 connect_event(struct acore_dispatcher *d)
@@ -315,16 +405,13 @@ connect_event(struct acore_dispatcher *d)
 	}
 	d->flags &= (uint8_t)~ACORE_CONNECTING;
 	acore__connect_free(d);
-	acore__touch(d);
-	if (d->ops->handle_connect != NULL)
-		d->ops->handle_connect(d, d->arg);
-	if (d->flags & ACORE_CLOSED)
+	if (d->tp->handshake != NULL) {
+		d->handshaking = 1;
+		/* The handshake's first flight goes out now, not a pass later. */
+		handshake_step(d);
 		return -1;
-	d->flags |= ACORE_CONNECTED;
-	if (d->kind == ACORE_KIND_CHAT)
-		acore__chat_connected(d);
-	acore__sync(d);
-	return (d->flags & ACORE_CLOSED) ? -1 : 0;
+	}
+	return connect_done(d);
 }
 
 static void
@@ -360,10 +447,16 @@ acore__handle_read_event(struct acore_dispatcher *d)
 	if ((d->flags & (ACORE_CONNECTING | ACORE_CONNECTED)) ==
 	    ACORE_CONNECTING && connect_event(d) < 0)
 		return;
+	if (d->handshaking) {
+		handshake_step(d);
+		return;
+	}
 	if (d->kind == ACORE_KIND_CHAT)
 		acore__chat_handle_read(d);
 	else if (d->ops->handle_read != NULL)
 		d->ops->handle_read(d, d->arg);
+	if (d->tp->pending != NULL && !(d->flags & ACORE_CLOSED))
+		acore__kick_pending(d);
 }
 
 void
@@ -374,6 +467,10 @@ acore__handle_write_event(struct acore_dispatcher *d)
 	if ((d->flags & (ACORE_CONNECTING | ACORE_CONNECTED)) ==
 	    ACORE_CONNECTING && connect_event(d) < 0)
 		return;
+	if (d->handshaking) {
+		handshake_step(d);
+		return;
+	}
 	if (d->kind == ACORE_KIND_WITH_SEND)
 		acore__with_send_flush(d);
 	else if (d->kind == ACORE_KIND_CHAT)
@@ -416,6 +513,8 @@ acore__release(struct acore_dispatcher *d)
 	if (d->idle_ev != NULL)
 		event_free(d->idle_ev);
 	acore__buf_free(&d->out);
+	if (d->tp->free != NULL)
+		d->tp->free(d);
 	free(d->name);
 	free(d);
 }

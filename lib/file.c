@@ -76,13 +76,14 @@ acore_file_new(struct acore_loop *loop, int fd, const struct acore_ops *ops,
 		errno = -nfd;
 		return NULL;
 	}
-	if ((d = acore__dispatcher_new(loop, ACORE_KIND_FILE, ops, arg)) ==
+	if ((d = acore__dispatcher_new(loop, ACORE_KIND_PLAIN, ops, arg)) ==
 	    NULL) {
 		acore__file_restore(nfd, saved);
 		close(nfd);
 		errno = ENOMEM;
 		return NULL;
 	}
+	d->tp = &acore__file_transport;
 	d->saved_flags = saved;
 	d->always_ready = (uint8_t)ready;
 	/* A file is "connected" from the start: no connect event to wait for. */

@@ -2,15 +2,10 @@
  * sendbuf.c: the output byte queue and dispatcher_with_send's flush.
  */
 #include <sys/types.h>
-#include <sys/socket.h>
 
 #include <errno.h>
-#include <pthread.h>
-#include <signal.h>
-#include <time.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -77,62 +72,27 @@ acore__buf_free(struct acore_buf *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/*
- * write(2) to a pipe whose reader left raises SIGPIPE, and write has no
- * MSG_NOSIGNAL.  Block the signal around the call and swallow the one it
- * raised, so a library user who never ignored SIGPIPE still gets EPIPE.
- */
-static ssize_t
-write_nosigpipe(int fd, const void *buf, size_t len)
-{
-	static const struct timespec zero;
-	sigset_t pipe_set, old, pending;
-	int was_pending, err;
-	ssize_t n;
-
-	sigemptyset(&pipe_set);
-	sigaddset(&pipe_set, SIGPIPE);
-	sigpending(&pending);
-	was_pending = sigismember(&pending, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-	n = write(fd, buf, len);
-	if (n < 0 && errno == EPIPE && !was_pending) {
-		err = errno;
-		(void)sigtimedwait(&pipe_set, NULL, &zero);
-		errno = err;
-	}
-	err = errno;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	errno = err;
-	return n;
-}
-
 ssize_t
 acore__send_raw(struct acore_dispatcher *d, const void *buf, size_t len)
 {
 	ssize_t n;
-	int err;
 
 	if (d->fd < 0)
 		return -EBADF;
-	if (d->kind == ACORE_KIND_FILE)
-		n = write_nosigpipe(d->fd, buf, len);
-	else
-		n = send(d->fd, buf, len, MSG_NOSIGNAL);
+	n = d->tp->write(d, buf, len);
 	if (n >= 0) {
 		if (n > 0)
 			acore__touch(d);
 		return n;
 	}
-	err = errno;
-	if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR)
+	if (n == -EAGAIN)
 		return 0;
-	if (acore__is_disconnect(err)) {
-		acore__handle_close(d, -err);
+	if (acore__is_disconnect((int)-n)) {
+		acore__handle_close(d, (int)n);
 		return 0;
 	}
-	acore__handle_error(d, -err);
-	return -err;
+	acore__handle_error(d, (int)n);
+	return n;
 }
 
 /* Reading pauses above the high-water mark and resumes below half of it. */

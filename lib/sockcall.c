@@ -110,14 +110,10 @@ ssize_t
 acore_recv(struct acore_dispatcher *d, void *buf, size_t len)
 {
 	ssize_t n;
-	int err;
 
 	if (d->fd < 0)
 		return -EBADF;
-	if (d->kind == ACORE_KIND_FILE)
-		n = read(d->fd, buf, len);
-	else
-		n = recv(d->fd, buf, len, 0);
+	n = d->tp->read(d, buf, len);
 	if (n > 0) {
 		acore__touch(d);
 		return n;
@@ -127,15 +123,14 @@ acore_recv(struct acore_dispatcher *d, void *buf, size_t len)
 		acore__handle_close(d, 0);
 		return 0;
 	}
-	err = errno;
-	if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR)
+	if (n == -EAGAIN)
 		return -EAGAIN;
-	if (acore__is_disconnect(err)) {
-		acore__handle_close(d, -err);
+	if (acore__is_disconnect((int)-n)) {
+		acore__handle_close(d, (int)n);
 		return 0;
 	}
-	acore__handle_error(d, -err);
-	return -err;
+	acore__handle_error(d, (int)n);
+	return n;
 }
 
 ssize_t
@@ -189,8 +184,7 @@ acore_shutdown(struct acore_dispatcher *d, int how)
 
 	if (d->fd < 0)
 		return -EBADF;
-	if (shutdown(d->fd, how) < 0)
-		rc = -errno;
+	rc = d->tp->shutdown(d, how);
 	/*
 	 * Stop reading whatever shutdown(2) said: after a reset it fails
 	 * with ENOTCONN, and a channel left readable would spin on EOF.

@@ -9,8 +9,10 @@ setup() {
 
 @test "--show-reads --chunk-size 256 lorem.txt prints the transcript byte for byte" {
 	tail -n +2 "$TRANSCRIPTS/asyncore_file_dispatcher.txt" > "$TMP/want"
-	acore cat-file --show-reads --chunk-size 256 "$DATA/lorem.txt" > "$TMP/got"
+	acore cat-file --show-reads --chunk-size 256 "$DATA/lorem.txt" > "$TMP/got" \
+	    2> "$TMP/err"
 	cmp "$TMP/want" "$TMP/got"
+	[ ! -s "$TMP/err" ]
 }
 
 @test "short options -r -c give the same transcript" {

@@ -74,7 +74,8 @@ EOF
 	[ -n "$port" ]
 	sed 1d "$TRANSCRIPTS/asynchat_echo_main.txt" | sed "1s/59601/$port/" > "$TMP/want"
 	diff -u "$TMP/want" "$TMP/err"
-	grep -q "^Incoming connection from ('127.0.0.1', [0-9]*)$" "$TMP/out"
+	# The article's program prints nothing on stdout.
+	[ ! -s "$TMP/out" ]
 }
 
 @test "two processes: the client's own lines are the article's" {

@@ -97,6 +97,66 @@ peer_requests() {
 	[ "$(peer_requests)" = "GET / HTTP/1.0\r\nHost: 127.0.0.1:$PEER_PORT\r\n\r\n" ]
 }
 
+@test "example 5: --show-reads prints each read and a newline, as print(recv())" {
+	printf 'HTTP/1.0 200 OK\r\nServer: peer\r\n\r\n<html>body</html>\n' >"$TMP/resp"
+	peer_start send -f "$TMP/resp"
+	acore http-get --http1.0 --show-reads --chunk-size 8192 "$PEER_URL/" \
+	    >"$TMP/out" 2>"$TMP/err"
+	# One read of the whole response, then the empty read at the close.
+	{ cat "$TMP/resp"; printf '\n\n'; } >"$TMP/want"
+	cmp "$TMP/want" "$TMP/out"
+	[ ! -s "$TMP/err" ]
+	[ "$(peer_requests)" = "GET / HTTP/1.0\r\nHost: 127.0.0.1:$PEER_PORT\r\n\r\n" ]
+}
+
+@test "example 5: --show-reads, a server that never closes: no empty read, exit 0" {
+	printf 'HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nhi\n' >"$TMP/resp"
+	peer_start hold -f "$TMP/resp"
+	acore http-get --http1.0 --show-reads "$PEER_URL/" >"$TMP/out" 2>"$TMP/err"
+	{ cat "$TMP/resp"; printf '\n'; } >"$TMP/want"
+	cmp "$TMP/want" "$TMP/out"
+	[ ! -s "$TMP/err" ]
+}
+
+# show_reads_match RAW SHOWN: SHOWN is RAW cut into reads, each followed by
+# a newline, then the empty read's newline (Date lines may differ: the two
+# fetches can fall in different seconds).
+show_reads_match() {
+	python3 - "$1" "$2" <<'EOF2'
+import re, sys
+date = re.compile(rb"^Date: [^\r]*", re.M)
+raw = date.sub(b"Date: -", open(sys.argv[1], "rb").read())
+shown = date.sub(b"Date: -", open(sys.argv[2], "rb").read())
+assert shown.endswith(b"\n\n"), "no empty read at the end"
+shown, j = shown[:-1], 0
+for i, c in enumerate(shown):
+    if j < len(raw) and c == raw[j]:
+        j += 1
+    else:
+        assert c == 10, "byte %d differs" % i
+assert j == len(raw), "%d of %d bytes shown" % (j, len(raw))
+EOF2
+}
+
+@test "example 5 against nginx: --show-reads is --raw cut into reads" {
+	for path in / /small.txt /big.bin; do
+		acore http-get --http1.0 --raw "$NGINX_URL$path" >"$TMP/raw"
+		acore http-get --http1.0 --show-reads --chunk-size 8192 \
+		    "$NGINX_URL$path" >"$TMP/out" 2>"$TMP/err"
+		show_reads_match "$TMP/raw" "$TMP/out"
+		[ ! -s "$TMP/err" ]
+	done
+	# A 50 MiB body comes in many reads of at most 8192 bytes.
+	[ "$(stat -c %s "$TMP/out")" -ge $(( $(stat -c %s "$TMP/raw") + 6400 )) ]
+}
+
+@test "example 5: --show-reads -L prints every response of the redirect chain" {
+	acore http-get --http1.0 --show-reads -L "$NGINX_URL/r1" >"$TMP/out"
+	[ "$(grep -c $'^HTTP/1.1 30[12] ' "$TMP/out")" -eq 2 ]
+	[ "$(grep -c $'^HTTP/1.1 200 OK\r$' "$TMP/out")" -eq 1 ]
+	[ "$(tail -c 2 "$TMP/out" | od -An -c | tr -d ' ')" = '\n\n' ]
+}
+
 @test "example 5 against nginx: status line, headers and the page" {
 	acore http-get --http1.0 --raw --chunk-size 8192 "$NGINX_URL/" >"$TMP/out"
 	head -1 "$TMP/out" | grep -q $'^HTTP/1.1 200 OK\r$'
@@ -894,10 +954,12 @@ run_man_example() {
 	[[ "$stderr" == *"root: loop_counter=3"* ]]
 }
 
-@test "man EXAMPLES 3: the library docs client, raw" {
-	run run_man_example 3
-	assert_success
-	assert_output --partial "HTTP/1.1 200 OK"
+@test "man EXAMPLES 3: the library docs client, each read printed" {
+	run_man_example 3 >"$TMP/out"
+	head -1 "$TMP/out" | grep -qx $'HTTP/1.1 200 OK\r'
+	# The page's read, its newline, the empty read's.
+	[ "$(tail -c 20 "$TMP/out")" = "index of the site" ]
+	[ "$(tail -c 4 "$TMP/out" | od -An -c | tr -d ' ')" = 'e\n\n\n' ]
 }
 
 @test "man EXAMPLES 4: follow redirects into a file" {

@@ -1,0 +1,128 @@
+/*
+ * transport.c: the two descriptor transports, a socket (recv/send, and
+ * recvfrom/sendto for datagrams) and a file (read/write).  The dispatcher,
+ * with-send and chat code reach the descriptor only through a channel's
+ * transport table (struct acore_transport), so TLS or datagrams slot in
+ * without them asking which one they hold.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "acore-internal.h"
+
+/* EAGAIN, EWOULDBLOCK and EINTR all mean "nothing now". */
+static ssize_t
+io_result(ssize_t n)
+{
+	if (n >= 0)
+		return n;
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+		return -EAGAIN;
+	return -errno;
+}
+
+static ssize_t
+sock_read(struct acore_dispatcher *d, void *buf, size_t len)
+{
+	return io_result(recv(d->fd, buf, len, 0));
+}
+
+static ssize_t
+sock_write(struct acore_dispatcher *d, const void *buf, size_t len)
+{
+	return io_result(send(d->fd, buf, len, MSG_NOSIGNAL));
+}
+
+static ssize_t
+sock_read_from(struct acore_dispatcher *d, void *buf, size_t len,
+    struct sockaddr *sa, socklen_t *salen)
+{
+	return io_result(recvfrom(d->fd, buf, len, 0, sa, salen));
+}
+
+static ssize_t
+sock_write_to(struct acore_dispatcher *d, const void *buf, size_t len,
+    const struct sockaddr *sa, socklen_t salen)
+{
+	return io_result(sendto(d->fd, buf, len, MSG_NOSIGNAL, sa, salen));
+}
+
+static int
+sock_shutdown(struct acore_dispatcher *d, int how)
+{
+	return shutdown(d->fd, how) == 0 ? 0 : -errno;
+}
+
+static void
+sock_close(struct acore_dispatcher *d)
+{
+	close(d->fd);
+}
+
+const struct acore_transport acore__socket_transport = {
+	.name = "socket",
+	.read = sock_read,
+	.write = sock_write,
+	.read_from = sock_read_from,
+	.write_to = sock_write_to,
+	.shutdown = sock_shutdown,
+	.close = sock_close,
+};
+
+static ssize_t
+file_read(struct acore_dispatcher *d, void *buf, size_t len)
+{
+	return io_result(read(d->fd, buf, len));
+}
+
+/*
+ * write(2) to a pipe whose reader left raises SIGPIPE, and write has no
+ * MSG_NOSIGNAL.  Block the signal around the call and swallow the one it
+ * raised, so a library user who never ignored SIGPIPE still gets EPIPE.
+ */
+static ssize_t
+file_write(struct acore_dispatcher *d, const void *buf, size_t len)
+{
+	static const struct timespec zero;
+	sigset_t pipe_set, old, pending;
+	int was_pending, err;
+	ssize_t n;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	sigpending(&pending);
+	was_pending = sigismember(&pending, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	n = write(d->fd, buf, len);
+	if (n < 0 && errno == EPIPE && !was_pending) {
+		err = errno;
+		(void)sigtimedwait(&pipe_set, NULL, &zero);
+		errno = err;
+	}
+	err = errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = err;
+	return io_result(n);
+}
+
+static void
+file_close(struct acore_dispatcher *d)
+{
+	acore__file_restore(d->fd, d->saved_flags);
+	close(d->fd);
+}
+
+/* A file may be a socket handed over as one: shutdown(2) still applies. */
+const struct acore_transport acore__file_transport = {
+	.name = "file",
+	.read = file_read,
+	.write = file_write,
+	.shutdown = sock_shutdown,
+	.close = file_close,
+};
