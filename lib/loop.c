@@ -9,6 +9,7 @@
  * idle ones cost nothing per pass.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -30,7 +31,9 @@ struct acore_signal {
 	void		*arg;
 };
 
+/* Process-wide; the lock only guards creating and forgetting it. */
 static struct acore_loop *default_loop;
+static pthread_mutex_t default_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void
 pass_timer_cb(evutil_socket_t fd, short what, void *arg)
@@ -79,9 +82,12 @@ acore__loop(struct acore_loop *loop)
 {
 	if (loop != NULL)
 		return loop;
+	pthread_mutex_lock(&default_lock);
 	if (default_loop == NULL)
 		default_loop = acore_loop_new();
-	return default_loop;
+	loop = default_loop;
+	pthread_mutex_unlock(&default_lock);
+	return loop;
 }
 
 struct acore_loop *
@@ -115,8 +121,11 @@ acore_loop_free(struct acore_loop *loop)
 	event_base_free(loop->base);
 	free(loop->fired);
 	free(loop->ready);
+	free(loop->chat_scratch);
+	pthread_mutex_lock(&default_lock);
 	if (loop == default_loop)
 		default_loop = NULL;
+	pthread_mutex_unlock(&default_lock);
 	free(loop);
 }
 
