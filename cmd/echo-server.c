@@ -390,6 +390,7 @@ start_client(const char *path, struct echo_client_conf *cc)
 	cc->chunk = srv.quiet ? srv.conf.chunk : 512;
 	cc->chat = srv.quiet;
 	cc->out_fd = -1;
+	cc->in_fd = -1;
 	cc->done = client_done;
 	if (srv.unix_path != NULL)
 		cc->unix_path = srv.unix_path;

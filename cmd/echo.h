@@ -51,11 +51,15 @@ struct echo_client_conf {
 	const char	*port;
 	const char	*unix_path;
 	int		 family;	/* AF_UNSPEC, AF_INET, AF_INET6 */
-	const char	*msg;		/* borrowed until done() */
+	const char	*msg;		/* borrowed until done(); NULL: in_fd */
 	size_t		 len;
+	int		 in_fd;		/* streamed from here when msg is NULL */
+	const char	*in_name;	/* for messages about in_fd */
 	size_t		 chunk;		/* bytes per send and per recv */
 	double		 connect_timeout;	/* 0: none */
 	double		 idle;		/* 0: none */
+	double		 quit_after;	/* -q: after end of input; 0: none */
+	int		 late_shutdown;	/* shut down only once all came back */
 	int		 out_fd;	/* echoed bytes go here; -1: nowhere */
 	int		 chat;		/* the asynchat client (echo-chat.c) */
 	const char	*out_name;

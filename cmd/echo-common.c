@@ -1,0 +1,155 @@
+/*
+ * echo-common.c: what the echo clients and the server share: connecting
+ * (by name, by Unix path) with one-line failure reports, addresses shown
+ * the Python way, data previews for -v, and reading a whole message.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "acore.h"
+#include "cmd.h"
+#include "echo.h"
+
+int
+echo_client_failed(const struct echo_client_conf *c, const char *where,
+    int connected, int err)
+{
+	if (ACORE_IS_EAI(err))
+		warnx("echo-client: cannot resolve %s: %s", where,
+		    acore_strerror(err));
+	else if (err == -ETIMEDOUT)
+		warnx("echo-client: %s %s: timed out after %g s",
+		    connected ? "no data from" : "connect to", where,
+		    connected ? c->idle : c->connect_timeout);
+	else
+		warnx("echo-client: %s%s: %s", connected ? "" : "connect to ",
+		    where, acore_strerror(err));
+	return cmd_exit_for(err);
+}
+
+static int
+connect_unix(struct acore_dispatcher *d, const char *path)
+{
+	struct sockaddr_un sun;
+	char addr[sizeof(sun.sun_path) + 8];
+	int rc;
+
+	if ((rc = echo_unix_addr(path, &sun)) < 0)
+		return rc;
+	echo_str_addr((struct sockaddr *)&sun, sizeof(sun), addr,
+	    sizeof(addr));
+	acore_debug(d, "connecting to %s", addr);
+	if ((rc = acore_create_socket(d, AF_UNIX, SOCK_STREAM)) < 0)
+		return rc;
+	return acore_connect(d, (struct sockaddr *)&sun, sizeof(sun));
+}
+
+void
+echo_client_where(const struct echo_client_conf *c, char *buf, size_t size)
+{
+	if (c->unix_path != NULL)
+		snprintf(buf, size, "%s", c->unix_path);
+	else
+		snprintf(buf, size, "%s port %s", c->host, c->port);
+}
+
+int
+echo_client_connect(struct acore_dispatcher *d,
+    const struct echo_client_conf *c)
+{
+	int rc;
+
+	/* Until connected, the idle timer is the connect timeout. */
+	if ((rc = acore_set_timeout(d, c->connect_timeout)) < 0)
+		return rc;
+	if (c->unix_path != NULL)
+		return connect_unix(d, c->unix_path);
+	acore_debug(d, "connecting to ('%s', %s)", c->host, c->port);
+	return acore_connect_host(d, c->host, c->port, c->family);
+}
+
+void
+echo_log_data(struct acore_dispatcher *d, const char *what, const void *data,
+    size_t len)
+{
+	char prefix[64];
+
+	if (!cmd_is_verbose())
+		return;		/* the docs handler calls this per read */
+	snprintf(prefix, sizeof(prefix), "%s -> (%zu) \"", what, len);
+	cmd_log_data(acore_name(d), prefix, data, len, "\"");
+}
+
+void
+echo_str_addr(const struct sockaddr *sa, socklen_t len, char *buf,
+    size_t size)
+{
+	const struct sockaddr_un *sun = (const struct sockaddr_un *)sa;
+	size_t n;
+
+	if (sa->sa_family != AF_UNIX) {
+		acore_format_addr(sa, len, buf, size);
+		return;
+	}
+	n = len > offsetof(struct sockaddr_un, sun_path) ?
+	    strnlen(sun->sun_path, len - offsetof(struct sockaddr_un,
+	    sun_path)) : 0;
+	snprintf(buf, size, "%.*s", (int)n, sun->sun_path);
+}
+
+int
+echo_unix_addr(const char *path, struct sockaddr_un *sun)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun->sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sun->sun_path, path, strlen(path));
+	return 0;
+}
+
+char *
+echo_read_message(const char *cmd, const char *path, size_t *lenp)
+{
+	size_t len = 0, cap = 65536;
+	char *buf, *p;
+	ssize_t n;
+	int fd;
+
+	if (strcmp(path, "-") == 0)
+		fd = STDIN_FILENO;
+	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		err(AC_EXIT_FAIL, "%s: %s", cmd, path);
+	if ((buf = malloc(cap)) == NULL)
+		err(AC_EXIT_FAIL, "%s", cmd);
+	for (;;) {
+		if (len == cap) {
+			if ((p = realloc(buf, cap *= 2)) == NULL)
+				err(AC_EXIT_FAIL, "%s", cmd);
+			buf = p;
+		}
+		if ((n = read(fd, buf + len, cap - len)) == 0)
+			break;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err(AC_EXIT_FAIL, "%s: %s", cmd, path);
+		}
+		len += (size_t)n;
+	}
+	if (fd != STDIN_FILENO)
+		close(fd);
+	*lenp = len;
+	return buf;
+}
