@@ -8,9 +8,12 @@
  * example, a connection is kept for the next URL to the same host:port
  * when the server allows it, and the logger name follows the URL.
  *
- * A connection whose response is complete but that will not be reused
- * waits (briefly) for the server's close, as asyncore does, so the log ends
- * the way the transcripts do.
+ * A connection whose response is complete but that will not be reused is
+ * closed at once.  Only with -v does it wait (briefly) for the server's
+ * close, as asyncore does, so the log ends the way the transcripts do.
+ *
+ * A connection counts against its host's --max-host-conns from its start
+ * (a --retry wait included: the attempt holds its place) until it closes.
  */
 #include "config.h"
 
@@ -29,8 +32,7 @@
 #include "cmd.h"
 #include "http.h"
 
-#define LINGER_SECS	0.5	/* wait for the server's close, at most */
-#define MAX_RETRIES	3	/* re-sends after a keep-alive close */
+#define LINGER_SECS	0.5	/* -v: wait for the server's close */
 
 struct hg_conn {
 	struct hg		*g;
@@ -38,16 +40,21 @@ struct hg_conn {
 	struct hg_host		*host;
 	struct hg_job		*job;	/* NULL while lingering */
 	struct http_parser	 p;
+	struct hg_verdict	 v;	/* on the response under way */
+	struct hg_decoder	*dec;	/* --compressed */
 	char			*req;
 	size_t			 reqlen, reqoff;
 	unsigned		 served;	/* responses completed */
 	int			 last;	/* no job left for the host */
 	int			 said_close; /* request said close */
 	int			 connected;
+	int			 waiting; /* --retry: not opened yet */
+	int			 retired; /* out of its host's count */
 	int			 in_read;	/* inside acore_recv() */
 	int			 reset;	/* closed by a reset */
 	int			 werr;	/* output failed: -errno */
-	char			*location;	/* redirect to follow */
+	int			 werr_open;	/* ... when opening it */
+	int			 bad;	/* AC_EXIT_* a callback set */
 	TAILQ_ENTRY(hg_conn)	 link;
 };
 
@@ -55,78 +62,48 @@ static void	 conn_fail(struct hg_conn *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static void	 conn_eof(struct hg_conn *);
 static void	 write_failed(struct hg_conn *);
-
-/* --------------------------------------------------------------- requests */
-
-/* -H replaces a header of ours with the same name ("Name:" drops it). */
-static int
-user_has(const struct hg_opts *o, const char *name)
-{
-	size_t n = strlen(name);
-	int i;
-
-	for (i = 0; i < o->nheaders; i++)
-		if (strncasecmp(o->headers[i], name, n) == 0 &&
-		    o->headers[i][n] == ':')
-			return 1;
-	return 0;
-}
-
-static int
-build_request(struct hg_conn *c, struct hg_job *j)
-{
-	const struct hg_opts *o = &c->g->o;
-	FILE *fp;
-	size_t size;
-	const char *v;
-	int i;
-
-	free(c->req);
-	c->req = NULL;
-	if ((fp = open_memstream(&c->req, &size)) == NULL)
-		return -ENOMEM;
-	fprintf(fp, "GET %s HTTP/1.%d\r\n", o->absolute ? j->u.absolute :
-	    j->u.target, o->http10 ? 0 : 1);
-	/* HTTP/1.0 absolute form: exactly what the PyMOTW example sends. */
-	if (!(o->http10 && o->absolute) && !user_has(o, "Host"))
-		fprintf(fp, "Host: %s\r\n", j->u.authority);
-	if (!o->http10) {
-		if (o->user_agent != NULL && !user_has(o, "User-Agent"))
-			fprintf(fp, "User-Agent: %s\r\n", o->user_agent);
-		if (!user_has(o, "Accept"))
-			fprintf(fp, "Accept: */*\r\n");
-		/* With -L any answer may send us on to the same server. */
-		if (c->last && !o->follow && !user_has(o, "Connection")) {
-			fprintf(fp, "Connection: close\r\n");
-			c->said_close = 1;
-		}
-	}
-	for (i = 0; i < o->nheaders; i++) {
-		v = strchr(o->headers[i], ':') + 1;
-		v += strspn(v, " \t");
-		if (*v != '\0')
-			fprintf(fp, "%s\r\n", o->headers[i]);
-	}
-	fprintf(fp, "\r\n");
-	if (fclose(fp) != 0)
-		return -ENOMEM;
-	c->reqlen = size;
-	c->reqoff = 0;
-	return 0;
-}
+static void	 open_now(struct hg_conn *);
 
 /* Put job j on this connection: the logger name follows the URL. */
 static int
 assign(struct hg_conn *c, struct hg_job *j, int last)
 {
+	const struct hg_opts *o = &c->g->o;
+	int rc;
+
 	c->job = j;
 	c->last = last;
-	c->said_close = c->g->o.http10;
-	free(c->location);
-	c->location = NULL;
-	http_parser_reset(&c->p, 0);
+	free(c->v.location);
+	memset(&c->v, 0, sizeof(c->v));
+	hg_decoder_free(c->dec);
+	c->dec = NULL;
+	if (j->start == 0)
+		j->start = hg_now();
+	http_parser_reset(&c->p, o->head ? HTTP_PARSE_HEAD : 0);
 	acore_set_name(c->d, j->url);
-	return build_request(c, j);
+	free(c->req);
+	/* With -L any answer may send us on to the same server. */
+	rc = hg_request(o, j, last && !o->follow, &c->req, &c->reqlen);
+	c->reqoff = 0;
+	c->said_close = rc > 0;
+	return rc < 0 ? rc : 0;
+}
+
+/* Out of the host's count; the connection takes no more jobs. */
+static void
+retire(struct hg_conn *c)
+{
+	if (!c->retired) {
+		c->retired = 1;
+		c->host->nconns--;
+	}
+}
+
+static void
+conn_close(struct hg_conn *c)
+{
+	retire(c);
+	acore_close(c->d);
 }
 
 /* ---------------------------------------------------------------- parsing */
@@ -140,12 +117,23 @@ emit(struct hg_conn *c, const void *buf, size_t len)
 
 	if (len == 0)
 		return 0;
-	if ((j->out == NULL && (rc = hg_job_output(c->g, j)) < 0) ||
-	    (j->out != NULL && (rc = hg_out_write(j->out, buf, len)) < 0)) {
+	if (j->out == NULL && (rc = hg_job_output(c->g, j)) < 0) {
+		c->werr = rc;
+		c->werr_open = 1;
+		return -1;
+	}
+	if (j->out != NULL && (rc = hg_out_write(j->out, buf, len)) < 0) {
 		c->werr = rc;
 		return -1;
 	}
+	j->emitted |= j->out != NULL && j->file == NULL;
 	return 0;
+}
+
+static int
+emit_cb(void *arg, const void *buf, size_t len)
+{
+	return emit(arg, buf, len);
 }
 
 static int
@@ -153,20 +141,29 @@ on_headers(struct http_parser *p, const char *block, size_t len, void *arg)
 {
 	struct hg_conn *c = arg;
 	const struct hg_opts *o = &c->g->o;
-	const char *loc;
-	size_t llen;
+	int err;
 
 	c->job->status = p->status;
-	if (p->status >= 200 && o->follow && (p->status == 301 ||
-	    p->status == 302 || p->status == 303 || p->status == 307 ||
-	    p->status == 308) && (loc = http_get_field(p, "location",
-	    &llen)) != NULL && (c->location = strndup(loc, llen)) == NULL)
-		return 1;
-	if (p->status >= 200 && c->location == NULL && !o->raw)
-		hg_progress_expect(c->g->writer, p->body_kind ==
-		    HTTP_BODY_LENGTH ? p->content_length : p->body_kind ==
-		    HTTP_BODY_NONE ? 0 : -1);
-	if (o->include && !o->raw)
+	if (p->status >= 200) {
+		if (hg_verdict(c->g, c->job, p, &c->v) < 0)
+			return 1;
+		if (c->v.coding != NULL && (c->dec = hg_decoder_new(
+		    c->v.coding, c->v.codinglen, &err)) == NULL) {
+			c->bad = err == -ENOMEM ? AC_EXIT_FAIL :
+			    AC_EXIT_PROTOCOL;
+			snprintf(c->v.msg, sizeof(c->v.msg), "%s: %.*s",
+			    err == -ENOMEM ? "out of memory" :
+			    "unsupported Content-Encoding",
+			    (int)(c->v.codinglen > 40 ? 40 : c->v.codinglen),
+			    c->v.coding);
+			return 1;
+		}
+		if (!c->v.discard && !o->raw)
+			hg_progress_expect(c->g->writer, p->body_kind ==
+			    HTTP_BODY_LENGTH ? p->content_length :
+			    p->body_kind == HTTP_BODY_NONE ? 0 : -1);
+	}
+	if ((o->include || o->head) && !o->raw)
 		return emit(c, block, len) < 0;
 	return 0;
 }
@@ -175,13 +172,21 @@ static int
 on_body(struct http_parser *p, const char *data, size_t len, void *arg)
 {
 	struct hg_conn *c = arg;
+	int rc;
 
 	(void)p;
-	/* A redirect's own body is not what was asked for. */
-	if (c->location != NULL || c->g->o.raw)
+	if (c->v.discard || c->g->o.raw)
 		return 0;
+	c->job->body += len;
 	hg_progress_add(c->g->writer, len);
-	return emit(c, data, len) < 0;
+	if (c->dec == NULL)
+		return emit(c, data, len) < 0;
+	if ((rc = hg_decode(c->dec, data, len, emit_cb, c)) == -EBADMSG) {
+		c->bad = AC_EXIT_PROTOCOL;
+		snprintf(c->v.msg, sizeof(c->v.msg), "bad %s data in the body",
+		    "compressed");
+	}
+	return rc != 0;
 }
 
 static const struct http_parser_cb parser_cb = {
@@ -190,23 +195,6 @@ static const struct http_parser_cb parser_cb = {
 };
 
 /* -------------------------------------------------------------- life cycle */
-
-/* "HTTP 404 Not Found", the reason made printable. */
-static const char *
-status_line(struct hg_conn *c, char *buf, size_t size)
-{
-	const char *r;
-	size_t len, i, n;
-
-	r = http_reason(&c->p, &len);
-	n = (size_t)snprintf(buf, size, "HTTP %d", c->p.status);
-	if (len > 0 && n + 1 < size)
-		buf[n++] = ' ';
-	for (i = 0; i < len && n + 1 < size; i++)
-		buf[n++] = r[i] >= 0x20 && r[i] < 0x7f ? r[i] : '?';
-	buf[n] = '\0';
-	return buf;
-}
 
 /*
  * The response to c->job is complete.  Settle the job (done, or off to
@@ -218,9 +206,15 @@ response_done(struct hg_conn *c, size_t leftover)
 {
 	struct hg *g = c->g;
 	struct hg_job *j = c->job, *next;
-	char msg[128];
 	int keep, last;
 
+	if (c->dec != NULL && hg_decode_end(c->dec) < 0) {
+		c->bad = AC_EXIT_PROTOCOL;
+		snprintf(c->v.msg, sizeof(c->v.msg), "compressed body ends "
+		    "early");
+		conn_fail(c, c->bad, "%s", c->v.msg);
+		return;
+	}
 	/*
 	 * Bytes beyond the response are not ours: never reuse then.  Nor
 	 * with --show-reads, whose responses end with the server's close.
@@ -229,21 +223,20 @@ response_done(struct hg_conn *c, size_t leftover)
 	    !g->o.show_reads;
 	c->served++;
 	c->job = NULL;
-	if (c->location != NULL)
-		hg_redirect(g, j, c->location);
-	else if (g->o.fail && j->status >= 400)
-		hg_job_done(g, j, AC_EXIT_HTTP, status_line(c, msg,
-		    sizeof(msg)));
+	if (c->v.location != NULL)
+		hg_redirect(g, j, c->v.location);
 	else
-		hg_job_done(g, j, AC_EXIT_OK, NULL);
+		hg_job_done(g, j, c->v.result, c->v.result != AC_EXIT_OK ?
+		    c->v.msg : NULL);
 	if (keep && !g->aborted &&
 	    (next = hg_next_for(g, c->host, &last)) != NULL) {
 		if (assign(c, next, last) < 0)
 			conn_fail(c, AC_EXIT_FAIL, "out of memory");
-	} else if (keep)
-		acore_close(c->d);
+	} else if (keep || !cmd_is_verbose())
+		conn_close(c);
 	else {
-		/* Let the server close first, as asyncore's client does. */
+		/* -v: let the server close first, as asyncore's client does. */
+		retire(c);
 		acore_set_timeout(c->d, LINGER_SECS);
 	}
 	hg_schedule(g);
@@ -273,6 +266,10 @@ input(struct hg_conn *c, const char *data, size_t n)
 			write_failed(c);
 			return;
 		}
+		if (r == HTTP_E_ABORT && c->bad != 0) {
+			conn_fail(c, c->bad, "%s", c->v.msg);
+			return;
+		}
 		if (r < 0) {
 			conn_fail(c, r == HTTP_E_ABORT ? AC_EXIT_FAIL :
 			    AC_EXIT_PROTOCOL, "bad response from %s port %s: "
@@ -297,7 +294,10 @@ input(struct hg_conn *c, const char *data, size_t n)
 static int
 c_readable(struct acore_dispatcher *d, void *arg)
 {
-	(void)arg;
+	struct hg_conn *c = arg;
+
+	if (c->waiting)
+		return 0;
 	acore_debug(d, "readable() -> True");
 	return 1;
 }
@@ -307,7 +307,7 @@ c_writable(struct acore_dispatcher *d, void *arg)
 {
 	struct hg_conn *c = arg;
 
-	if (c->reqoff >= c->reqlen)
+	if (c->reqoff >= c->reqlen || c->waiting)
 		return 0;
 	acore_debug(d, "writable() -> True");
 	return 1;
@@ -370,7 +370,7 @@ c_close(struct acore_dispatcher *d, void *arg)
 
 	c->reset = acore_close_reason(d) < 0;
 	acore_debug(d, "handle_close()");
-	acore_close(d);
+	conn_close(c);
 	/* From a failed send no read follows to report the end. */
 	if (!c->in_read)
 		conn_eof(c);
@@ -382,14 +382,20 @@ c_error(struct acore_dispatcher *d, int err, void *arg)
 	struct hg_conn *c = arg;
 	struct hg_job *j = c->job;
 
+	if (c->waiting && err == -ETIMEDOUT) {
+		c->waiting = 0;		/* the --retry wait is over */
+		open_now(c);
+		return;
+	}
 	acore_debug(d, "handle_close()");
 	if (j == NULL) {
-		acore_close(d);	/* lingering: the response is safe */
+		conn_close(c);	/* lingering: the response is safe */
+		hg_schedule(c->g);
 		return;
 	}
 	if (c->g->o.show_reads && http_parser_done(&c->p)) {
 		/* Whole, but the server did not close within the linger. */
-		acore_close(d);
+		conn_close(c);
 		response_done(c, 0);
 		return;
 	}
@@ -415,8 +421,9 @@ c_closed(void *arg)
 
 	TAILQ_REMOVE(&c->g->conns, c, link);
 	http_parser_free(&c->p);
+	hg_decoder_free(c->dec);
 	free(c->req);
-	free(c->location);
+	free(c->v.location);
 	free(c);
 }
 
@@ -441,7 +448,7 @@ conn_fail(struct hg_conn *c, int result, const char *fmt, ...)
 	va_list ap;
 
 	c->job = NULL;
-	acore_close(c->d);
+	conn_close(c);
 	if (j != NULL) {
 		va_start(ap, fmt);
 		vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -462,10 +469,13 @@ write_failed(struct hg_conn *c)
 	int err = c->werr, to_stdout = c->job->file == NULL;
 	char what[512];
 
-	snprintf(what, sizeof(what), "%s: %s", c->job->file != NULL ?
-	    c->job->file : "stdout", acore_strerror(err));
+	if (c->werr_open)
+		snprintf(what, sizeof(what), "%s", hg_out_error(g->writer));
+	else
+		snprintf(what, sizeof(what), "%s: %s", c->job->file != NULL ?
+		    c->job->file : "stdout", acore_strerror(err));
 	if (to_stdout) {
-		warnx("http-get: %s", what);
+		hg_warn(g, "http-get: %s", what);
 		hg_abort(g, AC_EXIT_WRITE, NULL);
 	} else
 		conn_fail(c, AC_EXIT_WRITE, "%s", what);
@@ -484,12 +494,13 @@ conn_eof(struct hg_conn *c)
 	}
 	/*
 	 * A kept-alive connection the server dropped before answering is
-	 * no failure of the request: send it again on a new connection.
+	 * no failure of the request: send it again on a new connection,
+	 * every time (each such re-send uses up a reused connection, so
+	 * this cannot go on for ever).
 	 */
-	if (http_parser_idle(&c->p) && c->served > 0 &&
-	    j->retries < MAX_RETRIES) {
-		j->retries++;
+	if (http_parser_idle(&c->p) && c->served > 0) {
 		c->job = NULL;
+		conn_close(c);
 		hg_requeue(c->g, j);
 		hg_schedule(c->g);
 		return;
@@ -538,7 +549,20 @@ connect_to(struct hg_conn *c, const struct hg_job *j)
 	return rc;
 }
 
-/* A new connection for job j. */
+/* The one place a connection is opened. */
+static void
+open_now(struct hg_conn *c)
+{
+	struct hg_job *j = c->job;
+	int rc;
+
+	acore_debug(c->d, "connecting to ('%s', %s)", j->u.host, j->u.port);
+	if (c->g->o.connect_timeout > 0)
+		acore_set_timeout(c->d, c->g->o.connect_timeout);
+	if ((rc = connect_to(c, j)) < 0)
+		c_error(c->d, rc, c);
+}
+
 int
 hg_conn_start(struct hg *g, struct hg_job *j, int last)
 {
@@ -556,16 +580,20 @@ hg_conn_start(struct hg *g, struct hg_job *j, int last)
 		free(c);
 		return rc;
 	}
+	c->host->nconns++;
 	TAILQ_INSERT_TAIL(&g->conns, c, link);
-	if (assign(c, j, last) < 0) {
-		conn_fail(c, AC_EXIT_FAIL, "out of memory");
+	if ((rc = assign(c, j, last)) < 0) {
+		conn_fail(c, AC_EXIT_FAIL, rc == -EINVAL ? "control "
+		    "characters in the request" : "out of memory");
 		return 0;
 	}
-	acore_debug(c->d, "connecting to ('%s', %s)", j->u.host, j->u.port);
-	if (g->o.connect_timeout > 0)
-		acore_set_timeout(c->d, g->o.connect_timeout);
-	if ((rc = connect_to(c, j)) < 0)
-		c_error(c->d, rc, c);
+	if (j->delay > 0) {
+		/* No socket yet: the channel's idle timer is the wait. */
+		c->waiting = 1;
+		acore_set_timeout(c->d, j->delay);
+		j->delay = 0;
+	} else
+		open_now(c);
 	return 0;
 }
 
@@ -581,7 +609,7 @@ hg_conn_abort_all(struct hg *g, int result, const char *msg)
 			continue;
 		j = c->job;
 		c->job = NULL;
-		acore_close(c->d);
+		conn_close(c);
 		if (j != NULL)
 			hg_job_done(g, j, result, msg);
 	}

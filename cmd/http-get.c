@@ -5,9 +5,11 @@
  * URLs at once with output in argument order, files renamed into place,
  * redirects, time limits, one exit status per cause.
  *
- * This file holds the options, the job queue and the loop.  A job is one
- * URL of the command line through all its redirects; jobs wait in one
- * queue (and in their host's) until a connection takes them.
+ * This file holds the job queue and the loop.  A job is one URL of the
+ * command line through all its redirects; jobs wait in one queue (and in
+ * their host's) until a connection takes them: a new one while the host
+ * has fewer than --max-host-conns and fewer than -Z jobs are under way,
+ * else the next kept-alive connection to that host that comes free.
  */
 #include "config.h"
 
@@ -16,8 +18,8 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +31,8 @@
 #include "http.h"
 
 #define DEFAULT_CHUNK		(128 * 1024)
-#define MAX_CHUNK		(64 * 1024 * 1024)
 #define DEFAULT_PARALLEL	50
+#define DEFAULT_HOST_CONNS	6	/* as browsers and curl's pool */
 #define DEFAULT_REDIRS		20
 #define PROGRESS_EVERY		0.5
 
@@ -83,9 +85,13 @@ hg_next_for(struct hg *g, struct hg_host *h, int *last)
 {
 	struct hg_job *j;
 
-	if ((j = TAILQ_FIRST(&h->pending)) != NULL)
-		take(g, j, last);
-	return j;
+	/* A job waiting out a --retry delay waits on a new connection. */
+	TAILQ_FOREACH(j, &h->pending, hq)
+		if (j->delay <= 0) {
+			take(g, j, last);
+			return j;
+		}
+	return NULL;
 }
 
 static void
@@ -104,6 +110,23 @@ hg_requeue(struct hg *g, struct hg_job *j)
 	enqueue(g, j, 1);
 }
 
+/* The first waiting job (in argument order) whose host has room. */
+static struct hg_job *
+startable(struct hg *g)
+{
+	struct hg_host *h;
+	struct hg_job *j, *best = NULL;
+
+	for (h = g->hosts; h != NULL; h = h->next) {
+		if (h->nconns >= g->o.host_conns ||
+		    (j = TAILQ_FIRST(&h->pending)) == NULL)
+			continue;
+		if (best == NULL || j->seq < best->seq)
+			best = j;
+	}
+	return best;
+}
+
 void
 hg_schedule(struct hg *g)
 {
@@ -114,13 +137,24 @@ hg_schedule(struct hg *g)
 	if (g->scheduling || g->aborted)
 		return;
 	g->scheduling = 1;
-	while (g->active < g->o.parallel &&
-	    (j = TAILQ_FIRST(&g->queue)) != NULL) {
+	while (g->active < g->o.parallel && (j = startable(g)) != NULL) {
 		take(g, j, &last);
 		if ((rc = hg_conn_start(g, j, last)) < 0)
 			hg_job_done(g, j, AC_EXIT_FAIL, acore_strerror(rc));
 	}
 	g->scheduling = 0;
+}
+
+void
+hg_warn(const struct hg *g, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (g->o.silent && !g->o.show_error)
+		return;
+	va_start(ap, fmt);
+	vwarnx(fmt, ap);
+	va_end(ap);
 }
 
 int
@@ -130,7 +164,8 @@ hg_job_output(struct hg *g, struct hg_job *j)
 
 	if (j->out != NULL || j->file == NULL)
 		return 0;
-	if ((j->out = hg_out_new(g->writer, j->file, &rc)) == NULL)
+	if ((j->out = hg_out_new(g->writer, j->file, j->append, &rc)) ==
+	    NULL)
 		return rc;
 	return 0;
 }
@@ -142,21 +177,37 @@ hg_job_done(struct hg *g, struct hg_job *j, int result, const char *msg)
 
 	if (j->done)
 		return;
+	if (result != AC_EXIT_OK && j->active &&
+	    hg_retry_wanted(g, j, result, msg)) {
+		hg_requeue(g, j);
+		hg_schedule(g);
+		return;
+	}
 	j->done = 1;
 	j->result = result;
 	deactivate(g, j);
 	if (msg != NULL)
-		warnx("http-get: %s: %s", j->url, msg);
+		hg_warn(g, "http-get: %s: %s", j->url, msg);
+	/* Write errors on stdout are sticky: hg_out_finish() reports them. */
+	if (g->o.write_out != NULL)
+		(void)hg_write_out(g, j);
+	if (j->wout != NULL && (rc = hg_out_finish(j->wout, 1)) < 0 &&
+	    !g->aborted) {
+		hg_warn(g, "http-get: stdout: %s", acore_strerror(rc));
+		j->wout = NULL;
+		hg_abort(g, AC_EXIT_WRITE, NULL);
+	}
+	j->wout = NULL;
 	if (j->out == NULL)
 		return;
-	rc = hg_out_finish(j->out, result == AC_EXIT_OK ||
-	    result == AC_EXIT_HTTP);
+	/* A failed fetch never creates nor replaces a file. */
+	rc = hg_out_finish(j->out, result == AC_EXIT_OK);
 	j->out = NULL;
 	if (rc < 0 && j->file != NULL) {
-		warnx("http-get: %s: %s", j->file, acore_strerror(rc));
+		hg_warn(g, "http-get: %s: %s", j->file, acore_strerror(rc));
 		j->result = AC_EXIT_WRITE;
 	} else if (rc < 0 && !g->aborted) {
-		warnx("http-get: stdout: %s", acore_strerror(rc));
+		hg_warn(g, "http-get: stdout: %s", acore_strerror(rc));
 		hg_abort(g, AC_EXIT_WRITE, NULL);
 	}
 }
@@ -205,6 +256,8 @@ hg_abort(struct hg *g, int result, const char *msg)
 	if (g->aborted)
 		return;
 	g->aborted = result;
+	if (g->writer != NULL)
+		hg_progress_stop(g->writer);
 	hg_conn_abort_all(g, result, msg);
 	while ((j = TAILQ_FIRST(&g->queue)) != NULL) {
 		take(g, j, &last);
@@ -241,149 +294,6 @@ signal_cb(int signo, void *arg)
 	hg_abort(arg, AC_EXIT_FAIL, "interrupted");
 }
 
-/* ------------------------------------------------------------- options */
-
-enum {
-	OPT_ABSOLUTE = 256, OPT_CHUNK, OPT_CONNECT, OPT_HTTP10,
-	OPT_LOOP_COUNTER, OPT_MAX_REDIRS, OPT_NO_FAIL, OPT_NO_PROGRESS,
-	OPT_PROGRESS, OPT_RAW, OPT_SHOW_READS, OPT_SUMMARY
-};
-
-static void
-add_header(struct hg_opts *o, char *h)
-{
-	size_t i, n = strcspn(h, ":");
-	char **nh;
-
-	for (i = 0; h[i] != '\0'; i++)
-		if ((unsigned char)h[i] < 0x20 && h[i] != '\t')
-			break;
-	if (n == 0 || h[n] != ':' || h[i] != '\0' || strcspn(h, " \t") < n)
-		errx(AC_EXIT_USAGE, "http-get: bad header '%s' (want "
-		    "'Name: value')", h);
-	if ((nh = reallocarray(o->headers, (size_t)o->nheaders + 1,
-	    sizeof(*nh))) == NULL)
-		err(AC_EXIT_FAIL, "http-get");
-	o->headers = nh;
-	o->headers[o->nheaders++] = h;
-}
-
-static int
-parse_options(int argc, char **argv, struct hg_opts *o, char ***files,
-    int *nfiles)
-{
-	static const struct option longopts[] = {
-		{ "absolute-form", no_argument, NULL, OPT_ABSOLUTE },
-		{ "chunk-size", required_argument, NULL, OPT_CHUNK },
-		{ "connect-timeout", required_argument, NULL, OPT_CONNECT },
-		{ "header", required_argument, NULL, 'H' },
-		{ "http1.0", no_argument, NULL, OPT_HTTP10 },
-		{ "include", no_argument, NULL, 'i' },
-		{ "location", no_argument, NULL, 'L' },
-		{ "loop-counter", no_argument, NULL, OPT_LOOP_COUNTER },
-		{ "max-redirs", required_argument, NULL, OPT_MAX_REDIRS },
-		{ "max-time", required_argument, NULL, 'm' },
-		{ "no-fail", no_argument, NULL, OPT_NO_FAIL },
-		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
-		{ "output", required_argument, NULL, 'o' },
-		{ "parallel-max", required_argument, NULL, 'Z' },
-		{ "progress", no_argument, NULL, OPT_PROGRESS },
-		{ "raw", no_argument, NULL, OPT_RAW },
-		{ "remote-name", no_argument, NULL, 'O' },
-		{ "show-reads", no_argument, NULL, OPT_SHOW_READS },
-		{ "summary", no_argument, NULL, OPT_SUMMARY },
-		{ "user-agent", required_argument, NULL, 'A' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int ch;
-
-	while ((ch = getopt_long(argc, argv, ":046A:H:iLm:o:OvZ:", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case '0':
-		case OPT_HTTP10:
-			o->http10 = 1;
-			break;
-		case '4':
-			o->family = AF_INET;
-			break;
-		case '6':
-			o->family = AF_INET6;
-			break;
-		case 'A':
-			o->user_agent = *optarg != '\0' ? optarg : NULL;
-			break;
-		case 'H':
-			add_header(o, optarg);
-			break;
-		case 'i':
-			o->include = 1;
-			break;
-		case 'L':
-			o->follow = 1;
-			break;
-		case 'm':
-			o->max_time = cmd_seconds("max time", optarg, 1e9);
-			break;
-		case 'o':
-			if ((*files = reallocarray(*files, (size_t)*nfiles + 1,
-			    sizeof(**files))) == NULL)
-				err(AC_EXIT_FAIL, "http-get");
-			(*files)[(*nfiles)++] = optarg;
-			break;
-		case 'O':
-			o->remote_name = 1;
-			break;
-		case 'v':
-			cmd_verbose(1);
-			break;
-		case 'Z':
-			o->parallel = (long)cmd_number("parallel-max", optarg,
-			    1, 100000);
-			break;
-		case OPT_ABSOLUTE:
-			o->absolute = 1;
-			break;
-		case OPT_CHUNK:
-			o->chunk = cmd_size("chunk size", optarg, 1, MAX_CHUNK);
-			break;
-		case OPT_CONNECT:
-			o->connect_timeout = cmd_seconds("connect timeout",
-			    optarg, 1e9);
-			break;
-		case OPT_LOOP_COUNTER:
-			o->loop_counter = 1;
-			break;
-		case OPT_MAX_REDIRS:
-			o->max_redirs = (int)cmd_number("max-redirs", optarg,
-			    0, 1000);
-			break;
-		case OPT_NO_FAIL:
-			o->fail = 0;
-			break;
-		case OPT_NO_PROGRESS:
-			o->progress = -1;
-			break;
-		case OPT_PROGRESS:
-			o->progress = 1;
-			break;
-		case OPT_RAW:
-			o->raw = 1;
-			break;
-		case OPT_SHOW_READS:
-			o->raw = o->show_reads = 1;
-			break;
-		case OPT_SUMMARY:
-			o->summary = 1;
-			break;
-		default:
-			return cmd_bad_option(&acore_cmd_http_get, ch, argv);
-		}
-	}
-	return 0;
-}
-
 /* ---------------------------------------------------------------- main */
 
 /* Jobs from the command line; URLs that cannot be fetched end here. */
@@ -401,6 +311,8 @@ make_jobs(struct hg *g, char **urls, int n, char **files, int nfiles)
 	for (i = 0; i < g->njobs; i++) {
 		j = &g->jobs[i];
 		j->arg = urls[i];
+		j->seq = i;
+		j->retry_after = -1;
 		if ((j->url = strdup(urls[i])) == NULL)
 			err(AC_EXIT_FAIL, "http-get");
 		if ((rc = http_url_parse(urls[i], &j->u, &why)) != 0) {
@@ -419,6 +331,7 @@ make_jobs(struct hg *g, char **urls, int n, char **files, int nfiles)
 			continue;
 		}
 		j->host = host_for(g, &j->u);
+		hg_resume_point(g, j);
 		enqueue(g, j, 0);
 	}
 }
@@ -430,21 +343,32 @@ run(struct hg *g)
 	struct acore_signal *sigs[2];
 	struct hg_job *j;
 	size_t i, outputs = 0;
-	int rc = 0, counter = 0, progress, worst = AC_EXIT_OK;
+	int rc = 0, counter = 0, progress, status = AC_EXIT_OK;
 
-	progress = g->o.progress > 0 || (g->o.progress == 0 &&
-	    isatty(STDERR_FILENO) && !cmd_is_verbose());
+	progress = !g->o.silent && (g->o.progress > 0 ||
+	    (g->o.progress == 0 && isatty(STDERR_FILENO) &&
+	    !cmd_is_verbose()));
 	for (i = 0; i < g->njobs; i++)
 		outputs += !g->jobs[i].done;
 	if ((g->writer = hg_writer_new(progress, outputs)) == NULL)
 		err(AC_EXIT_FAIL, "http-get");
-	/* Stdout outputs are made now: their order is the argument order. */
+	/*
+	 * Stdout outputs are made now: their order is the argument order.
+	 * -w text goes to stdout too, after its URL's body, in that order.
+	 */
 	for (i = 0; i < g->njobs; i++) {
 		j = &g->jobs[i];
-		if (j->done || j->file != NULL || g->o.summary)
-			continue;
-		if ((j->out = hg_out_new(g->writer, NULL, &rc)) == NULL)
+		if (!j->done && j->file == NULL && !g->o.summary &&
+		    (j->out = hg_out_new(g->writer, NULL, 0, &rc)) == NULL)
 			err(AC_EXIT_FAIL, "http-get");
+		if (g->o.write_out != NULL && j->out == NULL &&
+		    (j->wout = hg_out_new(g->writer, NULL, 0, &rc)) == NULL)
+			err(AC_EXIT_FAIL, "http-get");
+		if (j->done && j->wout != NULL) {
+			(void)hg_write_out(g, j);
+			(void)hg_out_finish(j->wout, 1);
+			j->wout = NULL;
+		}
 	}
 	if (g->o.max_time > 0 && ((max_timer = acore_timer_new(g->loop,
 	    max_time_cb, g)) == NULL ||
@@ -481,17 +405,21 @@ run(struct hg *g)
 		if (g->o.summary)
 			printf("%s got %llu bytes\n", j->arg,
 			    (unsigned long long)j->wire);
-		if (j->result > worst)
-			worst = j->result;
+		/* The first failure in argument order tells the story. */
+		if (status == AC_EXIT_OK)
+			status = j->result;
 	}
-	if (fflush(stdout) != 0 && worst < AC_EXIT_WRITE)
-		worst = AC_EXIT_WRITE;
+	/* ... unless something stopped them all. */
+	if (g->aborted)
+		status = g->aborted;
+	if (fflush(stdout) != 0 && status == AC_EXIT_OK)
+		status = AC_EXIT_WRITE;
 	acore_signal_free(sigs[0]);
 	acore_signal_free(sigs[1]);
 	acore_timer_free(max_timer);
 	acore_timer_free(g->progress);
 	g->progress = NULL;
-	return worst;
+	return status;
 }
 
 static void
@@ -530,10 +458,11 @@ cmd_main(int argc, char **argv)
 	g.o.fail = 1;
 	g.o.chunk = DEFAULT_CHUNK;
 	g.o.parallel = DEFAULT_PARALLEL;
+	g.o.host_conns = DEFAULT_HOST_CONNS;
 	g.o.max_redirs = DEFAULT_REDIRS;
 	g.o.user_agent = "acore/" ACORE_VERSION_STRING;
 	g.o.family = AF_UNSPEC;
-	if ((rc = parse_options(argc, argv, &g.o, &files, &nfiles)) != 0) {
+	if ((rc = hg_parse_options(argc, argv, &g.o, &files, &nfiles)) != 0) {
 		free(files);
 		free(g.o.headers);
 		return rc;
@@ -580,11 +509,13 @@ cmd_main(int argc, char **argv)
 
 const struct acore_cmd acore_cmd_http_get = {
 	.name = "http-get",
-	.usage = "[-046iLOv] [-A agent] [-H header] [-m secs] [-o file] "
-	    "[-Z n] [--absolute-form] [--chunk-size bytes] "
-	    "[--connect-timeout secs] [--http1.0] [--loop-counter] "
-	    "[--max-redirs n] [--no-fail] [--no-progress | --progress] "
-	    "[--raw] [--show-reads] [--summary] url ...",
+	.usage = "[-046fiILOsSvZ] [-A agent] [-C -] [-H header] [-m secs] "
+	    "[-o file] [-w format] [--absolute-form] [--chunk-size bytes] "
+	    "[--compressed] [--connect-timeout secs] [--http1.0] "
+	    "[--loop-counter] [--max-host-conns n] [--max-redirs n] "
+	    "[--no-fail] [--no-progress | --progress] [--parallel-max n] "
+	    "[--raw] [--retry n] [--retry-delay secs] [--show-reads] "
+	    "[--summary] url ...",
 	.summary = "fetch http:// URLs (the asyncore HTTP client examples)",
 	.main = cmd_main,
 };

@@ -7,7 +7,8 @@
  * unlinked temporary file, until their turn comes.  A file (-o, -O) is
  * written under a temporary name in the same directory and renamed into
  * place only when its fetch succeeded, so a failed fetch never leaves a
- * truncated file under the name asked for.
+ * truncated file under the name asked for.  -C - appends to the file
+ * itself instead: what arrived is kept for the next attempt.
  *
  * The progress meter lives here too: it sums what every output received.
  */
@@ -37,6 +38,7 @@ struct hg_out {
 	char		*mem;		/* stdout bytes held back */
 	size_t		 len, cap;
 	int		 spilled;	/* held bytes continue in fd */
+	int		 append;	/* -C -: the file itself, kept */
 	int		 finished;
 	TAILQ_ENTRY(hg_out) link;
 };
@@ -54,16 +56,11 @@ struct hg_writer {
 	uint64_t	 size;
 	double		 start;
 	int		 shown;
+	int		 stopped;	/* hg_progress_stop(): no more */
+	char		 why[512];	/* last hg_out_new() failure */
 };
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#define now	hg_now
 
 struct hg_writer *
 hg_writer_new(int progress, size_t outputs)
@@ -95,12 +92,34 @@ hg_writer_free(struct hg_writer *w)
 	free(w);
 }
 
+const char *
+hg_out_error(const struct hg_writer *w)
+{
+	return w->why;
+}
+
+/*
+ * Why no file can be made in dir: errno's text, except that a directory
+ * which exists yet says ENOENT (/proc, /sys) refuses new files.
+ */
+static void
+explain(struct hg_out *o, const char *dir, int err)
+{
+	struct stat st;
+	const char *cause = strerror(err);
+
+	if (err == ENOENT && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		cause = "the file system there does not allow new files";
+	snprintf(o->w->why, sizeof(o->w->why), "%s: cannot create a file in "
+	    "%s: %s", o->path, dir, cause);
+}
+
 /* A temporary file beside path (same file system: rename is atomic). */
 static int
 open_beside(struct hg_out *o)
 {
 	char *copy, *dir, *base;
-	int fd;
+	int fd, rc;
 
 	if ((copy = strdup(o->path)) == NULL)
 		return -ENOMEM;
@@ -112,19 +131,22 @@ open_beside(struct hg_out *o)
 		free(copy);
 		return -ENOMEM;
 	}
-	free(copy);
 	if ((fd = mkostemp(o->tmp, O_CLOEXEC)) < 0) {
+		rc = -errno;
+		explain(o, dir, errno);
+		free(copy);
 		free(o->tmp);
 		o->tmp = NULL;
-		return -errno;
+		return rc;
 	}
+	free(copy);
 	(void)fchmod(fd, o->w->mode);
 	o->fd = fd;
 	return 0;
 }
 
 struct hg_out *
-hg_out_new(struct hg_writer *w, const char *path, int *err)
+hg_out_new(struct hg_writer *w, const char *path, int append, int *err)
 {
 	struct hg_out *o;
 	struct stat st;
@@ -144,10 +166,16 @@ hg_out_new(struct hg_writer *w, const char *path, int *err)
 		*err = -ENOMEM;
 		return NULL;
 	}
+	*err = 0;
 	/* /dev/null, a FIFO, a tty: nothing to replace, write to it. */
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		if ((o->fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+	if ((stat(path, &st) == 0 && !S_ISREG(st.st_mode)) || append) {
+		o->append = 1;
+		if ((o->fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)) <
+		    0) {
 			*err = -errno;
+			snprintf(w->why, sizeof(w->why), "%s: %s", path,
+			    strerror(errno));
+		}
 	} else
 		*err = open_beside(o);
 	if (*err < 0) {
@@ -325,27 +353,60 @@ human(char *buf, size_t size, double v)
 	snprintf(buf, size, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
 }
 
+/* "1:05" or "2:01:05" */
+static void
+clock_text(char *buf, size_t size, double secs)
+{
+	long s = secs > 359999 ? 359999 : (long)(secs + 0.5);
+
+	if (s >= 3600)
+		snprintf(buf, size, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60,
+		    s % 60);
+	else
+		snprintf(buf, size, "%ld:%02ld", s / 60, s % 60);
+}
+
 /*
  * One line on stderr, rewritten in place: after the first second only, so
- * quick fetches never show it; final ends the line if one was shown.
+ * quick fetches never show it; final ends the line if one was shown.  When
+ * every size is known: the total, the percentage and the time left.
  */
 void
 hg_progress_tick(struct hg_writer *w, int final)
 {
-	char line[128], got[32], rate[32], pct[16] = "";
-	double secs = now() - w->start;
+	char line[160], got[32], rate[32], total[32], left[32], more[96] = "";
+	double secs = now() - w->start, bps;
 	int n;
 
-	if (!w->progress || (!w->shown && (final || secs < 1.0)))
+	if (!w->progress || w->stopped || (!w->shown && (final ||
+	    secs < 1.0)))
 		return;
+	bps = secs > 0 ? (double)w->bytes / secs : 0;
 	human(got, sizeof(got), (double)w->bytes);
-	human(rate, sizeof(rate), secs > 0 ? (double)w->bytes / secs : 0);
-	if (!w->unknown && w->expected == w->total_outputs && w->size > 0)
-		snprintf(pct, sizeof(pct), "  %3d%%", (int)(w->bytes * 100 /
-		    w->size));
-	n = snprintf(line, sizeof(line), "\r%12s  %12s/s%s%s", got, rate, pct,
-	    final ? "\n" : "");
+	human(rate, sizeof(rate), bps);
+	if (!w->unknown && w->expected == w->total_outputs && w->size > 0) {
+		human(total, sizeof(total), (double)w->size);
+		if (final || w->bytes >= w->size || bps <= 0)
+			snprintf(left, sizeof(left), "%*s", 10, "");
+		else {
+			clock_text(left, sizeof(left), (double)(w->size -
+			    w->bytes) / bps);
+			strcat(left, " left");
+		}
+		snprintf(more, sizeof(more), "  %3d%% of %-10s  %10s",
+		    (int)(w->bytes * 100 / w->size), total, left);
+	}
+	n = snprintf(line, sizeof(line), "\r%12s  %12s/s%s%s", got, rate,
+	    more, final ? "\n" : "");
 	if (n > 0)
 		(void)cmd_write_all(STDERR_FILENO, line, (size_t)n);
 	w->shown = 1;
+}
+
+void
+hg_progress_stop(struct hg_writer *w)
+{
+	if (w->shown && !w->stopped)
+		(void)cmd_write_all(STDERR_FILENO, "\n", 1);
+	w->stopped = 1;
 }

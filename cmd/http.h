@@ -2,8 +2,12 @@
  * http.h: what the http-*.c files of acore http-get share.  Not a library:
  * one fetch run (struct hg) owns its jobs, connections and outputs.
  *
- *  http-get.c	 options, the job queue, scheduling, the loop, exit status
+ *  http-get.c	 the job queue, scheduling, the loop, exit status
+ *  http-opts.c	 the command line
+ *  http-req.c	 the request: every value that reaches it is checked here
  *  http-conn.c	 a connection: an HttpClient dispatcher reused by jobs
+ *  http-retry.c --retry, -C -, and -w: what a response means for its job
+ *  http-decode.c --compressed: gzip and deflate bodies
  *  http-out.c	 where bodies go: stdout in argument order, files renamed
  *		 into place on success, the progress meter
  *  http-url.c	 URL parsing, relative references, -O names
@@ -55,8 +59,17 @@ struct hg_opts {
 	int		 progress;	/* -1 never, 0 tty, 1 always */
 	int		 remote_name;	/* -O */
 	int		 family;	/* -4, -6: AF_INET, AF_INET6 */
+	int		 silent;	/* -s: no meter, no error lines */
+	int		 show_error;	/* -S: errors even with -s */
+	int		 head;		/* -I: HEAD, print the head */
+	int		 resume;	/* -C -: continue an -o file */
+	int		 compressed;	/* --compressed */
+	int		 retry;		/* --retry N */
+	double		 retry_delay;	/* --retry-delay; 0: backoff */
+	const char	*write_out;	/* -w FORMAT */
 	size_t		 chunk;		/* recv size */
-	long		 parallel;	/* -Z */
+	long		 parallel;	/* -Z, --parallel-max */
+	long		 host_conns;	/* --max-host-conns */
 	double		 connect_timeout;
 	double		 max_time;
 	const char	*user_agent;	/* NULL: none */
@@ -78,13 +91,22 @@ struct hg_job {
 	struct hg_host	*host;
 	struct hg_out	*out;
 	char		*file;		/* -o, -O; NULL: stdout */
+	size_t		 seq;		/* argument order */
 	int		 redirects;
-	int		 retries;	/* re-sends after early closes */
+	int		 retries;	/* --retry attempts made */
 	int		 status;	/* last HTTP status */
 	int		 result;	/* AC_EXIT_* once done */
 	int		 active;	/* on a connection */
 	int		 done;
+	int		 emitted;	/* body bytes went to stdout */
+	double		 delay;		/* wait before next attempt */
+	double		 retry_after;	/* the server's Retry-After, or -1 */
+	int64_t		 resume_from;	/* -C -: bytes already in the file */
+	int		 append;	/* 206 accepted: append to the file */
+	double		 start;		/* first taken (monotonic) */
 	uint64_t	 wire;		/* bytes received, headers too */
+	uint64_t	 body;		/* body bytes, last response */
+	struct hg_out	*wout;		/* -w text for a file job */
 	TAILQ_ENTRY(hg_job) q;		/* run queue */
 	TAILQ_ENTRY(hg_job) hq;		/* its host's queue */
 };
@@ -95,6 +117,7 @@ struct hg_host {
 	char		*host;
 	char		*port;
 	struct hg_jobq	 pending;
+	long		 nconns;	/* open connections */
 	struct hg_host	*next;
 };
 
@@ -118,6 +141,45 @@ struct hg {
 	int		 aborted;	/* AC_EXIT_* that stopped all */
 };
 
+/* http-opts.c: the command line; 0, or an exit status */
+int	 hg_parse_options(int argc, char **argv, struct hg_opts *o,
+	    char ***files, int *nfiles);
+
+/* http-req.c: the request */
+/* 1 when s may go into a request line or field value (no CR, LF, NUL...). */
+int	 hg_value_ok(const char *s);
+/*
+ * The request for job j into a malloc'ed *req, asking the server to close
+ * after it when close is set: 1 when the request says so (or is HTTP/1.0),
+ * 0 when not, or -errno (-EINVAL: a value failed the check).
+ */
+int	 hg_request(const struct hg_opts *o, const struct hg_job *j,
+	    int close, char **req, size_t *len);
+
+/* http-retry.c */
+double	 hg_now(void);
+
+/* What a final response (status >= 200) means for its job. */
+struct hg_verdict {
+	char	*location;	/* -L: where to go next (malloc'ed) */
+	int	 discard;	/* its body is not written */
+	int	 result;	/* AC_EXIT_* once the response is complete */
+	char	 msg[192];	/* why, when result is not AC_EXIT_OK */
+	const char *coding;	/* --compressed: Content-Encoding to undo */
+	size_t	 codinglen;
+};
+/* Fill v for j from the header block in p; 0 or -ENOMEM. */
+int	 hg_verdict(struct hg *, struct hg_job *, const struct http_parser *,
+	    struct hg_verdict *);
+/* -C -: bytes already in j's file (0 when none); sets j->resume_from. */
+void	 hg_resume_point(struct hg *, struct hg_job *);
+/* A failure of j: 1 when it is sent again (after j->delay seconds). */
+int	 hg_retry_wanted(struct hg *, struct hg_job *, int result,
+	    const char *msg);
+/* -w: check FORMAT (0, or -1 with *why); write it out for j. */
+int	 hg_write_out_check(const char *fmt, const char **why);
+int	 hg_write_out(struct hg *, struct hg_job *);
+
 /* http-get.c: the job queue */
 /* The next job waiting for host (taken off the queue), or NULL. */
 struct hg_job	*hg_next_for(struct hg *, struct hg_host *, int *last);
@@ -135,7 +197,12 @@ int	 hg_job_output(struct hg *, struct hg_job *);
 /* Stop everything: every unfinished job ends with result. */
 void	 hg_abort(struct hg *, int result, const char *msg);
 
+/* Every error line goes through here (-s silences it). */
+void	 hg_warn(const struct hg *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
 /* http-conn.c */
+/* A new connection for j, opened after j->delay seconds. */
 int	 hg_conn_start(struct hg *, struct hg_job *, int last);
 void	 hg_conn_abort_all(struct hg *, int result, const char *msg);
 
@@ -143,9 +210,14 @@ void	 hg_conn_abort_all(struct hg *, int result, const char *msg);
 
 struct hg_writer *hg_writer_new(int progress, size_t outputs);
 void	 hg_writer_free(struct hg_writer *);
-/* path NULL: stdout, in order of creation. */
+/*
+ * path NULL: stdout, in order of creation.  append: onto the file as it
+ * is (-C -), else a temporary file renamed into place.  On failure *err
+ * is -errno and hg_out_error() says why, naming the directory.
+ */
 struct hg_out	*hg_out_new(struct hg_writer *, const char *path,
-	    int *err);
+	    int append, int *err);
+const char	*hg_out_error(const struct hg_writer *);
 /* 0, or a negative errno. */
 int	 hg_out_write(struct hg_out *, const void *buf, size_t len);
 /* Done: ok renames a file into place, else removes it.  0 or -errno. */
@@ -154,5 +226,19 @@ int	 hg_out_finish(struct hg_out *, int ok);
 void	 hg_progress_add(struct hg_writer *, uint64_t bytes);
 void	 hg_progress_expect(struct hg_writer *, int64_t size);
 void	 hg_progress_tick(struct hg_writer *, int final);
+/* End the meter's line for good (before an abort's messages). */
+void	 hg_progress_stop(struct hg_writer *);
+
+/* http-decode.c: Content-Encoding gzip / deflate (--compressed) */
+struct hg_decoder;
+/* NULL with *err: -ENOMEM, or -EPROTONOSUPPORT for a coding we lack. */
+struct hg_decoder *hg_decoder_new(const char *coding, size_t len, int *err);
+typedef int	 hg_sink(void *arg, const void *buf, size_t len);
+/* Decode and pass on; 0, a sink's non-zero return, or -EBADMSG. */
+int	 hg_decode(struct hg_decoder *, const void *buf, size_t len,
+	    hg_sink *sink, void *arg);
+/* The body ended: 0 when the coded stream ended cleanly, else -EBADMSG. */
+int	 hg_decode_end(struct hg_decoder *);
+void	 hg_decoder_free(struct hg_decoder *);
 
 #endif /* ACORE_HTTP_H */

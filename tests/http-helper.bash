@@ -25,7 +25,8 @@ print(s.getsockname()[1])'
 
 # Site content: a small page, 100 small files, a 50 MiB random file, an
 # SSI page (nginx cannot know its length, so it is sent chunked to HTTP/1.1
-# clients and close-delimited to HTTP/1.0 ones), redirects, a 404.
+# clients and close-delimited to HTTP/1.0 ones), redirects, a 404, and
+# text under /gz/ that nginx gzips for clients that accept it.
 nginx_content() {
 	local root=$1 i
 	mkdir -p "$root/files" "$root/dir" "$root/PyMOTW"
@@ -38,6 +39,10 @@ nginx_content() {
 	printf 'head\n<!--# include virtual="/small.txt" -->mid\n<!--# include virtual="/files/f001.txt" -->tail\n' \
 	    >"$root/chunked.shtml"
 	printf 'in dir\n' >"$root/dir/page.txt"
+	# Served gzip-compressed to clients that ask (--compressed).
+	mkdir -p "$root/gz"
+	cp "$ACORE_SRCDIR/tests/data/lorem.txt" "$root/gz/lorem.txt"
+	seq 1 300000 >"$root/gz/numbers.txt"
 	# The pages of the PyMOTW examples, at the same paths.
 	cp "$ACORE_SRCDIR/tests/data/lorem.txt" "$root/PyMOTW/contents.html"
 }
@@ -81,6 +86,7 @@ http {
 		location = /to-https { return 301 https://127.0.0.1:$port/; }
 		location = /gone { return 410 "gone for good\n"; }
 		location ~ \.shtml\$ { ssi on; }
+		location /gz/ { gzip on; gzip_min_length 0; gzip_types *; }
 	}
 }
 EOF

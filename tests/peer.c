@@ -40,7 +40,8 @@ usage(void)
 	fprintf(stderr, "usage: peer [-c conns] [-f file] [-i ms] [-l log] "
 	    "[-p portfile] [-t secs] mode\n"
 	    "modes: send hold truncated garbage endless trickle reset "
-	    "bad-chunk chunk-overflow close-early echo blackhole\n");
+	    "bad-chunk chunk-overflow close-early echo blackhole "
+	    "redirect-close flaky\n");
 	exit(2);
 }
 
@@ -151,9 +152,37 @@ answer_path(int fd, const char *req, const char *extra)
 	return put(fd, head, (size_t)n);
 }
 
+/*
+ * redirect-close: answer /hopN with a redirect to /hop(N+1) up to /hop5,
+ * /loop with a redirect to itself, anything else with its path; then
+ * close without having said Connection: close (HTTP/1.1 allows it).
+ */
+static void
+redirect_close(int fd, const char *req)
+{
+	char path[256], head[512];
+	int n;
+
+	if (sscanf(req, "GET %255s ", path) != 1)
+		strcpy(path, "?");
+	if (strncmp(path, "/hop", 4) == 0 && atoi(path + 4) < 5)
+		n = snprintf(head, sizeof(head), "HTTP/1.1 302 Found\r\n"
+		    "Location: /hop%d\r\nContent-Length: 0\r\n\r\n",
+		    atoi(path + 4) + 1);
+	else if (strcmp(path, "/loop") == 0)
+		n = snprintf(head, sizeof(head), "HTTP/1.1 302 Found\r\n"
+		    "Location: /loop\r\nContent-Length: 0\r\n\r\n");
+	else {
+		answer_path(fd, req, "");
+		return;
+	}
+	put(fd, head, (size_t)n);
+}
+
 static void
 serve(int fd, const char *mode)
 {
+	static int served;	/* connections before this one */
 	char req[REQ_MAX], buf[65536];
 	struct linger lg = { 1, 0 };
 	size_t len;
@@ -210,6 +239,17 @@ serve(int fd, const char *mode)
 		 */
 		answer_path(fd, req, "Connection: keep-alive\r\n");
 		read_request(fd, req, sizeof(req));
+	} else if (strcmp(mode, "redirect-close") == 0) {
+		redirect_close(fd, req);
+	} else if (strcmp(mode, "flaky") == 0) {
+		/* Busy for the first two connections, then fine. */
+		if (served++ < 2)
+			puts_fd(fd, "HTTP/1.1 503 Busy\r\nRetry-After: 0\r\n"
+			    "Connection: close\r\nContent-Length: 5\r\n"
+			    "\r\nbusy\n");
+		else
+			puts_fd(fd, "HTTP/1.1 200 OK\r\nConnection: close\r\n"
+			    "Content-Length: 3\r\n\r\nok\n");
 	} else if (strcmp(mode, "echo") == 0) {
 		/* Keep-alive: every request comes back as its body. */
 		do {

@@ -1,0 +1,255 @@
+/*
+ * http-opts.c: the command line of acore http-get.  Option values that end
+ * up in a request are checked by hg_value_ok() (http-req.c), the one place
+ * that decides what may go on the wire.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <err.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acore.h"
+#include "cmd.h"
+#include "http.h"
+
+#define MAX_CHUNK	(64 * 1024 * 1024)
+
+enum {
+	OPT_ABSOLUTE = 256, OPT_CHUNK, OPT_COMPRESSED, OPT_CONNECT,
+	OPT_HOST_CONNS, OPT_HTTP10, OPT_LOOP_COUNTER, OPT_MAX_REDIRS,
+	OPT_NO_FAIL, OPT_NO_PROGRESS, OPT_PARALLEL_MAX, OPT_PROGRESS, OPT_RAW,
+	OPT_RETRY, OPT_RETRY_DELAY, OPT_SHOW_READS, OPT_SUMMARY
+};
+
+static const struct option longopts[] = {
+	{ "absolute-form", no_argument, NULL, OPT_ABSOLUTE },
+	{ "chunk-size", required_argument, NULL, OPT_CHUNK },
+	{ "compressed", no_argument, NULL, OPT_COMPRESSED },
+	{ "connect-timeout", required_argument, NULL, OPT_CONNECT },
+	{ "continue-at", required_argument, NULL, 'C' },
+	{ "fail", no_argument, NULL, 'f' },
+	{ "head", no_argument, NULL, 'I' },
+	{ "header", required_argument, NULL, 'H' },
+	{ "http1.0", no_argument, NULL, OPT_HTTP10 },
+	{ "include", no_argument, NULL, 'i' },
+	{ "location", no_argument, NULL, 'L' },
+	{ "loop-counter", no_argument, NULL, OPT_LOOP_COUNTER },
+	{ "max-host-conns", required_argument, NULL, OPT_HOST_CONNS },
+	{ "max-redirs", required_argument, NULL, OPT_MAX_REDIRS },
+	{ "max-time", required_argument, NULL, 'm' },
+	{ "no-fail", no_argument, NULL, OPT_NO_FAIL },
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+	{ "output", required_argument, NULL, 'o' },
+	{ "parallel", no_argument, NULL, 'Z' },
+	{ "parallel-max", required_argument, NULL, OPT_PARALLEL_MAX },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
+	{ "raw", no_argument, NULL, OPT_RAW },
+	{ "remote-name", no_argument, NULL, 'O' },
+	{ "retry", required_argument, NULL, OPT_RETRY },
+	{ "retry-delay", required_argument, NULL, OPT_RETRY_DELAY },
+	{ "show-error", no_argument, NULL, 'S' },
+	{ "show-reads", no_argument, NULL, OPT_SHOW_READS },
+	{ "silent", no_argument, NULL, 's' },
+	{ "summary", no_argument, NULL, OPT_SUMMARY },
+	{ "user-agent", required_argument, NULL, 'A' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "write-out", required_argument, NULL, 'w' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void
+add_header(struct hg_opts *o, char *h)
+{
+	size_t n = strcspn(h, ":");
+	char **nh;
+
+	if (n == 0 || h[n] != ':' || !hg_value_ok(h) ||
+	    strcspn(h, " \t") < n)
+		errx(AC_EXIT_USAGE, "http-get: bad header '%s' (want "
+		    "'Name: value')", h);
+	if ((nh = reallocarray(o->headers, (size_t)o->nheaders + 1,
+	    sizeof(*nh))) == NULL)
+		err(AC_EXIT_FAIL, "http-get");
+	o->headers = nh;
+	o->headers[o->nheaders++] = h;
+}
+
+static int
+all_digits(const char *s)
+{
+	return *s != '\0' && strspn(s, "0123456789") == strlen(s);
+}
+
+/*
+ * curl users type -Z alone; this command's users typed "-Z 10".  A number
+ * right after a lone -Z is still its value, so both keep working.
+ */
+static void
+rewrite_z(int argc, char **argv)
+{
+	static char pmax[] = "--parallel-max";
+	int i;
+
+	for (i = 1; i + 1 < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "-Z") == 0 && all_digits(argv[i + 1]))
+			argv[i] = pmax;
+}
+
+/* Checks across options, once all are seen. */
+static void
+check_combination(const struct hg_opts *o, int nfiles)
+{
+	if (o->resume && nfiles == 0 && !o->remote_name)
+		errx(AC_EXIT_USAGE, "http-get: -C - needs -o or -O");
+	if (o->resume && o->compressed)
+		errx(AC_EXIT_USAGE, "http-get: -C - and --compressed cannot "
+		    "be combined");
+	if (o->head && o->raw)
+		errx(AC_EXIT_USAGE, "http-get: -I and --raw cannot be "
+		    "combined");
+}
+
+int
+hg_parse_options(int argc, char **argv, struct hg_opts *o, char ***files,
+    int *nfiles)
+{
+	const char *why;
+	int ch;
+
+	rewrite_z(argc, argv);
+	while ((ch = getopt_long(argc, argv, ":046A:C:fH:iILm:o:OsSvw:Z::",
+	    longopts, NULL)) != -1) {
+		switch (ch) {
+		case '0':
+		case OPT_HTTP10:
+			o->http10 = 1;
+			break;
+		case '4':
+			o->family = AF_INET;
+			break;
+		case '6':
+			o->family = AF_INET6;
+			break;
+		case 'A':
+			if (!hg_value_ok(optarg))
+				errx(AC_EXIT_USAGE, "http-get: bad user agent "
+				    "(control characters)");
+			o->user_agent = *optarg != '\0' ? optarg : NULL;
+			break;
+		case 'C':
+			if (strcmp(optarg, "-") != 0)
+				errx(AC_EXIT_USAGE, "http-get: only '-C -' "
+				    "(continue where the file ends) is "
+				    "supported");
+			o->resume = 1;
+			break;
+		case 'f':
+			o->fail = 1;
+			break;
+		case 'H':
+			add_header(o, optarg);
+			break;
+		case 'i':
+			o->include = 1;
+			break;
+		case 'I':
+			o->head = 1;
+			break;
+		case 'L':
+			o->follow = 1;
+			break;
+		case 'm':
+			o->max_time = cmd_seconds("max time", optarg, 1e9);
+			break;
+		case 'o':
+			if ((*files = reallocarray(*files, (size_t)*nfiles + 1,
+			    sizeof(**files))) == NULL)
+				err(AC_EXIT_FAIL, "http-get");
+			(*files)[(*nfiles)++] = optarg;
+			break;
+		case 'O':
+			o->remote_name = 1;
+			break;
+		case 's':
+			o->silent = 1;
+			break;
+		case 'S':
+			o->show_error = 1;
+			break;
+		case 'v':
+			cmd_verbose(1);
+			break;
+		case 'w':
+			if (hg_write_out_check(optarg, &why) < 0)
+				errx(AC_EXIT_USAGE, "http-get: -w: %s", why);
+			o->write_out = optarg;
+			break;
+		case 'Z':
+			if (optarg != NULL)
+				o->parallel = (long)cmd_number("parallel-max",
+				    optarg, 1, 100000);
+			break;
+		case OPT_PARALLEL_MAX:
+			o->parallel = (long)cmd_number("parallel-max", optarg,
+			    1, 100000);
+			break;
+		case OPT_ABSOLUTE:
+			o->absolute = 1;
+			break;
+		case OPT_CHUNK:
+			o->chunk = cmd_size("chunk size", optarg, 1, MAX_CHUNK);
+			break;
+		case OPT_COMPRESSED:
+			o->compressed = 1;
+			break;
+		case OPT_CONNECT:
+			o->connect_timeout = cmd_seconds("connect timeout",
+			    optarg, 1e9);
+			break;
+		case OPT_HOST_CONNS:
+			o->host_conns = (long)cmd_number("max-host-conns",
+			    optarg, 1, 100000);
+			break;
+		case OPT_LOOP_COUNTER:
+			o->loop_counter = 1;
+			break;
+		case OPT_MAX_REDIRS:
+			o->max_redirs = (int)cmd_number("max-redirs", optarg,
+			    0, 1000);
+			break;
+		case OPT_NO_FAIL:
+			o->fail = 0;
+			break;
+		case OPT_NO_PROGRESS:
+			o->progress = -1;
+			break;
+		case OPT_PROGRESS:
+			o->progress = 1;
+			break;
+		case OPT_RAW:
+			o->raw = 1;
+			break;
+		case OPT_RETRY:
+			o->retry = (int)cmd_number("retry", optarg, 0, 100);
+			break;
+		case OPT_RETRY_DELAY:
+			o->retry_delay = cmd_seconds("retry delay", optarg,
+			    3600);
+			break;
+		case OPT_SHOW_READS:
+			o->raw = o->show_reads = 1;
+			break;
+		case OPT_SUMMARY:
+			o->summary = 1;
+			break;
+		default:
+			return cmd_bad_option(&acore_cmd_http_get, ch, argv);
+		}
+	}
+	check_combination(o, *nfiles);
+	return 0;
+}

@@ -1,0 +1,105 @@
+/*
+ * http-req.c: the request http-get sends, and the one check every value
+ * that reaches it passes: the URL (and every redirect target), -A, -H.  A
+ * CR or LF there would end the line and start a header of the value's
+ * choosing (request splitting); other control bytes have no business in a
+ * request either.  The option parser refuses such values at once; the
+ * request builder checks again, so a path that forgot to cannot put them
+ * on the wire.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http.h"
+
+int
+hg_value_ok(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* -H replaces a header of ours with the same name ("Name:" drops it). */
+static int
+user_has(const struct hg_opts *o, const char *name)
+{
+	size_t n = strlen(name);
+	int i;
+
+	for (i = 0; i < o->nheaders; i++)
+		if (strncasecmp(o->headers[i], name, n) == 0 &&
+		    o->headers[i][n] == ':')
+			return 1;
+	return 0;
+}
+
+static int
+values_ok(const struct hg_opts *o, const struct hg_job *j)
+{
+	int i;
+
+	if (!hg_value_ok(j->u.target) || !hg_value_ok(j->u.absolute) ||
+	    !hg_value_ok(j->u.authority) ||
+	    (o->user_agent != NULL && !hg_value_ok(o->user_agent)))
+		return 0;
+	for (i = 0; i < o->nheaders; i++)
+		if (!hg_value_ok(o->headers[i]))
+			return 0;
+	return 1;
+}
+
+int
+hg_request(const struct hg_opts *o, const struct hg_job *j, int close,
+    char **req, size_t *len)
+{
+	FILE *fp;
+	const char *v;
+	int i, said_close = o->http10;
+
+	*req = NULL;
+	if (!values_ok(o, j))
+		return -EINVAL;
+	if ((fp = open_memstream(req, len)) == NULL)
+		return -ENOMEM;
+	fprintf(fp, "%s %s HTTP/1.%d\r\n", o->head ? "HEAD" : "GET",
+	    o->absolute ? j->u.absolute : j->u.target, o->http10 ? 0 : 1);
+	/* HTTP/1.0 absolute form: exactly what the PyMOTW example sends. */
+	if (!(o->http10 && o->absolute) && !user_has(o, "Host"))
+		fprintf(fp, "Host: %s\r\n", j->u.authority);
+	if (!o->http10) {
+		if (o->user_agent != NULL && !user_has(o, "User-Agent"))
+			fprintf(fp, "User-Agent: %s\r\n", o->user_agent);
+		if (!user_has(o, "Accept"))
+			fprintf(fp, "Accept: */*\r\n");
+		if (o->compressed && !user_has(o, "Accept-Encoding"))
+			fprintf(fp, "Accept-Encoding: gzip, deflate\r\n");
+		if (j->resume_from > 0 && !user_has(o, "Range"))
+			fprintf(fp, "Range: bytes=%" PRId64 "-\r\n",
+			    j->resume_from);
+		if (close && !user_has(o, "Connection")) {
+			fprintf(fp, "Connection: close\r\n");
+			said_close = 1;
+		}
+	}
+	for (i = 0; i < o->nheaders; i++) {
+		v = strchr(o->headers[i], ':') + 1;
+		v += strspn(v, " \t");
+		if (*v != '\0')
+			fprintf(fp, "%s\r\n", o->headers[i]);
+	}
+	fprintf(fp, "\r\n");
+	if (fclose(fp) != 0) {
+		free(*req);
+		*req = NULL;
+		return -ENOMEM;
+	}
+	return said_close;
+}
