@@ -120,13 +120,25 @@ struct acore_loop *acore_loop_default(void);
 /*
  * asyncore.loop(timeout, count).  Runs passes until the map is empty, or
  * count passes have run (count <= 0: no limit), or acore_loop_stop().
- * timeout is the longest one pass waits, in seconds (< 0: no limit).  A pass
- * in which nothing is ready sleeps timeout and still counts.
- * Returns the number of passes run, or a negative errno.
+ * timeout is the longest one pass waits, in seconds (< 0: no limit; 0: one
+ * non-blocking look, as asyncore.poll()).  A pass in which nothing is ready
+ * sleeps timeout and still counts.  Returns the number of passes run, or a
+ * negative errno: -EBADF (select mode) while a channel's descriptor has been
+ * closed without acore_close(), -EDEADLK when nothing could ever fire.
  */
 int	 acore_loop_run(struct acore_loop *loop, double timeout, int count);
-/* Make acore_loop_run() return after the current pass (asyncore.ExitNow). */
+/*
+ * asyncore.ExitNow: from a hook, leave the pass at once (channels not yet
+ * served in it wait for the next run) and make acore_loop_run() return.
+ */
 void	 acore_loop_stop(struct acore_loop *loop);
+/*
+ * asyncore's loop(use_poll=True) semantics, from the next pass (-EBUSY
+ * inside one): each channel gets its read, write and urgent-data events in
+ * turn, then handle_close() on POLLHUP, POLLERR or POLLNVAL.  Default off:
+ * select semantics.
+ */
+int	 acore_loop_use_poll(struct acore_loop *loop, int on);
 /* Number of channels in the map. */
 size_t	 acore_loop_size(struct acore_loop *loop);
 /* asyncore.close_all(): close every channel and empty the map. */
@@ -180,12 +192,20 @@ void	 acore_resolve_cancel(struct acore_resolve *r);
  *		  whose handle_close kept it open at end of input
  *  writable	  true while connecting or while the kind has output queued;
  *		  a plain channel with a handle_write hook: always true
- *  handle_read, handle_write, handle_connect: nothing
- *  handle_expt	  never called: libevent 2.1 reports no urgent-data event
+ *  handle_read, handle_write, handle_connect, handle_expt: nothing
  *  handle_accept   accept one connection and pass it to handle_accepted
  *  handle_accepted close the new socket
  *  handle_close    acore_close()
  *  handle_error    log "NAME: error: <strerror>" (WARN), then handle_close
+ * flags ACORE_OPS_ASYNCORE asks for asyncore's own defaults instead: plain
+ * and file channels readable and writable (with-send: writable while
+ * unconnected or output is queued), and the default handlers log
+ * "unhandled read event", "unhandled write event", "unhandled connect
+ * event", "unhandled incoming priority event", "unhandled accepted event"
+ * and "unhandled close event" (then close) at ACORE_LOG_WARN.
+ * handle_expt runs on urgent data (MSG_OOB) with SO_ERROR 0; a pending
+ * error gives handle_close instead.  Only channels with the hook (or
+ * ACORE_OPS_ASYNCORE) are watched for it, readable or not.
  * Channels without readable/writable hooks are not scanned each pass: their
  * interest follows their state, so idle channels cost nothing.
  */
@@ -210,7 +230,11 @@ struct acore_ops {
 	void	(*found_terminator)(struct acore_dispatcher *, void *arg);
 	/* last call with arg: the channel is gone */
 	void	(*closed)(void *arg);
+	unsigned flags;		/* ACORE_OPS_* */
 };
+
+/* acore_ops.flags: asyncore's readable/writable and logging defaults. */
+#define ACORE_OPS_ASYNCORE	0x01
 
 /* Channel flags (acore_flags()). */
 #define ACORE_CONNECTED		0x01
