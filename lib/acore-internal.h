@@ -159,6 +159,9 @@ struct acore_loop {
 	int			 xfd;		/* epoll descriptor, -1 until used */
 	struct event		*xev;		/* libevent's read event on it */
 	size_t			 nxreg;		/* channels registered in it */
+	/* chat.c's read buffer, shared by the loop's chat channels */
+	char			*chat_scratch;
+	size_t			 chat_scratch_cap;
 	struct evdns_base	*dns;
 };
 
@@ -202,11 +205,13 @@ double	 acore__now(void);
 int	 acore__buf_append(struct acore_buf *b, const void *p, size_t len);
 void	 acore__buf_consume(struct acore_buf *b, size_t len);
 void	 acore__buf_free(struct acore_buf *b);
-void	 acore__with_send_flush(struct acore_dispatcher *d);
+int	 acore__with_send_flush(struct acore_dispatcher *d);
 ssize_t	 acore__send_raw(struct acore_dispatcher *d, const void *buf,
 	    size_t len);
 
 /* resolve.c */
+int	 acore__numeric_addr(const char *host, const char *port, int family,
+	    int passive, struct addrinfo **res);
 int	 acore__connect_next(struct acore_dispatcher *d, int err);
 void	 acore__connect_free(struct acore_dispatcher *d);
 

@@ -511,7 +511,7 @@ acore__handle_write_event(struct acore_dispatcher *d)
 		return;
 	}
 	if (d->kind == ACORE_KIND_WITH_SEND)
-		acore__with_send_flush(d);
+		(void)acore__with_send_flush(d);
 	else if (d->kind == ACORE_KIND_CHAT)
 		acore__chat_handle_write(d);
 	if (d->ops->handle_write != NULL && !(d->flags & ACORE_CLOSED))

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -36,7 +37,9 @@ struct acore_signal {
 /* How often watched descriptors are checked for a close behind our back. */
 #define SWEEP_SECS	1.0
 
+/* Process-wide; the lock only guards creating and forgetting it. */
 static struct acore_loop *default_loop;
+static pthread_mutex_t default_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void
 pass_timer_cb(evutil_socket_t fd, short what, void *arg)
@@ -88,9 +91,12 @@ acore__loop(struct acore_loop *loop)
 {
 	if (loop != NULL)
 		return loop;
+	pthread_mutex_lock(&default_lock);
 	if (default_loop == NULL)
 		default_loop = acore_loop_new();
-	return default_loop;
+	loop = default_loop;
+	pthread_mutex_unlock(&default_lock);
+	return loop;
 }
 
 struct acore_loop *
@@ -125,8 +131,11 @@ acore_loop_free(struct acore_loop *loop)
 	event_base_free(loop->base);
 	free(loop->fired);
 	free(loop->ready);
+	free(loop->chat_scratch);
+	pthread_mutex_lock(&default_lock);
 	if (loop == default_loop)
 		default_loop = NULL;
+	pthread_mutex_unlock(&default_lock);
 	free(loop);
 }
 
