@@ -75,8 +75,9 @@ main(int argc, char **argv)
 			list_cmds(stdout);
 			return AC_EXIT_OK;
 		case 'V':
-			printf("acore %s (libevent %s)\n", ACORE_VERSION_STRING,
-			    acore_libevent_version());
+			printf("acore %s (libevent %s, %s)\n",
+			    ACORE_VERSION_STRING, acore_libevent_version(),
+			    acore_openssl_version());
 			return AC_EXIT_OK;
 		default:
 			fprintf(stderr, "acore: unknown option '%s'; "

@@ -192,6 +192,12 @@ cmd_exit_for(int err)
 {
 	if (ACORE_IS_EAI(err))
 		return AC_EXIT_DNS;
+	if (ACORE_IS_ETLS_VERIFY(err))
+		return AC_EXIT_CERT;
+	if (err == ACORE_ETLS_TRUNCATED)
+		return AC_EXIT_RESET;
+	if (ACORE_IS_ETLS(err))
+		return AC_EXIT_TLS;
 	switch (-err) {
 	case ETIMEDOUT:
 		return AC_EXIT_TIMEOUT;

@@ -22,7 +22,14 @@
 
 #define CHAT_CHUNK	65536	/* --chat without --chunk-size */
 
-enum { OPT_CHAT = 256, OPT_CHUNK_SIZE, OPT_LATE_SHUTDOWN };
+enum {
+	OPT_CACERT = 256,
+	OPT_CHAT,
+	OPT_CHUNK_SIZE,
+	OPT_LATE_SHUTDOWN,
+	OPT_SERVERNAME,
+	OPT_TLS
+};
 
 static const struct acore_cmd *self(void);
 
@@ -37,15 +44,19 @@ done(int st)
 static const struct option longopts[] = {
 	{ "file",		required_argument, NULL, 'f' },
 	{ "idle-timeout",	required_argument, NULL, 'i' },
+	{ "insecure",		no_argument,	   NULL, 'k' },
 	{ "message",		required_argument, NULL, 'm' },
 	{ "output",		required_argument, NULL, 'o' },
 	{ "quit",		required_argument, NULL, 'q' },
 	{ "unix",		required_argument, NULL, 'U' },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "wait",		required_argument, NULL, 'w' },
+	{ "cacert",		required_argument, NULL, OPT_CACERT },
 	{ "chat",		no_argument,	   NULL, OPT_CHAT },
 	{ "chunk-size",		required_argument, NULL, OPT_CHUNK_SIZE },
 	{ "late-shutdown",	no_argument,	   NULL, OPT_LATE_SHUTDOWN },
+	{ "servername",		required_argument, NULL, OPT_SERVERNAME },
+	{ "tls",		no_argument,	   NULL, OPT_TLS },
 	{ NULL,			0,		   NULL, 0 }
 };
 
@@ -85,9 +96,9 @@ cmd_main(int argc, char **argv)
 {
 	struct echo_client_conf c;
 	struct acore_loop *loop;
-	const char *file = NULL, *text = NULL, *out = NULL;
+	const char *file = NULL, *text = NULL, *out = NULL, *cacert = NULL;
 	double wait = 0, idle = 0;
-	int ch, rc, chunk_set = 0;
+	int ch, rc, chunk_set = 0, tls = 0, insecure = 0;
 
 	memset(&c, 0, sizeof(c));
 	c.family = AF_UNSPEC;
@@ -95,7 +106,7 @@ cmd_main(int argc, char **argv)
 	c.out_fd = -1;
 	c.in_fd = -1;
 	c.done = done;
-	while ((ch = getopt_long(argc, argv, ":46Nf:i:m:o:q:U:vw:", longopts,
+	while ((ch = getopt_long(argc, argv, ":46Nf:i:km:o:q:U:vw:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case '4':
@@ -109,6 +120,9 @@ cmd_main(int argc, char **argv)
 			break;
 		case 'i':
 			idle = cmd_seconds("idle timeout", optarg, 1e6);
+			break;
+		case 'k':
+			insecure = 1;
 			break;
 		case 'm':
 			text = optarg;
@@ -130,8 +144,17 @@ cmd_main(int argc, char **argv)
 		case 'w':
 			wait = cmd_seconds("timeout", optarg, 1e6);
 			break;
+		case OPT_CACERT:
+			cacert = optarg;
+			break;
 		case OPT_CHAT:
 			c.chat = 1;
+			break;
+		case OPT_SERVERNAME:
+			c.servername = optarg;
+			break;
+		case OPT_TLS:
+			tls = 1;
 			break;
 		case OPT_CHUNK_SIZE:
 			c.chunk = cmd_size("chunk size", optarg, 1, 16 << 20);
@@ -150,6 +173,10 @@ cmd_main(int argc, char **argv)
 	    argc != (c.unix_path != NULL ? 0 : 2) ||
 	    (c.unix_path != NULL && c.family != AF_UNSPEC))
 		usage();
+	if (!tls && (cacert != NULL || insecure || c.servername != NULL)) {
+		warnx("echo-client: --cacert, -k and --servername need --tls");
+		usage();
+	}
 	/* nc -w: the connect timeout and the idle timeout; -i: idle only. */
 	c.connect_timeout = wait;
 	c.idle = idle > 0 ? idle : wait;
@@ -173,6 +200,8 @@ cmd_main(int argc, char **argv)
 		c.out_name = out;
 	}
 
+	if (tls)
+		c.tls = cmd_tls_client("echo-client", cacert, NULL, insecure);
 	if ((loop = acore_loop_new()) == NULL)
 		err(AC_EXIT_FAIL, "echo-client: acore_loop_new");
 	if ((rc = echo_client_start(loop, &c)) == 0)
@@ -180,6 +209,7 @@ cmd_main(int argc, char **argv)
 	else
 		status = rc;
 	acore_loop_free(loop);
+	acore_tls_free(c.tls);
 	if (text == NULL && c.msg != NULL)
 		free((char *)c.msg);
 	if (c.in_fd > STDIN_FILENO)
@@ -194,9 +224,10 @@ cmd_main(int argc, char **argv)
 
 const struct acore_cmd acore_cmd_echo_client = {
 	.name = "echo-client",
-	.usage = "[-46Nv] [-f file | -m text] [-i secs] [-o file] [-q secs] "
-	    "[-w secs] "
-	    "[--chat] [--chunk-size n] [--late-shutdown] [-U path | host port]",
+	.usage = "[-46kNv] [-f file | -m text] [-i secs] [-o file] [-q secs] "
+	    "[-w secs] [--cacert file] "
+	    "[--chat] [--chunk-size n] [--late-shutdown] [--servername name] "
+	    "[--tls] [-U path | host port]",
 	.summary = "asyncore echo client: send, verify the echo (PyMOTW)",
 	.main = cmd_main,
 };

@@ -42,13 +42,16 @@
 enum {
 	OPT_BACKGROUND = 256,
 	OPT_BACKLOG,
+	OPT_CERT,
 	OPT_CHAT,
 	OPT_CHUNK_SIZE,
 	OPT_MAX_CONNS,
 	OPT_MAX_MESSAGE,
+	OPT_KEY,
 	OPT_ONCE,
 	OPT_PID_FILE,
 	OPT_PORT_FILE,
+	OPT_TLS,
 	OPT_WITH_CLIENT
 };
 
@@ -66,6 +69,9 @@ struct options {
 	const char	*pid_file;
 	int		 background;
 	const char	*with_client;
+	int		 tls;
+	const char	*cert;
+	const char	*key;
 };
 
 static const struct acore_cmd *self(void);
@@ -139,13 +145,16 @@ static const struct option longopts[] = {
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "background",		no_argument,	   NULL, OPT_BACKGROUND },
 	{ "backlog",		required_argument, NULL, OPT_BACKLOG },
+	{ "cert",		required_argument, NULL, OPT_CERT },
 	{ "chat",		no_argument,	   NULL, OPT_CHAT },
 	{ "chunk-size",		required_argument, NULL, OPT_CHUNK_SIZE },
 	{ "max-conns",		required_argument, NULL, OPT_MAX_CONNS },
 	{ "max-message",	required_argument, NULL, OPT_MAX_MESSAGE },
+	{ "key",		required_argument, NULL, OPT_KEY },
 	{ "once",		no_argument,	   NULL, OPT_ONCE },
 	{ "pid-file",		required_argument, NULL, OPT_PID_FILE },
 	{ "port-file",		required_argument, NULL, OPT_PORT_FILE },
+	{ "tls",		no_argument,	   NULL, OPT_TLS },
 	{ "with-client",	required_argument, NULL, OPT_WITH_CLIENT },
 	{ NULL,			0,		   NULL, 0 }
 };
@@ -198,8 +207,17 @@ parse_options(int argc, char **argv, struct options *o)
 			o->backlog = (int)cmd_number("backlog", optarg, 1,
 			    65535);
 			break;
+		case OPT_CERT:
+			o->cert = optarg;
+			break;
 		case OPT_CHAT:
 			o->chat = 1;
+			break;
+		case OPT_KEY:
+			o->key = optarg;
+			break;
+		case OPT_TLS:
+			o->tls = 1;
 			break;
 		case OPT_MAX_MESSAGE:
 			echo_srv.conf.max_message = cmd_size("max message",
@@ -232,6 +250,18 @@ parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind != argc)
 		usage();
+	if (o->tls && o->cert == NULL) {
+		warnx("echo-server: --tls needs --cert");
+		usage();
+	}
+	if (!o->tls && (o->cert != NULL || o->key != NULL)) {
+		warnx("echo-server: --cert and --key need --tls");
+		usage();
+	}
+	if (o->tls && o->with_client != NULL) {
+		warnx("echo-server: --with-client cannot be used with --tls");
+		usage();
+	}
 	if (o->max_message_set && !o->chat) {
 		warnx("echo-server: --max-message needs --chat");
 		usage();
@@ -275,6 +305,9 @@ cmd_main(int argc, char **argv)
 	if ((echo_srv.conf.loop = acore_loop_new()) == NULL)
 		err(AC_EXIT_FAIL, "echo-server: acore_loop_new");
 	echo_srv.conf.gone = echo_handler_gone;
+	if (o.tls)
+		echo_srv.conf.tls = cmd_tls_server("echo-server", o.cert,
+		    o.key);
 	if (o.chat)
 		echo_srv.kind = &echo_handler_chat;
 	else
@@ -313,6 +346,7 @@ cmd_main(int argc, char **argv)
 	if (echo_srv.grace != NULL)
 		acore_timer_free(echo_srv.grace);
 	acore_loop_free(echo_srv.conf.loop);
+	acore_tls_free(echo_srv.conf.tls);
 	if (o.with_client != NULL)
 		free((char *)cc.msg);
 	free(echo_srv.conns);
@@ -327,7 +361,8 @@ const struct acore_cmd acore_cmd_echo_server = {
 	.usage = "[-46v] [-b address] [-i secs] [-p port] [-U path] "
 	    "[--backlog n] [--chat] [--chunk-size n] [--max-conns n] "
 	    "[--max-message n] [--once] [--background] [--pid-file file] "
-	    "[--port-file file] [--with-client file]",
+	    "[--port-file file] [--tls --cert file [--key file]] "
+	    "[--with-client file]",
 	.summary = "asyncore echo server (library docs, PyMOTW example)",
 	.main = cmd_main,
 };
