@@ -71,9 +71,12 @@ struct options {
 static const struct acore_cmd *self(void);
 
 
-/* Bind and listen on one address; 0 or a negative errno. */
+/*
+ * Listen on host and port, or on the Unix path host (family AF_UNIX), as
+ * the EchoServer constructors do; 0 or a negative errno.
+ */
 static int
-try_listen(const struct sockaddr *sa, socklen_t salen, int backlog)
+try_listen(const char *host, const char *port, int family, int backlog)
 {
 	struct acore_dispatcher *d;
 	struct sockaddr_storage ss;
@@ -81,64 +84,42 @@ try_listen(const struct sockaddr *sa, socklen_t salen, int backlog)
 	char addr[160];
 	int rc;
 
-	if ((d = acore_dispatcher_new(echo_srv.conf.loop, &echo_server_ops, NULL)) ==
-	    NULL)
+	if ((d = acore_dispatcher_new(echo_srv.conf.loop, &echo_server_ops,
+	    NULL)) == NULL)
 		return -errno;
-	if ((rc = acore_create_socket(d, sa->sa_family, SOCK_STREAM)) < 0)
-		goto fail;
-	if (sa->sa_family != AF_UNIX)
-		acore_set_reuse_addr(d);
-	if ((rc = acore_bind(d, sa, salen)) < 0)
-		goto fail;
+	if ((rc = acore_listen_host(d, host, port, family, backlog)) < 0) {
+		acore_close(d);
+		return rc;
+	}
 	if (getsockname(acore_fd(d), (struct sockaddr *)&ss, &len) == 0) {
 		echo_str_addr((struct sockaddr *)&ss, len, addr,
 		    sizeof(addr));
 		echo_server_debug(d, "binding to %s", addr);
 	}
-	if ((rc = acore_listen(d, backlog)) < 0)
-		goto fail;
 	echo_srv.listener = d;
 	return 0;
-fail:
-	acore_close(d);
-	return rc;
 }
 
 static void
 listen_tcp(const struct options *o)
 {
-	struct addrinfo hints, *res, *ai;
-	int rc, err = -EAFNOSUPPORT, v4first;
+	int rc;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = o->family;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	if ((rc = getaddrinfo(o->bind, o->port, &hints, &res)) != 0)
+	if ((rc = try_listen(o->bind, o->port, o->family, o->backlog)) == 0)
+		return;
+	if (ACORE_IS_EAI(rc))
 		errx(AC_EXIT_DNS, "echo-server: cannot resolve %s: %s",
-		    o->bind, gai_strerror(rc));
-	/* IPv4 first, as the docs server (an AF_INET socket) does. */
-	for (v4first = 1; v4first >= 0 && echo_srv.listener == NULL; v4first--)
-		for (ai = res; ai != NULL && echo_srv.listener == NULL;
-		    ai = ai->ai_next)
-			if ((ai->ai_family == AF_INET) == v4first)
-				err = try_listen(ai->ai_addr, ai->ai_addrlen,
-				    o->backlog);
-	freeaddrinfo(res);
-	if (echo_srv.listener == NULL)
-		errx(AC_EXIT_LISTEN, "echo-server: cannot listen on %s port "
-		    "%s: %s", o->bind, o->port, acore_strerror(err));
+		    o->bind, acore_strerror(rc));
+	errx(AC_EXIT_LISTEN, "echo-server: cannot listen on %s port %s: %s",
+	    o->bind, o->port, acore_strerror(rc));
 }
 
 static void
 listen_unix(const struct options *o)
 {
-	struct sockaddr_un sun;
 	int rc;
 
-	if ((rc = echo_unix_addr(o->unix_path, &sun)) < 0 ||
-	    (rc = try_listen((struct sockaddr *)&sun, sizeof(sun),
-	    o->backlog)) < 0)
+	if ((rc = try_listen(o->unix_path, NULL, AF_UNIX, o->backlog)) < 0)
 		errx(AC_EXIT_LISTEN, "echo-server: cannot listen on %s: %s",
 		    o->unix_path, acore_strerror(rc));
 	echo_srv.unix_path = o->unix_path;

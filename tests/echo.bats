@@ -416,6 +416,18 @@ noread_bounded() {
 	grep -qx "Incoming connection from ('::1', [0-9]*, 0, 0)" "$TMP/srv.out"
 }
 
+@test "IPv6: the URL form [::1] is a literal for server and client alike" {
+	python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null ||
+	    skip "no IPv6 loopback"
+	srv -b '[::1]'
+	acore echo-client -m six -o "$TMP/back" '[::1]' "$PORT"
+	[ "$(cat "$TMP/back")" = six ]
+	run acore echo-client -m six '[::1' "$PORT"
+	[ "$status" -eq 4 ]
+	srv_stop
+	grep -qx "Incoming connection from ('::1', [0-9]*, 0, 0)" "$TMP/srv.out"
+}
+
 @test "Unix socket: -U server and client; the socket file goes at exit" {
 	srv -U "$TMP/sock"
 	local i
