@@ -73,6 +73,9 @@ echo_client_connect(struct acore_dispatcher *d,
 	/* Until connected, the idle timer is the connect timeout. */
 	if ((rc = acore_set_timeout(d, c->connect_timeout)) < 0)
 		return rc;
+	if (c->source_len > 0 && (rc = acore_set_source(d,
+	    (const struct sockaddr *)&c->source, c->source_len)) < 0)
+		return rc;
 	/* The handshake comes before handle_connect, inside that timeout. */
 	if (c->tls != NULL && (rc = acore_tls_attach(d, c->tls,
 	    c->servername != NULL ? c->servername : c->host)) < 0)
