@@ -70,12 +70,6 @@ struct options {
 
 static const struct acore_cmd *self(void);
 
-static void
-usage(void)
-{
-	cmd_usage(self(), 1);
-	exit(AC_EXIT_USAGE);
-}
 
 /*
  * Listen on host and port, or on the Unix path host (family AF_UNIX), as
@@ -150,10 +144,41 @@ static const struct option longopts[] = {
 	{ NULL,			0,		   NULL, 0 }
 };
 
+/* A port number or service name, as a numeric string. */
+static const char *
+port_arg(const char *s)
+{
+	static char buf[8];
+
+	snprintf(buf, sizeof(buf), "%d", cmd_service(s, "tcp", 1));
+	return buf;
+}
+
+/* nc -l's operands: [address] port, or address:port, [v6]:port. */
+static void
+operands(struct options *o, int argc, char **argv, int port_set)
+{
+	static char host[256];
+	const char *port;
+
+	if (argc > 2)
+		cmd_usage_error(self(), "too many arguments: '%s'", argv[2]);
+	if (argc == 2) {
+		o->bind = argv[0];
+		port = argv[1];
+	} else if (cmd_split_host_port(argv[0], host, sizeof(host), &port))
+		o->bind = host;
+	else
+		port = argv[0];
+	if (port_set)
+		cmd_usage_error(self(), "port given twice: -p and '%s'", port);
+	o->port = port_arg(port);
+}
+
 static void
 parse_options(int argc, char **argv, struct options *o)
 {
-	int ch, tcp_opt = 0;
+	int ch, tcp_opt = 0, port_set = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->family = AF_UNSPEC;
@@ -162,13 +187,15 @@ parse_options(int argc, char **argv, struct options *o)
 	o->backlog = -1;
 	echo_srv.conf.chunk = DEFAULT_CHUNK;
 	echo_srv.conf.max_message = DEFAULT_MAX_MESSAGE;
-	while ((ch = getopt_long(argc, argv, ":46b:i:p:U:v", longopts,
+	while ((ch = getopt_long(argc, argv, ":46b:i:klp:U:v", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case '4':
 		case '6':
-			if (o->family != AF_UNSPEC)
-				usage();
+			if (o->family != AF_UNSPEC && o->family != (ch == '4' ?
+			    AF_INET : AF_INET6))
+				cmd_usage_error(self(),
+				    "-4 and -6 cannot be used together");
 			o->family = ch == '4' ? AF_INET : AF_INET6;
 			tcp_opt = 1;
 			break;
@@ -180,10 +207,12 @@ parse_options(int argc, char **argv, struct options *o)
 			echo_srv.conf.idle = cmd_seconds("idle timeout",
 			    optarg, 1e6);
 			break;
+		case 'k':
+		case 'l':
+			break;	/* nc -lk: it always listens, and keeps on */
 		case 'p':
-			cmd_port(optarg, 1);
-			o->port = optarg;
-			tcp_opt = 1;
+			o->port = port_arg(optarg);
+			port_set = tcp_opt = 1;
 			break;
 		case 'U':
 			o->unix_path = optarg;
@@ -230,17 +259,17 @@ parse_options(int argc, char **argv, struct options *o)
 			exit(cmd_bad_option(self(), ch, argv));
 		}
 	}
-	if (optind != argc)
-		usage();
-	if (o->max_message_set && !o->chat) {
-		warnx("echo-server: --max-message needs --chat");
-		usage();
+	argc -= optind;
+	argv += optind;
+	if (argc > 0) {
+		operands(o, argc, argv, port_set);
+		tcp_opt = 1;
 	}
-	if (o->unix_path != NULL && (tcp_opt || o->port_file != NULL)) {
-		warnx("echo-server: -U cannot be used with -4, -6, -b, -p "
+	if (o->max_message_set && !o->chat)
+		cmd_usage_error(self(), "--max-message needs --chat");
+	if (o->unix_path != NULL && (tcp_opt || o->port_file != NULL))
+		cmd_usage_error(self(), "-U cannot be used with -4, -6, -b, -p "
 		    "or --port-file");
-		usage();
-	}
 	/* listen(1) is the PyMOTW server's; listen(5) the docs server's. */
 	if (o->backlog < 0)
 		o->backlog = o->once ? 1 : 5;
@@ -324,11 +353,39 @@ cmd_main(int argc, char **argv)
 
 const struct acore_cmd acore_cmd_echo_server = {
 	.name = "echo-server",
-	.usage = "[-46v] [-b address] [-i secs] [-p port] [-U path] "
+	.usage = "[-46klv] [-b address] [-i secs] [-p port] [-U path] "
 	    "[--backlog n] [--chat] [--chunk-size n] [--max-conns n] "
 	    "[--max-message n] [--once] [--background] [--pid-file file] "
-	    "[--port-file file] [--with-client file]",
+	    "[--port-file file] [--with-client file] [[address] port]",
 	.summary = "asyncore echo server (library docs, PyMOTW example)",
+	.options =
+	    "  -4, -6               IPv4 or IPv6 addresses only\n"
+	    "  -b, --bind ADDR      listen on ADDR (default localhost)\n"
+	    "  -i, --idle-timeout SECS  close a client silent for SECS\n"
+	    "  -k, -l               accepted for nc -lk: it always listens "
+	    "and keeps on\n"
+	    "  -p, --port PORT      listen on PORT, a number or service "
+	    "(default 8080; 0: any)\n"
+	    "  -U, --unix PATH      listen on the Unix socket PATH\n"
+	    "  -v, --verbose        log every event as the asyncore "
+	    "articles\n"
+	    "  -V, --version        print the version\n"
+	    "      --background     return once accepting; run on in the "
+	    "background\n"
+	    "      --backlog N      listen queue length (default 5, 1 with "
+	    "--once)\n"
+	    "      --chat           the asynchat protocol: ECHO <length>, "
+	    "then the bytes\n"
+	    "      --chunk-size N   bytes per read (default 64k)\n"
+	    "      --max-conns N    serve at most N clients at a time\n"
+	    "      --max-message N  --chat: the longest message accepted\n"
+	    "      --once           the PyMOTW server: one client, then "
+	    "exit\n"
+	    "      --pid-file FILE  write the pid to FILE once listening\n"
+	    "      --port-file FILE write the port to FILE once listening\n"
+	    "      --with-client FILE  also run the PyMOTW client, sending "
+	    "FILE\n"
+	    "  [address] port, address:port   as -b and -p, the nc -l way\n",
 	.main = cmd_main,
 };
 

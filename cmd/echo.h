@@ -98,6 +98,8 @@ struct echo_client_conf {
 	const char	*port;
 	const char	*unix_path;
 	int		 family;	/* AF_UNSPEC, AF_INET, AF_INET6 */
+	struct sockaddr_storage source;	/* -s; source_len 0: none */
+	socklen_t	 source_len;
 	const char	*msg;		/* borrowed until done(); NULL: in_fd */
 	size_t		 len;
 	int		 in_fd;		/* streamed from here when msg is NULL */

@@ -116,6 +116,8 @@ struct acore_dispatcher {
 
 	struct acore_chat	*chat;		/* chat kind only */
 	struct acore_connect	*conn;		/* acore_connect_host state */
+	struct sockaddr_storage	*source;	/* acore_set_source; NULL: any */
+	socklen_t		 source_len;
 
 	/* transport */
 	const struct acore_transport *tp;

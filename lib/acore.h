@@ -280,6 +280,14 @@ int	 acore_listen(struct acore_dispatcher *d, int backlog);
 int	 acore_connect(struct acore_dispatcher *d, const struct sockaddr *sa,
 	    socklen_t len);
 /*
+ * Connect from sa (nc -s): acore_connect(), and so acore_connect_host(),
+ * binds the socket to a copy of sa first (port 0: any); an address of
+ * another family fails with -EAFNOSUPPORT, so acore_connect_host moves on
+ * to the next.  NULL: no source, the default.
+ */
+int	 acore_set_source(struct acore_dispatcher *d, const struct sockaddr *sa,
+	    socklen_t len);
+/*
  * Connect to host:port by name: resolve without blocking (acore_resolve;
  * numeric and "[v6]" addresses need no lookup), then try each address in
  * order, creating the socket for each, until one

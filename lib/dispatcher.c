@@ -558,6 +558,7 @@ acore__release(struct acore_dispatcher *d)
 	if (d->idle_ev != NULL)
 		event_free(d->idle_ev);
 	acore__buf_free(&d->out);
+	free(d->source);
 	if (d->tp->free != NULL)
 		d->tp->free(d);
 	free(d->name);

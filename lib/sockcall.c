@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -81,6 +83,14 @@ acore_connect(struct acore_dispatcher *d, const struct sockaddr *sa,
 {
 	if (d->fd < 0)
 		return -EBADF;
+	if (d->source != NULL) {
+		/* Another family cannot go out from there: try the next. */
+		if (d->source->ss_family != sa->sa_family)
+			return -EAFNOSUPPORT;
+		if (bind(d->fd, (struct sockaddr *)d->source,
+		    d->source_len) < 0)
+			return -errno;
+	}
 	if (connect(d->fd, sa, len) < 0 && errno != EINPROGRESS &&
 	    errno != EALREADY && errno != EAGAIN && errno != EISCONN)
 		return -errno;
@@ -88,6 +98,25 @@ acore_connect(struct acore_dispatcher *d, const struct sockaddr *sa,
 	d->flags |= ACORE_CONNECTING;
 	acore__touch(d);
 	acore__sync(d);
+	return 0;
+}
+
+int
+acore_set_source(struct acore_dispatcher *d, const struct sockaddr *sa,
+    socklen_t len)
+{
+	struct sockaddr_storage *ss = NULL;
+
+	if (sa != NULL) {
+		if (len > sizeof(*ss))
+			return -EINVAL;
+		if ((ss = calloc(1, sizeof(*ss))) == NULL)
+			return -ENOMEM;
+		memcpy(ss, sa, len);
+	}
+	free(d->source);
+	d->source = ss;
+	d->source_len = len;
 	return 0;
 }
 
