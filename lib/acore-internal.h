@@ -225,6 +225,8 @@ void	 acore__file_restore(int fd, int saved_flags);
 /* net.c */
 int	 acore__socket(int family, int type);
 int	 acore__set_nonblock_cloexec(int fd);
+struct sockaddr_un;
+int	 acore__unix_addr(const char *path, struct sockaddr_un *sun);
 
 /* chat.c */
 void	 acore__chat_free(struct acore_chat *c);

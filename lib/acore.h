@@ -114,7 +114,10 @@ size_t	 acore_format_addr(const struct sockaddr *sa, socklen_t len,
 struct acore_loop *acore_loop_new(void);
 /* Closes every channel (their closed() hooks run), then frees the loop. */
 void	 acore_loop_free(struct acore_loop *loop);
-/* The process-wide loop used when a function is given a NULL loop. */
+/*
+ * The process-wide loop used when a function is given a NULL loop; made
+ * on first use, under a lock, and to be run by one thread (see Threads).
+ */
 struct acore_loop *acore_loop_default(void);
 
 /*
@@ -291,7 +294,9 @@ int	 acore_set_source(struct acore_dispatcher *d, const struct sockaddr *sa,
  * Connect to host:port by name: resolve without blocking (acore_resolve;
  * numeric and "[v6]" addresses need no lookup), then try each address in
  * order, creating the socket for each, until one
- * connects.  d must have no socket yet.  The outcome arrives as for
+ * connects.  d must have no socket yet.  family AF_UNIX: host is the
+ * path of a Unix socket (port unused), connected at once or refused with
+ * the errno of connect(2).  The outcome arrives as for
  * acore_connect(): handle_connect once connected, or handle_error with the
  * last address's error (or the resolver's ACORE_EAI_* value).
  */

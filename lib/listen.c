@@ -36,17 +36,10 @@ static int
 listen_unix(struct acore_dispatcher *d, const char *path, int backlog)
 {
 	struct sockaddr_un sun;
-	size_t n;
+	int rc;
 
-	if (path == NULL)
-		return -EINVAL;
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if ((n = strlen(path)) == 0)
-		return -EINVAL;
-	if (n >= sizeof(sun.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sun.sun_path, path, n);
+	if ((rc = acore__unix_addr(path, &sun)) < 0)
+		return rc;
 	return listen_on(d, (struct sockaddr *)&sun, sizeof(sun), backlog);
 }
 

@@ -4,6 +4,7 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <netinet/in.h>
 #include <netdb.h>
 
@@ -274,10 +275,22 @@ acore_connect_host(struct acore_dispatcher *d, const char *host,
 	struct acore_connect *c;
 	int err;
 
-	if (d->fd >= 0 || d->conn != NULL)
-		return -EALREADY;
+	struct sockaddr_un sun;
+
 	if (d->flags & ACORE_CLOSED)
 		return -EBADF;
+	if (d->fd >= 0 || d->conn != NULL)
+		return -EALREADY;
+	if (family == AF_UNIX) {
+		/* A path: no lookup; a failure is connect(2)'s, at once. */
+		if ((err = acore__unix_addr(host, &sun)) < 0 ||
+		    (err = acore_create_socket(d, AF_UNIX, SOCK_STREAM)) < 0)
+			return err;
+		if ((err = acore_connect(d, (struct sockaddr *)&sun,
+		    sizeof(sun))) < 0)
+			acore__detach_fd(d);
+		return err;
+	}
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return -ENOMEM;
 	d->conn = c;

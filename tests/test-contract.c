@@ -363,8 +363,22 @@ test_by_host(void)
 		is_int(acore_listen_host(u, path, NULL, AF_UNIX, 1), 0,
 		    "AF_UNIX: listening on the path");
 		ok(access(path, F_OK) == 0, "AF_UNIX: the socket exists");
+		d = acore_dispatcher_new(loop, &conn_ops, NULL);
+		connected = 0;
+		trace[0] = '\0';
+		is_int(acore_connect_host(d, path, NULL, AF_UNIX), 0,
+		    "AF_UNIX: connect_host to the path: under way");
+		for (fd = 0; fd < 100 && !connected && trace[0] == '\0'; fd++)
+			acore_loop_run(loop, 0.1, 1);
+		ok(connected, "AF_UNIX: connected %s", trace);
+		acore_close(d);
 		acore_close(u);
 		unlink(path);
+		d = acore_dispatcher_new(loop, &conn_ops, NULL);
+		is_int(acore_connect_host(d, path, NULL, AF_UNIX), -ENOENT,
+		    "AF_UNIX: no socket at the path: -ENOENT at once");
+		is_int(acore_fd(d), -1, "AF_UNIX: and no descriptor kept");
+		acore_close(d);
 	}
 	acore_loop_free(loop);
 }
