@@ -27,9 +27,12 @@ enum {
 	OPT_CHAT,
 	OPT_CHUNK_SIZE,
 	OPT_LATE_SHUTDOWN,
+	OPT_RETRIES,
 	OPT_SERVERNAME,
 	OPT_TLS
 };
+
+#define DEFAULT_RETRIES	3	/* -u: sends of a datagram after the first */
 
 static const struct acore_cmd *self(void);
 
@@ -49,6 +52,7 @@ static const struct option longopts[] = {
 	{ "output",		required_argument, NULL, 'o' },
 	{ "quit",		required_argument, NULL, 'q' },
 	{ "source",		required_argument, NULL, 's' },
+	{ "udp",		no_argument,	   NULL, 'u' },
 	{ "unix",		required_argument, NULL, 'U' },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "wait",		required_argument, NULL, 'w' },
@@ -56,6 +60,7 @@ static const struct option longopts[] = {
 	{ "chat",		no_argument,	   NULL, OPT_CHAT },
 	{ "chunk-size",		required_argument, NULL, OPT_CHUNK_SIZE },
 	{ "late-shutdown",	no_argument,	   NULL, OPT_LATE_SHUTDOWN },
+	{ "retries",		required_argument, NULL, OPT_RETRIES },
 	{ "servername",		required_argument, NULL, OPT_SERVERNAME },
 	{ "tls",		no_argument,	   NULL, OPT_TLS },
 	{ NULL,			0,		   NULL, 0 }
@@ -89,7 +94,8 @@ target(struct echo_client_conf *c, int argc, char **argv)
 		c->host = host;
 	else
 		cmd_usage_error(self(), "missing port");
-	snprintf(port, sizeof(port), "%d", cmd_service(p, "tcp", 0));
+	snprintf(port, sizeof(port), "%d", cmd_service(p, c->udp ? "udp" :
+	    "tcp", 0));
 	c->port = port;
 }
 
@@ -125,7 +131,7 @@ cmd_main(int argc, char **argv)
 	const char *file = NULL, *text = NULL, *out = NULL, *source = NULL;
 	const char *cacert = NULL;
 	double wait = 0, idle = 0;
-	int ch, rc, chunk_set = 0, tls = 0, insecure = 0;
+	int ch, rc, chunk_set = 0, retries_set = 0, tls = 0, insecure = 0;
 
 	memset(&c, 0, sizeof(c));
 	c.family = AF_UNSPEC;
@@ -133,7 +139,8 @@ cmd_main(int argc, char **argv)
 	c.out_fd = -1;
 	c.in_fd = -1;
 	c.done = done;
-	while ((ch = getopt_long(argc, argv, ":46Nf:i:km:o:q:s:U:vw:", longopts,
+	c.retries = DEFAULT_RETRIES;
+	while ((ch = getopt_long(argc, argv, ":46Nf:i:km:o:q:s:uU:vw:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case '4':
@@ -167,6 +174,9 @@ cmd_main(int argc, char **argv)
 		case 's':
 			source = optarg;
 			break;
+		case 'u':
+			c.udp = 1;
+			break;
 		case 'U':
 			c.unix_path = optarg;
 			break;
@@ -195,6 +205,10 @@ cmd_main(int argc, char **argv)
 		case OPT_LATE_SHUTDOWN:
 			c.late_shutdown = 1;
 			break;
+		case OPT_RETRIES:
+			c.retries = (int)cmd_number("retries", optarg, 0, 1000);
+			retries_set = 1;
+			break;
 		default:
 			exit(cmd_bad_option(self(), ch, argv));
 		}
@@ -203,12 +217,20 @@ cmd_main(int argc, char **argv)
 	argv += optind;
 	if (file != NULL && text != NULL)
 		cmd_usage_error(self(), "-f and -m cannot be used together");
+	if (c.udp && (c.chat || c.unix_path != NULL || c.late_shutdown ||
+	    c.quit_after > 0))
+		cmd_usage_error(self(), "-u cannot be used with --chat, -U, "
+		    "--late-shutdown or -q");
+	if (retries_set && !c.udp)
+		cmd_usage_error(self(), "--retries needs -u");
 	if (c.unix_path != NULL)
 		check_unix(&c, argc, source);
 	else
 		target(&c, argc, argv);
 	if (source != NULL)
 		cmd_source(source, c.family, &c.source, &c.source_len);
+	if (tls && c.udp)
+		cmd_usage_error(self(), "-u cannot be used with --tls");
 	if (!tls && (cacert != NULL || insecure || c.servername != NULL))
 		cmd_usage_error(self(), "--cacert, -k and --servername need "
 		    "--tls");
@@ -254,9 +276,9 @@ cmd_main(int argc, char **argv)
 
 const struct acore_cmd acore_cmd_echo_client = {
 	.name = "echo-client",
-	.usage = "[-46kNv] [-f file | -m text] [-i secs] [-o file] [-q secs] "
+	.usage = "[-46kNuv] [-f file | -m text] [-i secs] [-o file] [-q secs] "
 	    "[-s address] [-w secs] [--cacert file] [--chat] [--chunk-size n] "
-	    "[--late-shutdown] [--servername name] [--tls] "
+	    "[--late-shutdown] [--retries n] [--servername name] [--tls] "
 	    "[-U path | host port | host:port]",
 	.summary = "asyncore echo client: send, verify the echo (PyMOTW)",
 	.options =
@@ -272,9 +294,12 @@ const struct acore_cmd acore_cmd_echo_client = {
 	    "  -q, --quit SECS      after end of input, wait at most SECS "
 	    "for the echo\n"
 	    "  -s, --source ADDR    connect from ADDR\n"
+	    "  -u, --udp            datagrams of at most --chunk-size, each "
+	    "checked\n"
 	    "  -U, --unix PATH      connect to the Unix socket PATH\n"
 	    "  -v, --verbose        log every event as the PyMOTW article\n"
-	    "  -w, --wait SECS      connect and idle timeout, as nc -w\n"
+	    "  -w, --wait SECS      connect and idle timeout, as nc -w "
+	    "(-u: wait per echo)\n"
 	    "  -V, --version        print the version\n"
 	    "      --cacert FILE    --tls: trust the CAs in FILE (PEM)\n"
 	    "      --chat           the asynchat protocol: ECHO <length>, "
@@ -283,6 +308,8 @@ const struct acore_cmd acore_cmd_echo_client = {
 	    "(default 512)\n"
 	    "      --late-shutdown  shut down sending only once all came "
 	    "back\n"
+	    "      --retries N      -u: send a datagram again up to N times "
+	    "(default 3)\n"
 	    "      --servername NAME  --tls: SNI and the name to verify\n"
 	    "      --tls            speak TLS; verify the server's "
 	    "certificate\n"
