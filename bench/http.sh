@@ -10,7 +10,7 @@
 #   parallel     1000 small files, 100 in flight (curl --parallel)
 #   sequential   the same 1000 one after another in one invocation
 #                (both reuse one kept-alive connection)
-#   30 on 1 host 30 files of 256 KiB from one host, each client's defaults
+#   30 on 1 host 30 files of 1 MiB from one host, each client's defaults
 #                for parallel fetches (acore: at most 6 connections to the
 #                host, the rest queued on them; curl --parallel: up to 50)
 set -eu
@@ -48,7 +48,7 @@ done
 mkdir -p "$NGINX_ROOT/m"
 murls=()
 for i in $(seq 30); do
-	head -c $((256 * 1024)) /dev/urandom >"$NGINX_ROOT/m/$i.bin"
+	head -c $((1024 * 1024)) /dev/urandom >"$NGINX_ROOT/m/$i.bin"
 	murls+=("$NGINX_URL/m/$i.bin")
 done
 

@@ -175,9 +175,9 @@ on_body(struct http_parser *p, const char *data, size_t len, void *arg)
 	int rc;
 
 	(void)p;
+	c->job->body += len;
 	if (c->v.discard || c->g->o.raw)
 		return 0;
-	c->job->body += len;
 	hg_progress_add(c->g->writer, len);
 	if (c->dec == NULL)
 		return emit(c, data, len) < 0;
