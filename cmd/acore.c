@@ -75,8 +75,7 @@ main(int argc, char **argv)
 			list_cmds(stdout);
 			return AC_EXIT_OK;
 		case 'V':
-			printf("acore %s (libevent %s)\n", ACORE_VERSION_STRING,
-			    acore_libevent_version());
+			cmd_version();
 			return AC_EXIT_OK;
 		default:
 			fprintf(stderr, "acore: unknown option '%s'; "
@@ -106,6 +105,11 @@ main(int argc, char **argv)
 		return unknown(argv[0]);
 	if (cmd_wants_help(argc, argv)) {
 		cmd_usage(cmd, 0);
+		return AC_EXIT_OK;
+	}
+	/* As git and nc: the version from any subcommand too. */
+	if (cmd_wants_version(argc, argv)) {
+		cmd_version();
 		return AC_EXIT_OK;
 	}
 	/* glibc: a new getopt scan must start from optind 0. */

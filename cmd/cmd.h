@@ -12,6 +12,7 @@ struct acore_cmd {
 	const char	*name;		/* "echo-server" */
 	const char	*usage;		/* synopsis after "acore NAME ", as in the man page */
 	const char	*summary;	/* one line for `acore help` */
+	const char	*options;	/* --help: one line per option; may be NULL */
 	int		 (*main)(int, char **);	/* argv[0] is the name */
 };
 
@@ -51,6 +52,27 @@ int	 cmd_bad_option(const struct acore_cmd *cmd, int ch, char **argv);
 extern const char *cmd_name;
 /* Handle --help / -h as the only argument check: prints usage, exit 0. */
 int	 cmd_wants_help(int argc, char **argv);
+/* -V / --version among a command's arguments: cmd_version(), exit 0. */
+int	 cmd_wants_version(int argc, char **argv);
+void	 cmd_version(void);
+/*
+ * A usage error: "acore: NAME: <problem>" then the usage line, on stderr;
+ * exits AC_EXIT_USAGE.
+ */
+void	 cmd_usage_error(const struct acore_cmd *cmd, const char *fmt, ...)
+	    __attribute__((noreturn, format(printf, 2, 3)));
+/*
+ * "HOST:PORT" or "[V6]:PORT" as one argument: 1, with host copied to
+ * host[size] and *port pointing into arg; 0 when arg is not of that form
+ * (a bare IPv6 address, a name, a port).
+ */
+int	 cmd_split_host_port(const char *arg, char *host, size_t size,
+	    const char **port);
+/* -s: the address to connect from (a name is resolved now); exits 4. */
+void	 cmd_source(const char *s, int family, struct sockaddr_storage *ss,
+	    socklen_t *len);
+/* A port number or a service name ("http") for proto "tcp" or "udp". */
+int	 cmd_service(const char *s, const char *proto, int allow_zero);
 
 /*
  * Bounded number parsing (strtonum's contract): on failure prints

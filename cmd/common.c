@@ -8,8 +8,11 @@
 #include <getopt.h>
 #include <errno.h>
 #include <math.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <poll.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +31,9 @@ cmd_usage(const struct acore_cmd *cmd, int to_stderr)
 {
 	fprintf(to_stderr ? stderr : stdout, "usage: acore %s %s\n",
 	    cmd->name, cmd->usage);
+	/* Help asked for: every option, a line each. */
+	if (!to_stderr && cmd->options != NULL)
+		printf("\n%s", cmd->options);
 }
 
 int
@@ -58,6 +64,104 @@ cmd_wants_help(int argc, char **argv)
 			return 1;
 	}
 	return 0;
+}
+
+int
+cmd_wants_version(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--version") == 0 ||
+		    strcmp(argv[i], "-V") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+void
+cmd_version(void)
+{
+	printf("acore %s (libevent %s)\n", ACORE_VERSION_STRING,
+	    acore_libevent_version());
+}
+
+void
+cmd_usage_error(const struct acore_cmd *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "acore: %s: ", cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	cmd_usage(cmd, 1);
+	exit(AC_EXIT_USAGE);
+}
+
+int
+cmd_split_host_port(const char *arg, char *host, size_t size,
+    const char **port)
+{
+	const char *colon, *end;
+	size_t len;
+
+	if (arg[0] == '[') {
+		/* [V6]:PORT, as ncat and socat write it. */
+		if ((end = strchr(arg, ']')) == NULL || end[1] != ':')
+			return 0;
+		arg++;
+		colon = end + 1;
+		len = (size_t)(end - arg);
+	} else {
+		/* Exactly one colon: a bare IPv6 address is not HOST:PORT. */
+		if ((colon = strchr(arg, ':')) == NULL ||
+		    strchr(colon + 1, ':') != NULL)
+			return 0;
+		len = (size_t)(colon - arg);
+	}
+	if (len == 0 || len >= size || colon[1] == '\0')
+		return 0;
+	memcpy(host, arg, len);
+	host[len] = '\0';
+	*port = colon + 1;
+	return 1;
+}
+
+int
+cmd_service(const char *s, const char *proto, int allow_zero)
+{
+	struct servent *se;
+
+	if (*s >= '0' && *s <= '9')
+		return cmd_port(s, allow_zero);
+	if (*s == '\0' || (se = getservbyname(s, proto)) == NULL)
+		errx(AC_EXIT_USAGE, "%s: unknown port or service: %s",
+		    cmd_name, s);
+	return ntohs((uint16_t)se->s_port);
+}
+
+void
+cmd_source(const char *s, int family, struct sockaddr_storage *ss,
+    socklen_t *len)
+{
+	struct addrinfo hints, *res;
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = family;
+	hints.ai_flags = AI_PASSIVE;
+	hints.ai_socktype = SOCK_STREAM;
+	/* Once, before the loop runs: blocking here costs nothing. */
+	if ((rc = getaddrinfo(s, NULL, &hints, &res)) != 0)
+		errx(AC_EXIT_DNS, "%s: cannot resolve source address %s: %s",
+		    cmd_name, s, gai_strerror(rc));
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
+	freeaddrinfo(res);
 }
 
 long long

@@ -40,6 +40,7 @@ static const struct option longopts[] = {
 	{ "message",		required_argument, NULL, 'm' },
 	{ "output",		required_argument, NULL, 'o' },
 	{ "quit",		required_argument, NULL, 'q' },
+	{ "source",		required_argument, NULL, 's' },
 	{ "unix",		required_argument, NULL, 'U' },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "wait",		required_argument, NULL, 'w' },
@@ -49,11 +50,36 @@ static const struct option longopts[] = {
 	{ NULL,			0,		   NULL, 0 }
 };
 
+/* -U path: no host or port, no address family, no source address. */
 static void
-usage(void)
+check_unix(struct echo_client_conf *c, int argc, const char *source)
 {
-	cmd_usage(self(), 1);
-	exit(AC_EXIT_USAGE);
+	if (argc > 0)
+		cmd_usage_error(self(), "-U takes no host or port");
+	if (c->family != AF_UNSPEC || source != NULL)
+		cmd_usage_error(self(), "-U cannot be used with -4, -6 or -s");
+}
+
+/* HOST PORT, HOST:PORT or [V6]:PORT; a service name for the port. */
+static void
+target(struct echo_client_conf *c, int argc, char **argv)
+{
+	static char host[256], port[8];
+	const char *p;
+
+	if (argc == 0)
+		cmd_usage_error(self(), "missing host and port");
+	if (argc > 2)
+		cmd_usage_error(self(), "too many arguments: '%s'", argv[2]);
+	if (argc == 2) {
+		c->host = argv[0];
+		p = argv[1];
+	} else if (cmd_split_host_port(argv[0], host, sizeof(host), &p))
+		c->host = host;
+	else
+		cmd_usage_error(self(), "missing port");
+	snprintf(port, sizeof(port), "%d", cmd_service(p, "tcp", 0));
+	c->port = port;
 }
 
 /* The message source: -m text, or -f file / stdin streamed (or read). */
@@ -85,7 +111,7 @@ cmd_main(int argc, char **argv)
 {
 	struct echo_client_conf c;
 	struct acore_loop *loop;
-	const char *file = NULL, *text = NULL, *out = NULL;
+	const char *file = NULL, *text = NULL, *out = NULL, *source = NULL;
 	double wait = 0, idle = 0;
 	int ch, rc, chunk_set = 0;
 
@@ -95,13 +121,15 @@ cmd_main(int argc, char **argv)
 	c.out_fd = -1;
 	c.in_fd = -1;
 	c.done = done;
-	while ((ch = getopt_long(argc, argv, ":46Nf:i:m:o:q:U:vw:", longopts,
+	while ((ch = getopt_long(argc, argv, ":46Nf:i:m:o:q:s:U:vw:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case '4':
 		case '6':
-			if (c.family != AF_UNSPEC)
-				usage();
+			if (c.family != AF_UNSPEC && c.family != (ch == '4' ?
+			    AF_INET : AF_INET6))
+				cmd_usage_error(self(),
+				    "-4 and -6 cannot be used together");
 			c.family = ch == '4' ? AF_INET : AF_INET6;
 			break;
 		case 'f':
@@ -115,11 +143,14 @@ cmd_main(int argc, char **argv)
 			break;
 		case 'N':
 			break;	/* nc -N: shutting down at end of input is the default */
+		case 'o':
+			out = optarg;
+			break;
 		case 'q':
 			c.quit_after = cmd_seconds("quit delay", optarg, 1e6);
 			break;
-		case 'o':
-			out = optarg;
+		case 's':
+			source = optarg;
 			break;
 		case 'U':
 			c.unix_path = optarg;
@@ -146,21 +177,20 @@ cmd_main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if ((file != NULL && text != NULL) ||
-	    argc != (c.unix_path != NULL ? 0 : 2) ||
-	    (c.unix_path != NULL && c.family != AF_UNSPEC))
-		usage();
+	if (file != NULL && text != NULL)
+		cmd_usage_error(self(), "-f and -m cannot be used together");
+	if (c.unix_path != NULL)
+		check_unix(&c, argc, source);
+	else
+		target(&c, argc, argv);
+	if (source != NULL)
+		cmd_source(source, c.family, &c.source, &c.source_len);
 	/* nc -w: the connect timeout and the idle timeout; -i: idle only. */
 	c.connect_timeout = wait;
 	c.idle = idle > 0 ? idle : wait;
 	/* 512-byte sends are the asyncore client's; the chat one needs none. */
 	if (c.chat && !chunk_set)
 		c.chunk = CHAT_CHUNK;
-	if (c.unix_path == NULL) {
-		c.host = argv[0];
-		c.port = argv[1];
-		cmd_port(c.port, 0);
-	}
 	open_input(&c, file, text);
 	if (out != NULL && strcmp(out, "-") == 0) {
 		c.out_fd = STDOUT_FILENO;
@@ -195,9 +225,33 @@ cmd_main(int argc, char **argv)
 const struct acore_cmd acore_cmd_echo_client = {
 	.name = "echo-client",
 	.usage = "[-46Nv] [-f file | -m text] [-i secs] [-o file] [-q secs] "
-	    "[-w secs] "
-	    "[--chat] [--chunk-size n] [--late-shutdown] [-U path | host port]",
+	    "[-s address] [-w secs] [--chat] [--chunk-size n] "
+	    "[--late-shutdown] [-U path | host port | host:port]",
 	.summary = "asyncore echo client: send, verify the echo (PyMOTW)",
+	.options =
+	    "  -4, -6               IPv4 or IPv6 addresses only\n"
+	    "  -f, --file FILE      send FILE ('-': stdin, the default)\n"
+	    "  -i, --idle-timeout SECS  give up after SECS without data "
+	    "(in place of -w's)\n"
+	    "  -m, --message TEXT   send TEXT\n"
+	    "  -N                   shut down sending at end of input "
+	    "(the default)\n"
+	    "  -o, --output FILE    write the echo to FILE ('-': stdout)\n"
+	    "  -q, --quit SECS      after end of input, wait at most SECS "
+	    "for the echo\n"
+	    "  -s, --source ADDR    connect from ADDR\n"
+	    "  -U, --unix PATH      connect to the Unix socket PATH\n"
+	    "  -v, --verbose        log every event as the PyMOTW article\n"
+	    "  -w, --wait SECS      connect and idle timeout, as nc -w\n"
+	    "  -V, --version        print the version\n"
+	    "      --chat           the asynchat protocol: ECHO <length>, "
+	    "then the bytes\n"
+	    "      --chunk-size N   bytes per send and per read "
+	    "(default 512)\n"
+	    "      --late-shutdown  shut down sending only once all came "
+	    "back\n"
+	    "  host port, host:port, [v6]:port   the server; port may be "
+	    "a service name\n",
 	.main = cmd_main,
 };
 

@@ -73,6 +73,9 @@ echo_client_connect(struct acore_dispatcher *d,
 	/* Until connected, the idle timer is the connect timeout. */
 	if ((rc = acore_set_timeout(d, c->connect_timeout)) < 0)
 		return rc;
+	if (c->source_len > 0 && (rc = acore_set_source(d,
+	    (const struct sockaddr *)&c->source, c->source_len)) < 0)
+		return rc;
 	if (c->unix_path != NULL)
 		return connect_unix(d, c->unix_path);
 	acore_debug(d, "connecting to ('%s', %s)", c->host, c->port);

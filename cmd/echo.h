@@ -16,6 +16,9 @@
 struct acore_loop;
 struct acore_dispatcher;
 struct sockaddr_un;
+struct acore_ops;
+struct acore_timer;
+struct echo_client_conf;
 
 /* Server-wide settings every handler reads. */
 struct echo_conf {
@@ -42,6 +45,50 @@ extern const struct echo_handler_kind echo_handler_pymotw;
 /* --chat: the asynchat EchoHandler, "ECHO <length>\n" then the bytes. */
 extern const struct echo_handler_kind echo_handler_chat;
 
+/* The EchoServer (echo-accept.c); echo-server.c sets it up. */
+struct echo_server {
+	struct echo_conf conf;
+	const struct echo_handler_kind *kind;
+	struct acore_dispatcher *listener;
+	struct acore_dispatcher **conns;	/* by descriptor */
+	size_t		 nslots;
+	size_t		 nconns;
+	size_t		 max_conns;
+	int		 once;
+	int		 quiet;		/* --chat: the article's server logs nothing */
+	int		 stopping;
+	int		 status;
+	int		 spare_fd;	/* given up to refuse a client at EMFILE */
+	const char	*unix_path;	/* unlinked when the listener closes */
+	struct acore_timer *grace;
+};
+extern struct echo_server echo_srv;
+extern const struct acore_ops echo_server_ops;
+
+/* A debug record of the server's (none with --chat, as the article). */
+void	 echo_server_debug(struct acore_dispatcher *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 echo_server_close(struct acore_dispatcher *, void *);
+/* conf.gone: a handler is closing. */
+void	 echo_handler_gone(struct acore_dispatcher *);
+/* Stop accepting; clients get their echo, then the loop ends. */
+void	 echo_server_stop(void);
+/* acore_signal callback for SIGINT and SIGTERM. */
+void	 echo_server_signal(int signo, void *arg);
+/* --with-client: the PyMOTW EchoClient on our own address. */
+void	 echo_server_start_client(const char *path, struct echo_client_conf *);
+
+/*
+ * echo-daemon.c: files written whole (temporary name, rename) and removed
+ * at exit; --background.
+ */
+void	 echo_write_file(const char *path, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 echo_remove_files(void);
+/* Fork; returns in the child, the parent exits once echo_ready() runs. */
+void	 echo_background(void);
+void	 echo_ready(void);
+
 /* "EchoHandler('127.0.0.1', 8080)": named by the server side's address. */
 void	 echo_handler_name(int fd, char *buf, size_t size);
 
@@ -51,6 +98,8 @@ struct echo_client_conf {
 	const char	*port;
 	const char	*unix_path;
 	int		 family;	/* AF_UNSPEC, AF_INET, AF_INET6 */
+	struct sockaddr_storage source;	/* -s; source_len 0: none */
+	socklen_t	 source_len;
 	const char	*msg;		/* borrowed until done(); NULL: in_fd */
 	size_t		 len;
 	int		 in_fd;		/* streamed from here when msg is NULL */

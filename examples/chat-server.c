@@ -9,10 +9,6 @@
  *   cc chat-server.c $(pkg-config --cflags --libs libacore) -o chat-server
  *   ./chat-server 7000 &   nc 127.0.0.1 7000   (in several terminals)
  */
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
-
 #include <acore.h>
 #include <signal.h>
 #include <stdio.h>
@@ -122,21 +118,17 @@ static const struct acore_ops server_ops = {
 int
 main(int argc, char **argv)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET };
 	struct acore_dispatcher *srv;
 	struct acore_loop *loop;
 	int rc;
 
 	signal(SIGPIPE, SIG_IGN);
-	sin.sin_port = htons(argc > 1 ? (unsigned short)atoi(argv[1]) : 7000);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if ((loop = acore_loop_new()) == NULL ||
 	    (srv = acore_dispatcher_new(loop, &server_ops, NULL)) == NULL)
 		return 1;
-	if ((rc = acore_create_socket(srv, AF_INET, SOCK_STREAM)) < 0 ||
-	    (rc = acore_set_reuse_addr(srv)) < 0 ||
-	    (rc = acore_bind(srv, (struct sockaddr *)&sin, sizeof(sin))) < 0 ||
-	    (rc = acore_listen(srv, 16)) < 0) {
+	/* socket, SO_REUSEADDR, bind and listen, as the Python servers do. */
+	if ((rc = acore_listen_host(srv, "127.0.0.1", argc > 1 ? argv[1] :
+	    "7000", AF_INET, 16)) < 0) {
 		fprintf(stderr, "chat-server: %s\n", acore_strerror(rc));
 		acore_loop_free(loop);
 		return 1;

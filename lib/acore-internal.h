@@ -73,6 +73,14 @@ struct acore_buf {
 struct acore_chat;
 struct acore_connect;
 
+/*
+ * Bits of acore_dispatcher.fired besides libevent's EV_READ and EV_WRITE:
+ * urgent data, a poll-mode hang-up, and "listed in loop->fired".
+ */
+#define ACORE__EV_EXPT		0x0100
+#define ACORE__EV_HUP		0x0200
+#define ACORE__EV_LISTED	0x0400
+
 struct acore_dispatcher {
 	struct acore_loop	*loop;
 	const struct acore_ops	*ops;
@@ -86,6 +94,10 @@ struct acore_dispatcher {
 	uint8_t			 always_ready;	/* regular file, /dev/null */
 	short			 want;		/* EV_READ|EV_WRITE registered */
 	short			 fired;		/* readiness seen this pass */
+	uint8_t			 xreg;		/* in the loop's expt epoll set */
+	uint8_t			 xmuted;	/* hung up: urgent data over */
+	uint8_t			 badf;		/* fd closed behind our back */
+	uint32_t		 xevents;	/* its epoll events there */
 	int			 saved_flags;	/* file: fcntl flags to restore */
 	int			 close_reason;	/* 0: EOF, or -errno of a disconnect */
 	TAILQ_ENTRY(acore_dispatcher) map_link;
@@ -104,6 +116,8 @@ struct acore_dispatcher {
 
 	struct acore_chat	*chat;		/* chat kind only */
 	struct acore_connect	*conn;		/* acore_connect_host state */
+	struct sockaddr_storage	*source;	/* acore_set_source; NULL: any */
+	socklen_t		 source_len;
 
 	/* transport */
 	const struct acore_transport *tp;
@@ -138,6 +152,18 @@ struct acore_loop {
 	size_t			 ready_cap;
 	int			 stop;
 	int			 in_pass;
+	int			 use_poll;	/* asyncore's use_poll=True */
+	int			 timer_fired;	/* the pass timer ended the wait */
+	int			 woke;		/* a timer or signal hook ran */
+	size_t			 nbad;		/* channels with badf (select mode) */
+	double			 next_sweep;	/* next check for lost descriptors */
+	/* Urgent data and poll-mode hang-ups (expt.c). */
+	int			 xfd;		/* epoll descriptor, -1 until used */
+	struct event		*xev;		/* libevent's read event on it */
+	size_t			 nxreg;		/* channels registered in it */
+	/* chat.c's read buffer, shared by the loop's chat channels */
+	char			*chat_scratch;
+	size_t			 chat_scratch_cap;
 	struct evdns_base	*dns;
 };
 
@@ -160,6 +186,17 @@ void	 acore__start_handshake(struct acore_dispatcher *d);
 int	 acore__default_readable(struct acore_dispatcher *d);
 int	 acore__default_writable(struct acore_dispatcher *d);
 int	 acore__is_disconnect(int err);
+void	 acore__handle_expt_event(struct acore_dispatcher *d);
+void	 acore__handle_hup_event(struct acore_dispatcher *d);
+int	 acore__hup_has_input(struct acore_dispatcher *d);
+void	 acore__fd_lost(struct acore_dispatcher *d);
+void	 acore__unhandled(struct acore_dispatcher *d, const char *event);
+
+/* expt.c */
+int	 acore__expt_hooked(const struct acore_dispatcher *d);
+void	 acore__expt_update(struct acore_dispatcher *d);
+void	 acore__expt_drop(struct acore_dispatcher *d);
+void	 acore__expt_free(struct acore_loop *loop);
 
 /* loop.c */
 struct acore_loop *acore__loop(struct acore_loop *loop);
@@ -170,11 +207,13 @@ double	 acore__now(void);
 int	 acore__buf_append(struct acore_buf *b, const void *p, size_t len);
 void	 acore__buf_consume(struct acore_buf *b, size_t len);
 void	 acore__buf_free(struct acore_buf *b);
-void	 acore__with_send_flush(struct acore_dispatcher *d);
+int	 acore__with_send_flush(struct acore_dispatcher *d);
 ssize_t	 acore__send_raw(struct acore_dispatcher *d, const void *buf,
 	    size_t len);
 
 /* resolve.c */
+int	 acore__numeric_addr(const char *host, const char *port, int family,
+	    int passive, struct addrinfo **res);
 int	 acore__connect_next(struct acore_dispatcher *d, int err);
 void	 acore__connect_free(struct acore_dispatcher *d);
 
@@ -185,6 +224,8 @@ void	 acore__file_restore(int fd, int saved_flags);
 /* net.c */
 int	 acore__socket(int family, int type);
 int	 acore__set_nonblock_cloexec(int fd);
+struct sockaddr_un;
+int	 acore__unix_addr(const char *path, struct sockaddr_un *sun);
 
 /* chat.c */
 void	 acore__chat_free(struct acore_chat *c);

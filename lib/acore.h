@@ -16,9 +16,32 @@
  *    including from a dispatcher's own hooks and more than once; the memory
  *    is released after the current hook returns.  ops->closed(arg) is the
  *    last call the library makes with arg: free your context there.
+ *  - A closed channel (acore_close() has run, yours or the library's after
+ *    a failure) answers every call that would do I/O or change its state
+ *    with -EBADF and runs no hook; until the current hook returns it may
+ *    still be asked its name, flags and descriptor (-1).
+ *  - A setter that does not apply to the channel's kind (acore_chat_* on a
+ *    non-chat channel, acore_set_high_water on a non-with-send one) returns
+ *    -EINVAL and changes nothing.
  *  - Bytes passed to acore_send() and acore_chat_push() are copied.
  *  - This header includes no libevent header; libevent is an implementation
  *    detail (pkg-config lists it under Requires.private).
+ *
+ * Threads: one loop per thread.  A loop and everything made from it
+ * (channels, timers, resolves) belong to the thread that runs it; the
+ * library takes no lock on them.  Loops in different threads share no
+ * mutable state of the library's, with these process-wide exceptions:
+ *  - the log sink and level (acore_set_log, acore_set_log_level): atomic,
+ *    so they may be changed while other threads log; the sink may be
+ *    called from any thread running a loop, so it must be thread-safe
+ *    (the default one writes each record in one write(2));
+ *  - the default loop (a NULL loop argument): one loop, created on first
+ *    use under a lock; run it from one thread only;
+ *  - signals (acore_signal_new): libevent delivers a signal to one loop
+ *    only, so keep every acore_signal in one loop;
+ *  - name lookups (evdns) share libevent's random-number state, which it
+ *    does not lock: resolve names in one thread at a time.  Numeric
+ *    addresses never reach the resolver and are safe in any thread.
  */
 #ifndef ACORE_H
 #define ACORE_H
@@ -68,8 +91,9 @@ enum acore_log_level {
  */
 void	 acore_set_log(void (*sink)(int level, const char *name,
 	    const char *msg, size_t len));
-void	 acore_set_log_level(int level);
-int	 acore_log_enabled(int level);
+/* 0, or -EINVAL for a value outside the enum (the level is unchanged). */
+int	 acore_set_log_level(enum acore_log_level level);
+int	 acore_log_enabled(enum acore_log_level level);
 /* Format and emit one record; msg may hold any bytes (lengths are kept). */
 void	 acore_log(int level, const char *name, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
@@ -90,19 +114,34 @@ size_t	 acore_format_addr(const struct sockaddr *sa, socklen_t len,
 struct acore_loop *acore_loop_new(void);
 /* Closes every channel (their closed() hooks run), then frees the loop. */
 void	 acore_loop_free(struct acore_loop *loop);
-/* The process-wide loop used when a function is given a NULL loop. */
+/*
+ * The process-wide loop used when a function is given a NULL loop; made
+ * on first use, under a lock, and to be run by one thread (see Threads).
+ */
 struct acore_loop *acore_loop_default(void);
 
 /*
  * asyncore.loop(timeout, count).  Runs passes until the map is empty, or
  * count passes have run (count <= 0: no limit), or acore_loop_stop().
- * timeout is the longest one pass waits, in seconds (< 0: no limit).  A pass
- * in which nothing is ready sleeps timeout and still counts.
- * Returns the number of passes run, or a negative errno.
+ * timeout is the longest one pass waits, in seconds (< 0: no limit; 0: one
+ * non-blocking look, as asyncore.poll()).  A pass in which nothing is ready
+ * sleeps timeout and still counts.  Returns the number of passes run, or a
+ * negative errno: -EBADF (select mode) while a channel's descriptor has been
+ * closed without acore_close(), -EDEADLK when nothing could ever fire.
  */
 int	 acore_loop_run(struct acore_loop *loop, double timeout, int count);
-/* Make acore_loop_run() return after the current pass (asyncore.ExitNow). */
+/*
+ * asyncore.ExitNow: from a hook, leave the pass at once (channels not yet
+ * served in it wait for the next run) and make acore_loop_run() return.
+ */
 void	 acore_loop_stop(struct acore_loop *loop);
+/*
+ * asyncore's loop(use_poll=True) semantics, from the next pass (-EBUSY
+ * inside one): each channel gets its read, write and urgent-data events in
+ * turn, then handle_close() on POLLHUP, POLLERR or POLLNVAL.  Default off:
+ * select semantics.
+ */
+int	 acore_loop_use_poll(struct acore_loop *loop, int on);
 /* Number of channels in the map. */
 size_t	 acore_loop_size(struct acore_loop *loop);
 /* asyncore.close_all(): close every channel and empty the map. */
@@ -130,7 +169,8 @@ struct addrinfo;
 struct acore_resolve;
 /*
  * Resolve host and port without blocking the loop (libevent's evdns, which
- * also reads /etc/hosts; numeric addresses need no lookup).  family is
+ * also reads /etc/hosts).  A numeric address, "[v6]" as in URLs included,
+ * is parsed by the library and never reaches the resolver.  family is
  * AF_UNSPEC, AF_INET or AF_INET6.  cb gets 0 and the address list (owned
  * by the library, valid during cb only) or an ACORE_EAI_* error; it runs
  * exactly once, possibly before acore_resolve() returns, in which case the
@@ -155,12 +195,20 @@ void	 acore_resolve_cancel(struct acore_resolve *r);
  *		  whose handle_close kept it open at end of input
  *  writable	  true while connecting or while the kind has output queued;
  *		  a plain channel with a handle_write hook: always true
- *  handle_read, handle_write, handle_connect: nothing
- *  handle_expt	  never called: libevent 2.1 reports no urgent-data event
+ *  handle_read, handle_write, handle_connect, handle_expt: nothing
  *  handle_accept   accept one connection and pass it to handle_accepted
  *  handle_accepted close the new socket
  *  handle_close    acore_close()
  *  handle_error    log "NAME: error: <strerror>" (WARN), then handle_close
+ * flags ACORE_OPS_ASYNCORE asks for asyncore's own defaults instead: plain
+ * and file channels readable and writable (with-send: writable while
+ * unconnected or output is queued), and the default handlers log
+ * "unhandled read event", "unhandled write event", "unhandled connect
+ * event", "unhandled incoming priority event", "unhandled accepted event"
+ * and "unhandled close event" (then close) at ACORE_LOG_WARN.
+ * handle_expt runs on urgent data (MSG_OOB) with SO_ERROR 0; a pending
+ * error gives handle_close instead.  Only channels with the hook (or
+ * ACORE_OPS_ASYNCORE) are watched for it, readable or not.
  * Channels without readable/writable hooks are not scanned each pass: their
  * interest follows their state, so idle channels cost nothing.
  */
@@ -185,7 +233,11 @@ struct acore_ops {
 	void	(*found_terminator)(struct acore_dispatcher *, void *arg);
 	/* last call with arg: the channel is gone */
 	void	(*closed)(void *arg);
+	unsigned flags;		/* ACORE_OPS_* */
 };
+
+/* acore_ops.flags: asyncore's readable/writable and logging defaults. */
+#define ACORE_OPS_ASYNCORE	0x01
 
 /* Channel flags (acore_flags()). */
 #define ACORE_CONNECTED		0x01
@@ -231,14 +283,38 @@ int	 acore_listen(struct acore_dispatcher *d, int backlog);
 int	 acore_connect(struct acore_dispatcher *d, const struct sockaddr *sa,
 	    socklen_t len);
 /*
- * Connect to host:port by name: resolve without blocking (acore_resolve),
- * then try each address in order, creating the socket for each, until one
- * connects.  d must have no socket yet.  The outcome arrives as for
+ * Connect from sa (nc -s): acore_connect(), and so acore_connect_host(),
+ * binds the socket to a copy of sa first (port 0: any); an address of
+ * another family fails with -EAFNOSUPPORT, so acore_connect_host moves on
+ * to the next.  NULL: no source, the default.
+ */
+int	 acore_set_source(struct acore_dispatcher *d, const struct sockaddr *sa,
+	    socklen_t len);
+/*
+ * Connect to host:port by name: resolve without blocking (acore_resolve;
+ * numeric and "[v6]" addresses need no lookup), then try each address in
+ * order, creating the socket for each, until one
+ * connects.  d must have no socket yet.  family AF_UNIX: host is the
+ * path of a Unix socket (port unused), connected at once or refused with
+ * the errno of connect(2).  The outcome arrives as for
  * acore_connect(): handle_connect once connected, or handle_error with the
  * last address's error (or the resolver's ACORE_EAI_* value).
  */
 int	 acore_connect_host(struct acore_dispatcher *d, const char *host,
 	    const char *port, int family);
+/*
+ * Listen on host and port: create the socket, set SO_REUSEADDR, bind and
+ * listen(backlog), on the first of host's addresses that works, IPv4 ones
+ * first (asyncore's create_socket() makes an AF_INET socket).  host is a
+ * numeric address, "[v6]" allowed, parsed here with no lookup; NULL, the
+ * wildcard; or a name, looked up with getaddrinfo(3), which blocks: call it
+ * before the loop runs.  family is AF_UNSPEC, AF_INET or AF_INET6, or
+ * AF_UNIX with host the socket's path (port unused).  d must have no
+ * socket yet.  0, or the error of the last address tried (an ACORE_EAI_*
+ * value when host does not resolve).
+ */
+int	 acore_listen_host(struct acore_dispatcher *d, const char *host,
+	    const char *port, int family, int backlog);
 /*
  * Accept one connection: returns the new fd (non-blocking, close-on-exec)
  * and fills addr/len, or -EAGAIN when nothing is pending (asyncore's None).
@@ -246,11 +322,18 @@ int	 acore_connect_host(struct acore_dispatcher *d, const char *host,
 int	 acore_accept(struct acore_dispatcher *d, struct sockaddr_storage *addr,
 	    socklen_t *len);
 /*
- * Send.  Plain and file channels: one send(2)/write(2), returning the bytes
- * taken (0 when the socket is full).  With-send and chat channels: copy all
- * of buf into the output queue, try to send, return len.  A disconnect
- * (ECONNRESET, EPIPE, ...) calls handle_close and returns 0; other errors
- * call handle_error and return the negative errno.
+ * Send.  On success:
+ *  - plain and file channels: one send(2)/write(2); the bytes taken, 0
+ *    when the socket or pipe is full;
+ *  - with-send and chat channels: len; what the descriptor did not take
+ *    at once is copied into the output queue and sent, in order, on later
+ *    write events (a chat channel pushes buf: acore_chat_push).
+ * On failure, the same for every kind, a negative errno:
+ *  - -EBADF on a closed channel, no hook run;
+ *  - the send failed: a disconnect (-EPIPE, -ECONNRESET, ...) has run
+ *    handle_close, any other error handle_error, before the return; bytes
+ *    not sent go when the channel closes;
+ *  - -ENOMEM when the queue cannot grow (nothing of buf queued).
  */
 ssize_t	 acore_send(struct acore_dispatcher *d, const void *buf, size_t len);
 /*
@@ -301,8 +384,9 @@ size_t	 acore_pending(const struct acore_dispatcher *d);
  * With-send channels: above this many queued bytes the channel stops being
  * readable until the queue drains below half of it (default 1 MiB; 0: no
  * limit), so a peer that never reads cannot grow memory without bound.
+ * -EINVAL on any other kind.
  */
-void	 acore_set_high_water(struct acore_dispatcher *d, size_t bytes);
+int	 acore_set_high_water(struct acore_dispatcher *d, size_t bytes);
 
 /* ------------------------------------------------------------ async_chat */
 
@@ -329,7 +413,10 @@ int	 acore_chat_get_terminator(const struct acore_dispatcher *d,
 	    size_t *count);
 /*
  * Queue a copy of buf for sending and try to send at once (only once
- * connected).  0 or a negative errno (-ENOMEM, -EPIPE after close).
+ * connected).  0, or a negative errno as for acore_send(): -EBADF on a
+ * closed channel, the error of a send that failed (its hook has run),
+ * -ENOMEM.  The chat_* calls return -EINVAL on a channel not made by
+ * acore_chat_new().
  */
 int	 acore_chat_push(struct acore_dispatcher *d, const void *buf,
 	    size_t len);
@@ -349,11 +436,12 @@ int	 acore_chat_push_with_producer(struct acore_dispatcher *d,
 	    const struct acore_producer_ops *ops, void *arg);
 /*
  * Send what is queued, then close through handle_close (reason 0; the
- * default closes); nothing pushed afterwards is sent.
+ * default closes); nothing pushed afterwards is sent.  -EBADF when the
+ * channel is already closed.
  */
 int	 acore_chat_close_when_done(struct acore_dispatcher *d);
 /* Drop buffered input and all queued output. */
-void	 acore_chat_discard_buffers(struct acore_dispatcher *d);
+int	 acore_chat_discard_buffers(struct acore_dispatcher *d);
 /* ac_in_buffer_size / ac_out_buffer_size (default 65536 each). */
 int	 acore_chat_set_buffer_sizes(struct acore_dispatcher *d, size_t in,
 	    size_t out);
@@ -364,7 +452,7 @@ int	 acore_chat_set_buffer_sizes(struct acore_dispatcher *d, size_t in,
  * handle_error(d, -EMSGSIZE) and the rest of that read is dropped.
  * Default 1 MiB; 0: no limit.  Count and none terminators are not limited.
  */
-void	 acore_chat_set_max_input(struct acore_dispatcher *d, size_t bytes);
+int	 acore_chat_set_max_input(struct acore_dispatcher *d, size_t bytes);
 
 /*
  * asynchat.simple_producer: _new copies data and hands it out in pieces of

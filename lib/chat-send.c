@@ -53,7 +53,7 @@ static struct chat_item *item_new(struct acore_chat *c,
 	    enum chat_item_type type);
 static void	 item_free(struct acore_chat *c, struct chat_item *it);
 static void	 chat_refill(struct acore_dispatcher *d);
-static void	 chat_initiate_send(struct acore_dispatcher *d);
+static int	 chat_initiate_send(struct acore_dispatcher *d);
 
 static struct chat_item *
 item_new(struct acore_chat *c, enum chat_item_type type)
@@ -139,15 +139,16 @@ chat_refill(struct acore_dispatcher *d)
 	}
 }
 
-static void
+/* 0, or the negative errno of a failed send (its hook has run). */
+static int
 chat_initiate_send(struct acore_dispatcher *d)
 {
 	struct acore_chat *c = d->chat;
-	ssize_t n;
+	ssize_t n = 0;
 
 	/* A producer's more() that pushes only queues; this call sends. */
 	if (c->sending)
-		return;
+		return 0;
 	c->sending = 1;
 	if (c->out.len < c->out_size)
 		chat_refill(d);
@@ -161,12 +162,13 @@ chat_initiate_send(struct acore_dispatcher *d)
 	c->sending = 0;
 	if (!(d->flags & ACORE_CLOSED))
 		acore__sync(d);
+	return n < 0 ? (int)n : 0;
 }
 
 void
 acore__chat_handle_write(struct acore_dispatcher *d)
 {
-	chat_initiate_send(d);
+	(void)chat_initiate_send(d);
 }
 
 int
@@ -208,7 +210,7 @@ acore_chat_push(struct acore_dispatcher *d, const void *buf, size_t len)
 	if ((c = acore__chat_of(d)) == NULL || (buf == NULL && len > 0))
 		return -EINVAL;
 	if (d->flags & ACORE_CLOSED)
-		return -EPIPE;
+		return -EBADF;
 	if (len == 0)
 		return 0;
 	it = TAILQ_LAST(&c->queue, chat_queue);
@@ -222,8 +224,7 @@ acore_chat_push(struct acore_dispatcher *d, const void *buf, size_t len)
 		return r;
 	}
 	c->queued += len;
-	chat_initiate_send(d);
-	return 0;
+	return chat_initiate_send(d);
 }
 
 int
@@ -237,7 +238,7 @@ acore_chat_push_with_producer(struct acore_dispatcher *d,
 	err = -EINVAL;
 	if ((c = acore__chat_of(d)) == NULL || ops == NULL || ops->more == NULL)
 		goto fail;
-	err = -EPIPE;
+	err = -EBADF;
 	if (d->flags & ACORE_CLOSED)
 		goto fail;
 	err = -ENOMEM;
@@ -245,8 +246,7 @@ acore_chat_push_with_producer(struct acore_dispatcher *d,
 		goto fail;
 	it->pops = ops;
 	it->parg = arg;
-	chat_initiate_send(d);
-	return 0;
+	return chat_initiate_send(d);
 fail:
 	/* The queue owns arg from the call on, even when it fails. */
 	if (ops != NULL && ops->free != NULL)
@@ -262,7 +262,7 @@ acore_chat_close_when_done(struct acore_dispatcher *d)
 	if ((c = acore__chat_of(d)) == NULL)
 		return -EINVAL;
 	if (d->flags & ACORE_CLOSED)
-		return 0;
+		return -EBADF;
 	/* As in 2.5, the marker is acted on by the next write event. */
 	if (item_new(c, ITEM_CLOSE) == NULL)
 		return -ENOMEM;

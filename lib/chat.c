@@ -148,13 +148,15 @@ acore_chat_set_buffer_sizes(struct acore_dispatcher *d, size_t in, size_t out)
 	return 0;
 }
 
-void
+int
 acore_chat_set_max_input(struct acore_dispatcher *d, size_t bytes)
 {
 	struct acore_chat *c;
 
-	if ((c = acore__chat_of(d)) != NULL)
-		c->max_input = bytes;
+	if ((c = acore__chat_of(d)) == NULL)
+		return -EINVAL;
+	c->max_input = bytes;
+	return 0;
 }
 
 /* ----------------------------------------------------------------- input */
@@ -303,36 +305,37 @@ chat_scan(struct acore_dispatcher *d)
 }
 
 /*
- * The read buffer of every chat channel with nothing held back.  An idle
- * channel then owns no input buffer at all (10,000 idle channels would
- * otherwise pin 64 KiB each); only a held-back partial terminator is
- * copied into the channel's own buffer after the scan.
+ * The loop's scratch buffer is the read buffer of every chat channel with
+ * nothing held back.  An idle channel then owns no input buffer at all
+ * (10,000 idle channels would otherwise pin 64 KiB each); only a held-back
+ * partial terminator is copied into the channel's own buffer after the
+ * scan.  One per loop, not per process: loops in other threads have their
+ * own.
  */
-static char	*scratch;
-static size_t	 scratch_cap;
-
 void
 acore__chat_handle_read(struct acore_dispatcher *d)
 {
+	struct acore_loop *loop = d->loop;
 	struct acore_chat *c = d->chat;
 	char *own = NULL;
 	size_t own_cap = 0;
 	ssize_t n;
 
 	if (c->end == 0) {
-		if (scratch_cap < c->in_size) {
-			free(scratch);
-			scratch_cap = 0;
-			if ((scratch = malloc(c->in_size)) == NULL) {
+		if (loop->chat_scratch_cap < c->in_size) {
+			free(loop->chat_scratch);
+			loop->chat_scratch_cap = 0;
+			if ((loop->chat_scratch = malloc(c->in_size)) ==
+			    NULL) {
 				acore__handle_error(d, -ENOMEM);
 				return;
 			}
-			scratch_cap = c->in_size;
+			loop->chat_scratch_cap = c->in_size;
 		}
 		own = c->in;
 		own_cap = c->in_cap;
-		c->in = scratch;
-		c->in_cap = scratch_cap;
+		c->in = loop->chat_scratch;
+		c->in_cap = loop->chat_scratch_cap;
 	} else if (chat_reserve(c, c->in_size) < 0) {
 		acore__handle_error(d, -ENOMEM);
 		return;
@@ -353,7 +356,7 @@ acore__chat_handle_read(struct acore_dispatcher *d)
 		c->end += (size_t)n;
 		chat_scan(d);
 	}
-	if (c->in != scratch)
+	if (c->in != loop->chat_scratch)
 		return;
 	/* Keep what the scan held back, in the channel's own buffer. */
 	c->in = own;
@@ -365,7 +368,7 @@ acore__chat_handle_read(struct acore_dispatcher *d)
 			acore__handle_error(d, -ENOMEM);
 			return;
 		}
-		memcpy(c->in, scratch, (size_t)n);
+		memcpy(c->in, loop->chat_scratch, (size_t)n);
 		c->end = (size_t)n;
 	} else if (c->in_cap > 256) {
 		free(c->in);
@@ -382,7 +385,7 @@ acore__chat_feed(struct acore_dispatcher *d, const void *buf, size_t len)
 	if ((c = acore__chat_of(d)) == NULL)
 		return -EINVAL;
 	if (d->flags & ACORE_CLOSED)
-		return -EPIPE;
+		return -EBADF;
 	if (chat_reserve(c, len) < 0)
 		return -ENOMEM;
 	if (len > 0)
@@ -398,16 +401,17 @@ acore__chat_readable(struct acore_dispatcher *d)
 	return !(d->flags & ACORE_CLOSED);
 }
 
-void
+int
 acore_chat_discard_buffers(struct acore_dispatcher *d)
 {
 	struct acore_chat *c;
 
 	if ((c = acore__chat_of(d)) == NULL)
-		return;
+		return -EINVAL;
 	c->pos = c->end = 0;
 	c->msg = 0;
 	acore__chat_send_discard(c);
 	if (!(d->flags & ACORE_CLOSED))
 		acore__sync(d);
+	return 0;
 }

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,17 +72,11 @@ acore_dispatcher_with_send_new(struct acore_loop *loop,
 	return acore__dispatcher_new(loop, ACORE_KIND_WITH_SEND, ops, arg);
 }
 
-/* Register what (EV_READ|EV_WRITE) with libevent, only when it changed. */
-void
-acore__set_interest(struct acore_dispatcher *d, short what)
+static void
+set_want(struct acore_dispatcher *d, short what)
 {
 	struct event *ev = ev_of(d);
 
-	/* The transport's wait (a handshake, a TLS re-key) beats the hooks. */
-	if (d->tp_want != 0)
-		what = d->tp_want;
-	if (d->fd < 0 || (d->flags & ACORE_CLOSED) || what == d->want)
-		return;
 	if (d->always_ready) {
 		/* Never added (epoll refuses it): loop.c activates it by hand. */
 		event_assign(ev, d->loop->base, d->fd, what, io_cb, d);
@@ -98,7 +93,26 @@ acore__set_interest(struct acore_dispatcher *d, short what)
 	if (event_add(ev, NULL) == 0) {
 		d->want = what;
 		acore__kick_pending(d);
-	}
+	} else if (fcntl(d->fd, F_GETFD) < 0 && errno == EBADF)
+		acore__fd_lost(d);
+}
+
+/*
+ * Register what (EV_READ|EV_WRITE) with libevent, only when it changed, and
+ * keep the channel's place in the loop's urgent-data set in step.
+ */
+void
+acore__set_interest(struct acore_dispatcher *d, short what)
+{
+	/* The transport's wait (a handshake, a TLS re-key) beats the hooks. */
+	if (d->tp_want != 0)
+		what = d->tp_want;
+	if (d->fd < 0 || (d->flags & ACORE_CLOSED))
+		return;
+	if (what != d->want)
+		set_want(d, what);
+	if (d->xreg || d->loop->use_poll || acore__expt_hooked(d))
+		acore__expt_update(d);
 }
 
 /*
@@ -130,7 +144,8 @@ acore__default_readable(struct acore_dispatcher *d)
 		/* FALLTHROUGH */
 	default:
 		/* Nobody to consume input: watching it would only spin. */
-		return d->ops->handle_read != NULL;
+		return d->ops->handle_read != NULL ||
+		    (d->ops->flags & ACORE_OPS_ASYNCORE);
 	}
 }
 
@@ -148,7 +163,8 @@ acore__default_writable(struct acore_dispatcher *d)
 	case ACORE_KIND_CHAT:
 		return acore__chat_writable(d);
 	default:
-		return d->ops->handle_write != NULL;
+		return d->ops->handle_write != NULL ||
+		    (d->ops->flags & ACORE_OPS_ASYNCORE);
 	}
 }
 
@@ -222,6 +238,10 @@ acore__detach_fd(struct acore_dispatcher *d)
 	if (d->fd < 0)
 		return;
 	acore__set_interest(d, 0);
+	acore__expt_drop(d);
+	d->xmuted = 0;
+	/* Nothing that fired for the old descriptor applies to a new one. */
+	d->fired &= ACORE__EV_LISTED;
 	if (d->always_ready)
 		ready_remove(d->loop, d);
 	d->tp->close(d);
@@ -242,11 +262,11 @@ acore__fire(struct acore_dispatcher *d, short what)
 	if (d->flags & ACORE_CLOSED)
 		return;
 	/* What the transport waited for resumes the operation it stopped. */
-	if (d->tp_want != 0)
-		what = d->tp_resume;
-	if ((what & (EV_READ | EV_WRITE)) == 0)
+	if (d->tp_want != 0 && (what & (EV_READ | EV_WRITE)))
+		what = (short)((what & ~(EV_READ | EV_WRITE)) | d->tp_resume);
+	if ((what & (EV_READ | EV_WRITE | ACORE__EV_EXPT | ACORE__EV_HUP)) == 0)
 		return;
-	if (d->fired == 0) {
+	if (!(d->fired & ACORE__EV_LISTED)) {
 		if (loop->nfired == loop->fired_cap) {
 			cap = loop->fired_cap ? loop->fired_cap * 2 : 64;
 			p = realloc(loop->fired, cap * sizeof(*p));
@@ -257,7 +277,8 @@ acore__fire(struct acore_dispatcher *d, short what)
 		}
 		loop->fired[loop->nfired++] = d;
 	}
-	d->fired |= what & (EV_READ | EV_WRITE);
+	d->fired |= (short)(ACORE__EV_LISTED |
+	    (what & (EV_READ | EV_WRITE | ACORE__EV_EXPT | ACORE__EV_HUP)));
 }
 
 static void
@@ -275,8 +296,11 @@ acore__handle_close(struct acore_dispatcher *d, int reason)
 	d->close_reason = reason;
 	if (d->ops->handle_close != NULL)
 		d->ops->handle_close(d, d->arg);
-	else
+	else {
+		if (d->kind != ACORE_KIND_CHAT)
+			acore__unhandled(d, "close");
 		acore_close(d);
+	}
 }
 
 void
@@ -291,6 +315,15 @@ acore__handle_error(struct acore_dispatcher *d, int err)
 	acore_log(ACORE_LOG_WARN, acore_name(d), "error: %s",
 	    acore_strerror(err));
 	acore__handle_close(d, err);
+}
+
+/* asyncore's default handlers log these, when the ops ask for them. */
+void
+acore__unhandled(struct acore_dispatcher *d, const char *event)
+{
+	if (d->ops->flags & ACORE_OPS_ASYNCORE)
+		acore_log(ACORE_LOG_WARN, acore_name(d), "unhandled %s event",
+		    event);
 }
 
 int
@@ -323,6 +356,8 @@ connect_done(struct acore_dispatcher *d)
 	acore__touch(d);
 	if (d->ops->handle_connect != NULL)
 		d->ops->handle_connect(d, d->arg);
+	else
+		acore__unhandled(d, "connect");
 	if (d->flags & ACORE_CLOSED)
 		return -1;
 	d->flags |= ACORE_CONNECTED;
@@ -430,8 +465,10 @@ default_accept(struct acore_dispatcher *d)
 	if (d->ops->handle_accepted != NULL)
 		d->ops->handle_accepted(d, fd, (struct sockaddr *)&ss, len,
 		    d->arg);
-	else
+	else {
 		close(fd);
+		acore__unhandled(d, "accepted");
+	}
 }
 
 void
@@ -455,6 +492,8 @@ acore__handle_read_event(struct acore_dispatcher *d)
 		acore__chat_handle_read(d);
 	else if (d->ops->handle_read != NULL)
 		d->ops->handle_read(d, d->arg);
+	else
+		acore__unhandled(d, "read");
 	if (d->tp->pending != NULL && !(d->flags & ACORE_CLOSED))
 		acore__kick_pending(d);
 }
@@ -472,11 +511,13 @@ acore__handle_write_event(struct acore_dispatcher *d)
 		return;
 	}
 	if (d->kind == ACORE_KIND_WITH_SEND)
-		acore__with_send_flush(d);
+		(void)acore__with_send_flush(d);
 	else if (d->kind == ACORE_KIND_CHAT)
 		acore__chat_handle_write(d);
 	if (d->ops->handle_write != NULL && !(d->flags & ACORE_CLOSED))
 		d->ops->handle_write(d, d->arg);
+	else if (d->ops->handle_write == NULL && d->kind == ACORE_KIND_PLAIN)
+		acore__unhandled(d, "write");
 }
 
 void
@@ -492,6 +533,10 @@ acore_close(struct acore_dispatcher *d)
 	if (d->idle_ev != NULL)
 		event_del(d->idle_ev);
 	d->flags = ACORE_CLOSED;
+	if (d->badf) {
+		d->badf = 0;
+		loop->nbad--;
+	}
 	if (loop->scan_next == d)
 		loop->scan_next = TAILQ_NEXT(d, poll_link);
 	TAILQ_REMOVE(&loop->map, d, map_link);
@@ -513,6 +558,7 @@ acore__release(struct acore_dispatcher *d)
 	if (d->idle_ev != NULL)
 		event_free(d->idle_ev);
 	acore__buf_free(&d->out);
+	free(d->source);
 	if (d->tp->free != NULL)
 		d->tp->free(d);
 	free(d->name);
@@ -582,6 +628,7 @@ idle_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if ((d->flags & ACORE_CLOSED) || d->idle_secs <= 0)
 		return;
+	d->loop->woke = 1;
 	/* I/O only stamps last_io; the timer catches up lazily here. */
 	left = d->last_io + d->idle_secs - acore__now();
 	if (left > 0.0005) {

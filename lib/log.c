@@ -1,9 +1,15 @@
 /*
  * log.c: the one log hook, its default stderr sink, and error texts.
+ *
+ * The sink and the level are process-wide: atomics, so a thread may change
+ * them while loops in other threads log (each record sees the old or the
+ * new setting, never a torn one).
  */
 #include <errno.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,10 +19,25 @@
 
 #include "acore-internal.h"
 
+typedef void	(*sink_fn)(int, const char *, const char *, size_t);
+
 static void	default_sink(int, const char *, const char *, size_t);
 
-static void	(*sink)(int, const char *, const char *, size_t) = default_sink;
-static int	min_level = ACORE_LOG_WARN;
+static _Atomic(sink_fn) sink = default_sink;
+static atomic_int min_level = ACORE_LOG_WARN;
+
+static int
+level_on(int level)
+{
+	return level >= atomic_load_explicit(&min_level, memory_order_relaxed);
+}
+
+static void
+emit(int level, const char *name, const char *msg, size_t len)
+{
+	atomic_load_explicit(&sink, memory_order_acquire)(level, name, msg,
+	    len);
+}
 
 /* "name: msg\n" in one write(2), so concurrent writers never mix lines. */
 static void
@@ -48,26 +69,30 @@ default_sink(int level, const char *name, const char *msg, size_t len)
 void
 acore_set_log(void (*fn)(int, const char *, const char *, size_t))
 {
-	sink = fn != NULL ? fn : default_sink;
-}
-
-void
-acore_set_log_level(int level)
-{
-	min_level = level;
+	atomic_store_explicit(&sink, fn != NULL ? fn : default_sink,
+	    memory_order_release);
 }
 
 int
-acore_log_enabled(int level)
+acore_set_log_level(enum acore_log_level level)
 {
-	return level >= min_level;
+	if ((int)level < ACORE_LOG_DEBUG || (int)level > ACORE_LOG_ERROR)
+		return -EINVAL;
+	atomic_store_explicit(&min_level, (int)level, memory_order_relaxed);
+	return 0;
+}
+
+int
+acore_log_enabled(enum acore_log_level level)
+{
+	return level_on((int)level);
 }
 
 void
 acore_log_bytes(int level, const char *name, const char *msg, size_t len)
 {
-	if (level >= min_level)
-		sink(level, name, msg, len);
+	if (level_on(level))
+		emit(level, name, msg, len);
 }
 
 void
@@ -77,7 +102,7 @@ acore__vlog(int level, const char *name, const char *fmt, va_list ap)
 	va_list again;
 	int n;
 
-	if (level < min_level)
+	if (!level_on(level))
 		return;
 	va_copy(again, ap);
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
@@ -88,7 +113,7 @@ acore__vlog(int level, const char *name, const char *fmt, va_list ap)
 	va_end(again);
 	if (n < 0 || p == NULL)
 		return;
-	sink(level, name, p, (size_t)n);
+	emit(level, name, p, (size_t)n);
 	if (p != buf)
 		free(p);
 }
@@ -118,15 +143,18 @@ libevent_log(int severity, const char *msg)
 	acore_log(level, "libevent", "%s", msg);
 }
 
+static void
+log_init_once(void)
+{
+	event_set_log_callback(libevent_log);
+}
+
 void
 acore__log_init(void)
 {
-	static int done;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-	if (!done) {
-		event_set_log_callback(libevent_log);
-		done = 1;
-	}
+	(void)pthread_once(&once, log_init_once);
 }
 
 const char *

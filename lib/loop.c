@@ -3,12 +3,14 @@
  * one-shot timers and signals delivered from the loop.
  *
  * One pass: ask polled channels (those with readable/writable hooks) for
- * their interest, wait once in libevent, then dispatch what fired: all read
- * events in map order, then all write events in map order.  Channels
- * without hooks keep their interest registered as their state changes, so
- * idle ones cost nothing per pass.
+ * their interest, wait once in libevent, then dispatch what fired in map
+ * order, the way asyncore's select or poll mode does.  Channels without
+ * hooks keep their interest registered as their state changes, so idle ones
+ * cost nothing per pass.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,26 +21,35 @@
 #include "acore-internal.h"
 
 struct acore_timer {
+	struct acore_loop *loop;
 	struct event	*ev;
 	void		(*cb)(void *);
 	void		*arg;
 };
 
 struct acore_signal {
+	struct acore_loop *loop;
 	struct event	*ev;
 	void		(*cb)(int, void *);
 	void		*arg;
 };
 
+/* How often watched descriptors are checked for a close behind our back. */
+#define SWEEP_SECS	1.0
+
+/* Process-wide; the lock only guards creating and forgetting it. */
 static struct acore_loop *default_loop;
+static pthread_mutex_t default_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void
 pass_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
-	/* Only here to end a wait in which nothing else happened. */
+	struct acore_loop *loop = arg;
+
+	/* Ends a wait in which nothing else happened. */
 	(void)fd;
 	(void)what;
-	(void)arg;
+	loop->timer_fired = 1;
 }
 
 struct acore_loop *
@@ -52,6 +63,7 @@ acore_loop_new(void)
 		return NULL;
 	TAILQ_INIT(&loop->map);
 	TAILQ_INIT(&loop->polled);
+	loop->xfd = -1;
 	/*
 	 * No EVENT_BASE_FLAG_PRECISE_TIMER: its timerfd costs a syscall per
 	 * pass, and millisecond timeouts are all asyncore ever promised.
@@ -62,7 +74,7 @@ acore_loop_new(void)
 	event_config_free(cfg);
 	if (loop->base == NULL)
 		goto fail;
-	loop->pass_timer = evtimer_new(loop->base, pass_timer_cb, NULL);
+	loop->pass_timer = evtimer_new(loop->base, pass_timer_cb, loop);
 	if (loop->pass_timer == NULL)
 		goto fail;
 	return loop;
@@ -79,9 +91,12 @@ acore__loop(struct acore_loop *loop)
 {
 	if (loop != NULL)
 		return loop;
+	pthread_mutex_lock(&default_lock);
 	if (default_loop == NULL)
 		default_loop = acore_loop_new();
-	return default_loop;
+	loop = default_loop;
+	pthread_mutex_unlock(&default_lock);
+	return loop;
 }
 
 struct acore_loop *
@@ -111,12 +126,16 @@ acore_loop_free(struct acore_loop *loop)
 	acore__flush_free(loop);
 	if (loop->dns != NULL)
 		evdns_base_free(loop->dns, 1);
+	acore__expt_free(loop);
 	event_free(loop->pass_timer);
 	event_base_free(loop->base);
 	free(loop->fired);
 	free(loop->ready);
+	free(loop->chat_scratch);
+	pthread_mutex_lock(&default_lock);
 	if (loop == default_loop)
 		default_loop = NULL;
+	pthread_mutex_unlock(&default_lock);
 	free(loop);
 }
 
@@ -171,7 +190,8 @@ scan_polled(struct acore_loop *loop)
 	struct acore_dispatcher *d;
 	int r, w;
 
-	for (d = TAILQ_FIRST(&loop->polled); d != NULL; d = loop->scan_next) {
+	for (d = TAILQ_FIRST(&loop->polled); d != NULL && !loop->stop;
+	    d = loop->scan_next) {
 		/* A hook may close channels: acore_close() moves scan_next on. */
 		loop->scan_next = TAILQ_NEXT(d, poll_link);
 		r = d->ops->readable != NULL ? d->ops->readable(d, d->arg) :
@@ -190,87 +210,196 @@ scan_polled(struct acore_loop *loop)
 		acore__set_interest(d,
 		    (short)((r ? EV_READ : 0) | (w ? EV_WRITE : 0)));
 	}
+	loop->scan_next = NULL;
 }
 
+static int
+live(struct acore_dispatcher *d, short what)
+{
+	return (d->fired & what) && !(d->flags & ACORE_CLOSED);
+}
+
+/*
+ * Forget what fired.  What a stopped pass left undispatched is seen again
+ * next pass (epoll is level-triggered), except a lost descriptor's
+ * hang-up, which nothing would report twice: that one is kept.
+ */
 static void
-dispatch(struct acore_loop *loop, int run)
+clear_fired(struct acore_loop *loop)
 {
 	struct acore_dispatcher *d;
-	size_t i, n = run ? loop->nfired : 0;
+	size_t i, keep = 0;
+
+	for (i = 0; i < loop->nfired; i++) {
+		d = loop->fired[i];
+		if (loop->stop && d->fd < 0 && live(d, ACORE__EV_HUP)) {
+			d->fired = ACORE__EV_LISTED | ACORE__EV_HUP;
+			loop->fired[keep++] = d;
+		} else
+			d->fired = 0;
+	}
+	loop->nfired = keep;
+}
+
+/*
+ * select semantics: all read events in map order, then all write events,
+ * then all urgent-data events.  poll semantics: per channel in map order,
+ * read, write, urgent data, then handle_close() for a hang-up.  A hook
+ * calling acore_loop_stop() ends the dispatch at once (asyncore.ExitNow).
+ */
+static void
+dispatch(struct acore_loop *loop)
+{
+	struct acore_dispatcher *d;
+	size_t i, n = loop->nfired;
 
 	if (n > 1)
 		qsort(loop->fired, n, sizeof(*loop->fired), by_seq);
-	for (i = 0; i < n; i++) {
-		d = loop->fired[i];
-		if ((d->fired & EV_READ) && !(d->flags & ACORE_CLOSED))
-			acore__handle_read_event(d);
+	if (loop->use_poll) {
+		for (i = 0; i < n && !loop->stop; i++) {
+			d = loop->fired[i];
+			if (live(d, ACORE__EV_HUP) && live(d, EV_READ) &&
+			    !acore__hup_has_input(d))
+				d->fired &= (short)~EV_READ;
+			if (live(d, EV_READ))
+				acore__handle_read_event(d);
+			if (live(d, EV_WRITE) && !loop->stop)
+				acore__handle_write_event(d);
+			if (live(d, ACORE__EV_EXPT) && !loop->stop)
+				acore__handle_expt_event(d);
+			if (live(d, ACORE__EV_HUP) && !loop->stop)
+				acore__handle_hup_event(d);
+		}
+	} else {
+		for (i = 0; i < n && !loop->stop; i++)
+			if (live(loop->fired[i], EV_READ))
+				acore__handle_read_event(loop->fired[i]);
+		for (i = 0; i < n && !loop->stop; i++)
+			if (live(loop->fired[i], EV_WRITE))
+				acore__handle_write_event(loop->fired[i]);
+		for (i = 0; i < n && !loop->stop; i++)
+			if (live(loop->fired[i], ACORE__EV_EXPT))
+				acore__handle_expt_event(loop->fired[i]);
 	}
-	for (i = 0; i < n; i++) {
-		d = loop->fired[i];
-		if ((d->fired & EV_WRITE) && !(d->flags & ACORE_CLOSED))
-			acore__handle_write_event(d);
-	}
-	for (i = 0; i < loop->nfired; i++)
-		loop->fired[i]->fired = 0;
-	loop->nfired = 0;
+	clear_fired(loop);
 }
 
-/* One asyncore pass.  Returns 0, or -EDEADLK when nothing can ever fire. */
+/*
+ * A descriptor closed behind the library's back leaves epoll without a
+ * word, so now and then the watched ones are checked.  Once a second of
+ * passes (or of an endless wait), not once a pass: one fcntl() per watched
+ * channel.
+ */
+static void
+sweep(struct acore_loop *loop)
+{
+	struct acore_dispatcher *d;
+
+	TAILQ_FOREACH(d, &loop->map, map_link)
+		if (d->fd >= 0 && (d->want != 0 || d->xreg) &&
+		    !d->always_ready && fcntl(d->fd, F_GETFD) < 0 &&
+		    errno == EBADF)
+			acore__fd_lost(d);
+	loop->next_sweep = acore__now() + SWEEP_SECS;
+}
+
+/*
+ * epoll cannot watch regular files; like select, treat them as always
+ * ready.  When nothing else is watched there is nothing to wait for:
+ * dispatch them without a poll (cat-file's hot path).  Returns 1 when the
+ * pass is over.
+ */
+static int
+activate_ready(struct acore_loop *loop)
+{
+	struct acore_dispatcher *d;
+	size_t i;
+	int idle;
+
+	idle = event_base_get_num_events(loop->base,
+	    EVENT_BASE_COUNT_ADDED) == 0;
+	/* Dispatch restores map order; activation order is free. */
+	for (i = 0; i < loop->nready; i++) {
+		d = loop->ready[i];
+		if (d->want == 0)
+			continue;
+		if (idle)
+			acore__fire(d, d->want);
+		else
+			event_active((struct event *)(d + 1), d->want, 0);
+	}
+	if (idle && loop->nfired > 0) {
+		dispatch(loop);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Wait once in libevent.  An endless wait wakes every SWEEP_SECS to look
+ * for lost descriptors; such a wake-up alone does not end the pass.
+ */
+static int
+wait_once(struct acore_loop *loop, double timeout)
+{
+	struct timeval tv;
+	double t = timeout;
+	int flags = EVLOOP_ONCE, rc;
+
+	/* Zero timeout: one non-blocking look (asyncore.poll()). */
+	if (timeout == 0 || loop->nfired > 0)
+		flags |= EVLOOP_NONBLOCK;
+	else if (timeout < 0) {
+		/* Nothing registered and no timeout: it would be forever. */
+		if (event_base_get_num_events(loop->base,
+		    EVENT_BASE_COUNT_ADDED) == 0)
+			return -EDEADLK;
+		t = SWEEP_SECS;
+	}
+	for (;;) {
+		loop->timer_fired = loop->woke = 0;
+		if (!(flags & EVLOOP_NONBLOCK)) {
+			tv.tv_sec = (time_t)t;
+			tv.tv_usec = (suseconds_t)((t - (double)tv.tv_sec) * 1e6);
+			event_add(loop->pass_timer, &tv);
+		}
+		rc = event_base_loop(loop->base, flags);
+		event_del(loop->pass_timer);
+		if (rc < 0)
+			return -EIO;
+		if (timeout >= 0 || !loop->timer_fired || loop->woke ||
+		    loop->nfired > 0 || loop->stop || loop->n == 0)
+			return 0;
+		sweep(loop);
+		if (loop->nfired > 0 || loop->nbad > 0)
+			return 0;
+	}
+}
+
+/* One asyncore pass.  Returns 0 or a negative errno. */
 static int
 run_pass(struct acore_loop *loop, double timeout)
 {
-	struct acore_dispatcher *d;
-	struct timeval tv;
-	int flags = EVLOOP_ONCE, rc, idle;
-	size_t i;
+	int rc = 0;
 
 	loop->in_pass = 1;
 	scan_polled(loop);
-
-	/*
-	 * epoll cannot watch regular files; like select, treat them as
-	 * always ready.  When nothing else is watched there is nothing to
-	 * wait for: dispatch them without a poll (cat-file's hot path).
-	 */
-	if (loop->nready > 0) {
-		idle = event_base_get_num_events(loop->base,
-		    EVENT_BASE_COUNT_ADDED) == 0;
-		/* Dispatch restores map order; activation order is free. */
-		for (i = 0; i < loop->nready; i++) {
-			d = loop->ready[i];
-			if (d->want == 0)
-				continue;
-			if (idle)
-				acore__fire(d, d->want);
-			else
-				event_active((struct event *)(d + 1),
-				    d->want, 0);
-		}
-		if (idle && loop->nfired > 0) {
-			dispatch(loop, 1);
-			loop->in_pass = 0;
-			acore__flush_free(loop);
-			return 0;
-		}
+	if (loop->stop || (loop->nready > 0 && activate_ready(loop)))
+		goto out;
+	if ((rc = wait_once(loop, timeout)) < 0) {
+		clear_fired(loop);
+		goto out;
 	}
-
-	if (timeout == 0) {
-		flags = EVLOOP_NONBLOCK;
-	} else if (timeout > 0) {
-		tv.tv_sec = (time_t)timeout;
-		tv.tv_usec = (suseconds_t)((timeout - (double)tv.tv_sec) * 1e6);
-		event_add(loop->pass_timer, &tv);
-	}
-	rc = event_base_loop(loop->base, flags);
-	event_del(loop->pass_timer);
-	/* After a libevent failure the fired list is still cleared. */
-	dispatch(loop, rc == 0);
+	if (loop->stop)
+		clear_fired(loop);
+	else
+		dispatch(loop);
+out:
 	loop->in_pass = 0;
 	acore__flush_free(loop);
-	if (rc < 0)
-		return -EIO;
-	/* Nothing registered and no timeout: the wait would be forever. */
-	return rc == 1 && timeout < 0 && !loop->stop ? -EDEADLK : 0;
+	if (rc == 0 && acore__now() >= loop->next_sweep)
+		sweep(loop);
+	return rc;
 }
 
 int
@@ -284,12 +413,33 @@ acore_loop_run(struct acore_loop *loop, double timeout, int count)
 	loop->stop = 0;
 	acore__flush_free(loop);
 	while (loop->n > 0 && !loop->stop && (count <= 0 || passes < count)) {
+		/* select() raises EBADF for as long as such a channel stays. */
+		if (loop->nbad > 0)
+			return -EBADF;
 		if ((rc = run_pass(loop, timeout)) < 0)
 			return rc;
 		passes++;
 	}
 	loop->stop = 0;
-	return passes;
+	return loop->nbad > 0 ? -EBADF : passes;
+}
+
+int
+acore_loop_use_poll(struct acore_loop *loop, int on)
+{
+	struct acore_dispatcher *d;
+
+	loop = acore__loop(loop);
+	if (loop == NULL)
+		return -ENOMEM;
+	if (loop->in_pass)
+		return -EBUSY;
+	loop->use_poll = on != 0;
+	/* Poll mode watches hang-ups of every channel with interest. */
+	TAILQ_FOREACH(d, &loop->map, map_link)
+		if (d->fd >= 0)
+			acore__expt_update(d);
+	return 0;
 }
 
 /* ---------------------------------------------------------------- timers */
@@ -301,6 +451,7 @@ timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	t->loop->woke = 1;
 	t->cb(t->arg);
 }
 
@@ -313,6 +464,7 @@ acore_timer_new(struct acore_loop *loop, void (*cb)(void *), void *arg)
 		return NULL;
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return NULL;
+	t->loop = loop;
 	t->cb = cb;
 	t->arg = arg;
 	if ((t->ev = evtimer_new(loop->base, timer_cb, t)) == NULL) {
@@ -358,6 +510,7 @@ signal_cb(evutil_socket_t signo, short what, void *arg)
 	struct acore_signal *s = arg;
 
 	(void)what;
+	s->loop->woke = 1;
 	s->cb((int)signo, s->arg);
 }
 
@@ -371,6 +524,7 @@ acore_signal_new(struct acore_loop *loop, int signo, void (*cb)(int, void *),
 		return NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
+	s->loop = loop;
 	s->cb = cb;
 	s->arg = arg;
 	s->ev = evsignal_new(loop->base, signo, signal_cb, s);

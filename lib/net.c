@@ -86,3 +86,19 @@ acore_format_addr(const struct sockaddr *sa, socklen_t len, char *buf,
 		n = 0;
 	return (size_t)n < size ? (size_t)n : size - 1;
 }
+
+/* A Unix socket address for path; 0, -EINVAL or -ENAMETOOLONG. */
+int
+acore__unix_addr(const char *path, struct sockaddr_un *sun)
+{
+	size_t n;
+
+	if (path == NULL || (n = strlen(path)) == 0)
+		return -EINVAL;
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if (n >= sizeof(sun->sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sun->sun_path, path, n);
+	return 0;
+}

@@ -4,6 +4,8 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <netinet/in.h>
 #include <netdb.h>
 
 #include <errno.h>
@@ -74,6 +76,47 @@ dns_of(struct acore_loop *loop)
 	return loop->dns;
 }
 
+/*
+ * A numeric host needs no resolver: parse it here, so connecting,
+ * listening and acore_resolve() read addresses alike, and a literal never
+ * touches evdns (nor its process-wide state).  "[v6]", the URL form, is a
+ * literal too.  NULL with passive is the wildcard.  0 with *res set (free
+ * it with freeaddrinfo), 1 when host is a name, or an ACORE_EAI_* error.
+ */
+int
+acore__numeric_addr(const char *host, const char *port, int family,
+    int passive, struct addrinfo **res)
+{
+	struct addrinfo hints;
+	char lit[64];
+	size_t n;
+	int rc, bracketed = 0;
+
+	if (host != NULL && host[0] == '[') {
+		n = strlen(host);
+		if (n < 3 || host[n - 1] != ']' || n - 2 >= sizeof(lit))
+			return ACORE_EAI(EAI_NONAME);
+		memcpy(lit, host + 1, n - 2);
+		lit[n - 2] = '\0';
+		host = lit;
+		bracketed = 1;
+		if (family == AF_UNSPEC)
+			family = AF_INET6;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = family;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_protocol = IPPROTO_TCP;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV |
+	    (passive ? AI_PASSIVE : 0);
+	if ((rc = getaddrinfo(host, port, &hints, res)) == 0)
+		return 0;
+	/* A bracketed name, or a family mismatch, is no name to look up. */
+	if (rc == EAI_NONAME && !bracketed && host != NULL)
+		return 1;
+	return rc == EAI_SYSTEM ? -errno : ACORE_EAI(rc);
+}
+
 struct acore_resolve *
 acore_resolve(struct acore_loop *loop, const char *host, const char *port,
     int family, void (*cb)(int, const struct addrinfo *, void *), void *arg)
@@ -81,7 +124,15 @@ acore_resolve(struct acore_loop *loop, const char *host, const char *port,
 	struct evutil_addrinfo hints;
 	struct acore_resolve *r;
 	struct evdns_base *dns;
+	struct addrinfo *res;
+	int rc;
 
+	if ((rc = acore__numeric_addr(host, port, family, 0, &res)) != 1) {
+		cb(rc, rc == 0 ? res : NULL, arg);
+		if (rc == 0)
+			freeaddrinfo(res);
+		return NULL;
+	}
 	if ((loop = acore__loop(loop)) == NULL ||
 	    (r = calloc(1, sizeof(*r))) == NULL) {
 		cb(-ENOMEM, NULL, arg);
@@ -224,10 +275,22 @@ acore_connect_host(struct acore_dispatcher *d, const char *host,
 	struct acore_connect *c;
 	int err;
 
-	if (d->fd >= 0 || d->conn != NULL)
-		return -EALREADY;
+	struct sockaddr_un sun;
+
 	if (d->flags & ACORE_CLOSED)
 		return -EBADF;
+	if (d->fd >= 0 || d->conn != NULL)
+		return -EALREADY;
+	if (family == AF_UNIX) {
+		/* A path: no lookup; a failure is connect(2)'s, at once. */
+		if ((err = acore__unix_addr(host, &sun)) < 0 ||
+		    (err = acore_create_socket(d, AF_UNIX, SOCK_STREAM)) < 0)
+			return err;
+		if ((err = acore_connect(d, (struct sockaddr *)&sun,
+		    sizeof(sun))) < 0)
+			acore__detach_fd(d);
+		return err;
+	}
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return -ENOMEM;
 	d->conn = c;

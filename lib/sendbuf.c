@@ -87,11 +87,10 @@ acore__send_raw(struct acore_dispatcher *d, const void *buf, size_t len)
 	}
 	if (n == -EAGAIN)
 		return 0;
-	if (acore__is_disconnect((int)-n)) {
+	if (acore__is_disconnect((int)-n))
 		acore__handle_close(d, (int)n);
-		return 0;
-	}
-	acore__handle_error(d, (int)n);
+	else
+		acore__handle_error(d, (int)n);
 	return n;
 }
 
@@ -107,7 +106,7 @@ update_pause(struct acore_dispatcher *d)
 		d->paused = 0;
 }
 
-void
+int
 acore__with_send_flush(struct acore_dispatcher *d)
 {
 	ssize_t n;
@@ -115,13 +114,15 @@ acore__with_send_flush(struct acore_dispatcher *d)
 	if (d->out.len > 0 && (d->flags & ACORE_CONNECTED)) {
 		/* One send of everything queued: the kernel takes what fits. */
 		n = acore__send_raw(d, d->out.data + d->out.head, d->out.len);
+		if (n < 0)
+			return (int)n;	/* handle_close or handle_error ran */
 		if (d->flags & ACORE_CLOSED)
-			return;
-		if (n > 0)
-			acore__buf_consume(&d->out, (size_t)n);
+			return 0;
+		acore__buf_consume(&d->out, (size_t)n);
 	}
 	update_pause(d);
 	acore__sync(d);
+	return 0;
 }
 
 size_t
@@ -132,10 +133,15 @@ acore_pending(const struct acore_dispatcher *d)
 	return d->out.len;
 }
 
-void
+int
 acore_set_high_water(struct acore_dispatcher *d, size_t bytes)
 {
+	if (d->kind != ACORE_KIND_WITH_SEND)
+		return -EINVAL;
+	if (d->flags & ACORE_CLOSED)
+		return -EBADF;
 	d->high_water = bytes;
 	update_pause(d);
 	acore__sync(d);
+	return 0;
 }

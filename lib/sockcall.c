@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -51,6 +53,8 @@ acore_set_reuse_addr(struct acore_dispatcher *d)
 {
 	int on = 1;
 
+	if (d->fd < 0)
+		return -EBADF;
 	/* asyncore ignores failures here, and so do we. */
 	(void)setsockopt(d->fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 	return 0;
@@ -79,6 +83,14 @@ acore_connect(struct acore_dispatcher *d, const struct sockaddr *sa,
 {
 	if (d->fd < 0)
 		return -EBADF;
+	if (d->source != NULL) {
+		/* Another family cannot go out from there: try the next. */
+		if (d->source->ss_family != sa->sa_family)
+			return -EAFNOSUPPORT;
+		if (bind(d->fd, (struct sockaddr *)d->source,
+		    d->source_len) < 0)
+			return -errno;
+	}
 	if (connect(d->fd, sa, len) < 0 && errno != EINPROGRESS &&
 	    errno != EALREADY && errno != EAGAIN && errno != EISCONN)
 		return -errno;
@@ -86,6 +98,25 @@ acore_connect(struct acore_dispatcher *d, const struct sockaddr *sa,
 	d->flags |= ACORE_CONNECTING;
 	acore__touch(d);
 	acore__sync(d);
+	return 0;
+}
+
+int
+acore_set_source(struct acore_dispatcher *d, const struct sockaddr *sa,
+    socklen_t len)
+{
+	struct sockaddr_storage *ss = NULL;
+
+	if (sa != NULL) {
+		if (len > sizeof(*ss))
+			return -EINVAL;
+		if ((ss = calloc(1, sizeof(*ss))) == NULL)
+			return -ENOMEM;
+		memcpy(ss, sa, len);
+	}
+	free(d->source);
+	d->source = ss;
+	d->source_len = len;
 	return 0;
 }
 
@@ -139,10 +170,10 @@ acore_send(struct acore_dispatcher *d, const void *buf, size_t len)
 	ssize_t n;
 	int rc;
 
+	if (d->flags & ACORE_CLOSED)
+		return -EBADF;
 	switch (d->kind) {
 	case ACORE_KIND_WITH_SEND:
-		if (d->flags & ACORE_CLOSED)
-			return -EBADF;
 		/*
 		 * Nothing queued: offer the bytes to the socket first and
 		 * queue only what it refuses.  An echo that goes out at once
@@ -151,24 +182,16 @@ acore_send(struct acore_dispatcher *d, const void *buf, size_t len)
 		 * many busy ones out of each other's cache lines.
 		 */
 		if (d->out.len == 0 && (d->flags & ACORE_CONNECTED)) {
-			n = acore__send_raw(d, buf, len);
-			if (n < 0 || (d->flags & ACORE_CLOSED))
-				return (ssize_t)len;	/* reported by the hooks */
-			buf = (const char *)buf + n;
-			if ((size_t)n == len) {
-				acore__with_send_flush(d);
-				return (ssize_t)len;
-			}
-			rc = acore__buf_append(&d->out, buf, len - (size_t)n);
-			if (rc < 0)
+			/* A failure: the hook has run; say so, as plain does. */
+			if ((n = acore__send_raw(d, buf, len)) < 0)
+				return n;
+			if ((size_t)n < len && (rc = acore__buf_append(&d->out,
+			    (const char *)buf + n, len - (size_t)n)) < 0)
 				return rc;
-			acore__with_send_flush(d);
-			return (ssize_t)len;
-		}
-		if ((rc = acore__buf_append(&d->out, buf, len)) < 0)
+		} else if ((rc = acore__buf_append(&d->out, buf, len)) < 0)
 			return rc;
-		acore__with_send_flush(d);
-		return (ssize_t)len;
+		rc = acore__with_send_flush(d);
+		return rc < 0 ? rc : (ssize_t)len;
 	case ACORE_KIND_CHAT:
 		rc = acore_chat_push(d, buf, len);
 		return rc < 0 ? rc : (ssize_t)len;

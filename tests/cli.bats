@@ -85,7 +85,7 @@ load helper
 		    awk '/^SYNOPSIS/ { getline; sub(/^ +/, ""); print; exit }' |
 		    tr -s ' ')
 		run acore "$cmd" --help
-		assert_output "usage: $synopsis"
+		assert_line --index 0 "usage: $synopsis"
 		n=$((n + 1))
 	done
 	[ "$n" -ge 1 ]
@@ -125,4 +125,31 @@ print("\n".join(seen))' "$ACORE_SRCDIR/lib/acore.h")
 	    awk '$1 == ".Fn" { print $2 }')
 	[ -n "$hdr" ]
 	diff <(echo "$hdr") <(echo "$man")
+}
+
+@test "-V and --version on every command print the version, exit 0" {
+	local cmd want
+	want=$(acore -V)
+	for cmd in $(acore help | awk '/^  [a-z]/ { print $1 }'); do
+		run --separate-stderr acore "$cmd" -V
+		assert_success
+		[ "$output" = "$want" ]
+		run --separate-stderr acore "$cmd" --version
+		assert_success
+		[ "$output" = "$want" ]
+	done
+}
+
+@test "--help with an options list names every long option on a line" {
+	local cmd opt n=0
+	for cmd in $(acore help | awk '/^  [a-z]/ { print $1 }'); do
+		run acore "$cmd" --help
+		[ "${#lines[@]}" -gt 1 ] || continue
+		for opt in $(grep -o '{[[:space:]]*"[a-z0-9.-]*",[[:space:]]*[a-z]*_argument' \
+		    "$ACORE_SRCDIR/cmd/$cmd.c" | sed 's/{[[:space:]]*"\([^"]*\)".*/--\1/'); do
+			assert_line --regexp "^ +(-[a-zA-Z0-9], )?$opt( |\$)"
+		done
+		n=$((n + 1))
+	done
+	[ "$n" -ge 2 ]
 }

@@ -267,7 +267,7 @@ noread_bounded() {
 	[ "$stderr" = "acore: echo-server: cannot listen on /nonexistent/dir/sock: No such file or directory" ]
 }
 
-@test "echo-server usage errors: one line, exit 2" {
+@test "echo-server usage errors: the problem (then the usage line), exit 2" {
 	run --separate-stderr acore echo-server -p 70000
 	[ "$status" -eq 2 ]
 	[ "$stderr" = "acore: echo-server: port is too large: 70000" ]
@@ -283,11 +283,21 @@ noread_bounded() {
 	run --separate-stderr acore echo-server -U "$TMP/s" -p 5
 	[ "$status" -eq 2 ]
 	[ "${stderr_lines[0]}" = "acore: echo-server: -U cannot be used with -4, -6, -b, -p or --port-file" ]
+	[[ "${stderr_lines[1]}" == "usage: acore echo-server "* ]]
 	run --separate-stderr acore echo-server -4 -6
 	[ "$status" -eq 2 ]
+	[ "${stderr_lines[0]}" = "acore: echo-server: -4 and -6 cannot be used together" ]
+	[[ "${stderr_lines[1]}" == "usage: acore echo-server "* ]]
+	[ "${#stderr_lines[@]}" -eq 2 ]
 	run --separate-stderr acore echo-server extra
 	[ "$status" -eq 2 ]
-	[[ "$stderr" == "usage: acore echo-server "* ]]
+	[ "$stderr" = "acore: echo-server: unknown port or service: extra" ]
+	run --separate-stderr acore echo-server -l 127.0.0.1 7 8
+	[ "$status" -eq 2 ]
+	[ "${stderr_lines[0]}" = "acore: echo-server: too many arguments: '8'" ]
+	run --separate-stderr acore echo-server -p 7 8
+	[ "$status" -eq 2 ]
+	[ "${stderr_lines[0]}" = "acore: echo-server: port given twice: -p and '8'" ]
 	run --separate-stderr acore echo-server -p 0 --port-file /nonexistent/dir/port
 	[ "$status" -eq 10 ]
 	[ "$stderr" = "acore: echo-server: /nonexistent/dir/port: No such file or directory" ]
@@ -344,16 +354,29 @@ noread_bounded() {
 }
 
 @test "echo-client usage and local errors" {
-	run --separate-stderr acore echo-client 127.0.0.1
+	# usage_error PROBLEM ARGS...: exit 2, the problem, the usage line.
+	usage_error() {
+		local want=$1
+		shift
+		run --separate-stderr acore echo-client "$@"
+		[ "$status" -eq 2 ]
+		[ "${stderr_lines[0]}" = "acore: echo-client: $want" ]
+		[[ "${stderr_lines[1]}" == "usage: acore echo-client "* ]]
+		[ "${#stderr_lines[@]}" -eq 2 ]
+	}
+	usage_error 'missing port' 127.0.0.1
+	usage_error 'missing host and port' -m a
+	usage_error "too many arguments: '8'" 127.0.0.1 7 8
+	usage_error '-f and -m cannot be used together' -m a -f b 127.0.0.1 7
+	usage_error '-4 and -6 cannot be used together' -4 -6 127.0.0.1 7
+	usage_error '-U takes no host or port' -U "$TMP/s" 127.0.0.1 7
+	usage_error '-U cannot be used with -4, -6 or -s' -U "$TMP/s" -s 127.0.0.1
+	run --separate-stderr acore echo-client -m a 127.0.0.1 nosuchservice
 	[ "$status" -eq 2 ]
-	[[ "$stderr" == "usage: acore echo-client "* ]]
-	run --separate-stderr acore echo-client -m a -f b 127.0.0.1 7
-	[ "$status" -eq 2 ]
+	[ "$stderr" = "acore: echo-client: unknown port or service: nosuchservice" ]
 	run --separate-stderr acore echo-client -m a 127.0.0.1 0
 	[ "$status" -eq 2 ]
 	[ "$stderr" = "acore: echo-client: port is too small: 0" ]
-	run --separate-stderr acore echo-client -U "$TMP/s" 127.0.0.1 7
-	[ "$status" -eq 2 ]
 	run --separate-stderr acore echo-client -f "$TMP/missing" 127.0.0.1 7
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "acore: echo-client: $TMP/missing: No such file or directory" ]
@@ -388,6 +411,18 @@ noread_bounded() {
 	acore echo-client -6 -m six -o "$TMP/back" ::1 "$PORT"
 	[ "$(cat "$TMP/back")" = six ]
 	run acore echo-client -4 -m six ::1 "$PORT"
+	[ "$status" -eq 4 ]
+	srv_stop
+	grep -qx "Incoming connection from ('::1', [0-9]*, 0, 0)" "$TMP/srv.out"
+}
+
+@test "IPv6: the URL form [::1] is a literal for server and client alike" {
+	python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null ||
+	    skip "no IPv6 loopback"
+	srv -b '[::1]'
+	acore echo-client -m six -o "$TMP/back" '[::1]' "$PORT"
+	[ "$(cat "$TMP/back")" = six ]
+	run acore echo-client -m six '[::1' "$PORT"
 	[ "$status" -eq 4 ]
 	srv_stop
 	grep -qx "Incoming connection from ('::1', [0-9]*, 0, 0)" "$TMP/srv.out"

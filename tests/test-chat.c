@@ -887,9 +887,9 @@ test_misuse(void)
 	ok(acore_chat_push_with_producer(plain, &prod_ops, &p) == -EINVAL &&
 	    freed == 1, "a refused producer is still freed");
 	acore_close(d);
-	ok(acore_chat_push(d, "D", 1) == -EPIPE,
-	    "push on a closed channel: -EPIPE");
-	ok(acore_chat_push_with_producer(d, &prod_ops, &p) == -EPIPE &&
+	ok(acore_chat_push(d, "D", 1) == -EBADF,
+	    "push on a closed channel: -EBADF");
+	ok(acore_chat_push_with_producer(d, &prod_ops, &p) == -EBADF &&
 	    freed == 2, "a producer pushed on a closed channel is freed");
 	unpair();
 }

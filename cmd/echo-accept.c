@@ -1,0 +1,264 @@
+/*
+ * echo-accept.c: the EchoServer dispatcher of acore echo-server: accepts
+ * clients and hands each to the handler kind chosen, holds the table of
+ * live handlers (for --max-conns and a graceful stop), refuses clients at
+ * the descriptor limit, and on SIGINT or SIGTERM stops accepting and lets
+ * every client take its echo.  --with-client starts the PyMOTW client in
+ * the same loop.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "acore.h"
+#include "cmd.h"
+#include "echo.h"
+
+#define ACCEPTS_PER_EVENT 64	/* asyncore takes one; a burst wants more */
+#define GRACE_SECS	5	/* for clients to take their echo at exit */
+
+struct echo_server echo_srv;
+
+void
+echo_server_debug(struct acore_dispatcher *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+void
+echo_server_debug(struct acore_dispatcher *d, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	if (echo_srv.quiet || !cmd_is_verbose())
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	acore_debug(d, "%s", buf);
+}
+
+void
+echo_server_close(struct acore_dispatcher *d, void *arg)
+{
+	(void)arg;
+	echo_server_debug(d, "handle_close()");
+	acore_close(d);
+	if (d == echo_srv.listener) {
+		echo_srv.listener = NULL;
+		if (echo_srv.unix_path != NULL)
+			unlink(echo_srv.unix_path);
+	}
+}
+
+static void
+server_error(struct acore_dispatcher *d, int err, void *arg)
+{
+	acore_log(ACORE_LOG_WARN, acore_name(d), "error: %s",
+	    acore_strerror(err));
+	echo_server_close(d, arg);
+}
+
+void
+echo_handler_gone(struct acore_dispatcher *d)
+{
+	int fd = acore_fd(d);
+
+	if (fd >= 0 && (size_t)fd < echo_srv.nslots && echo_srv.conns[fd] == d) {
+		echo_srv.conns[fd] = NULL;
+		echo_srv.nconns--;
+	}
+}
+
+static void
+add_handler(int fd)
+{
+	struct acore_dispatcher *d, **p;
+	size_t n;
+
+	if ((size_t)fd >= echo_srv.nslots) {
+		n = echo_srv.nslots ? echo_srv.nslots : 1024;
+		while (n <= (size_t)fd)
+			n *= 2;
+		if ((p = realloc(echo_srv.conns, n * sizeof(*p))) == NULL) {
+			warnx("echo-server: out of memory: refusing a client");
+			close(fd);
+			return;
+		}
+		memset(p + echo_srv.nslots, 0, (n - echo_srv.nslots) * sizeof(*p));
+		echo_srv.conns = p;
+		echo_srv.nslots = n;
+	}
+	if ((d = echo_srv.kind->start(&echo_srv.conf, fd)) == NULL)
+		return;
+	echo_srv.conns[fd] = d;
+	echo_srv.nconns++;
+}
+
+/*
+ * Out of descriptors: the pending client would keep the listener readable
+ * and the loop spinning.  Free the spare, take the client, close it.
+ */
+static void
+refuse_at_fd_limit(struct acore_dispatcher *d)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int fd;
+
+	acore_log(ACORE_LOG_WARN, acore_name(d),
+	    "out of file descriptors: refusing a client");
+	if (echo_srv.spare_fd < 0)
+		return;
+	close(echo_srv.spare_fd);
+	if ((fd = acore_accept(d, &ss, &len)) >= 0)
+		close(fd);
+	echo_srv.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+static void
+server_accept(struct acore_dispatcher *d, void *arg)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char addr[160];
+	int fd, i;
+
+	for (i = 0; i < ACCEPTS_PER_EVENT; i++) {
+		len = sizeof(ss);
+		if ((fd = acore_accept(d, &ss, &len)) < 0) {
+			if (fd == -EMFILE || fd == -ENFILE)
+				refuse_at_fd_limit(d);
+			else if (fd != -EAGAIN)
+				acore_log(ACORE_LOG_WARN, acore_name(d),
+				    "accept: %s", acore_strerror(fd));
+			return;
+		}
+		echo_str_addr((struct sockaddr *)&ss, len, addr,
+		    sizeof(addr));
+		echo_server_debug(d, "handle_accept() -> %s", addr);
+		if (echo_srv.max_conns > 0 && echo_srv.nconns >= echo_srv.max_conns) {
+			echo_server_debug(d, "refusing %s: %zu clients already",
+			    addr, echo_srv.nconns);
+			close(fd);
+			continue;
+		}
+		/*
+		 * Only the docs' server prints; the PyMOTW programs (--once,
+		 * --chat) keep stdout empty.  repr(addr): a Unix client's
+		 * address is '' in quotes.
+		 */
+		if (echo_srv.kind == &echo_handler_docs) {
+			if (ss.ss_family == AF_UNIX)
+				acore_format_addr((struct sockaddr *)&ss, len,
+				    addr, sizeof(addr));
+			printf("Incoming connection from %s\n", addr);
+		}
+		add_handler(fd);
+		if (echo_srv.once) {
+			echo_server_close(d, arg);
+			return;
+		}
+	}
+}
+
+const struct acore_ops echo_server_ops = {
+	.name = "EchoServer",
+	.handle_accept = server_accept,
+	.handle_close = echo_server_close,
+	.handle_error = server_error,
+};
+
+static void
+grace_over(void *arg)
+{
+	(void)arg;
+	warnx("echo-server: closing %zu client%s that did not take the echo "
+	    "in %d s", echo_srv.nconns, echo_srv.nconns == 1 ? "" : "s", GRACE_SECS);
+	echo_srv.status = AC_EXIT_FAIL;
+	acore_close_all(echo_srv.conf.loop);
+}
+
+/* Stop accepting; each client gets its pending echo, then is closed. */
+void
+echo_server_stop(void)
+{
+	size_t fd;
+
+	if (echo_srv.stopping)
+		return;
+	echo_srv.stopping = 1;
+	if (echo_srv.listener != NULL)
+		echo_server_close(echo_srv.listener, NULL);
+	for (fd = 0; fd < echo_srv.nslots; fd++)
+		if (echo_srv.conns[fd] != NULL)
+			echo_srv.kind->finish(echo_srv.conns[fd]);
+	if (echo_srv.nconns > 0 &&
+	    (echo_srv.grace = acore_timer_new(echo_srv.conf.loop, grace_over,
+	    NULL)) != NULL)
+		acore_timer_start(echo_srv.grace, GRACE_SECS);
+}
+
+void
+echo_server_signal(int signo, void *arg)
+{
+	(void)arg;
+	if (echo_srv.stopping) {	/* a second signal: do not wait */
+		echo_srv.status = AC_EXIT_FAIL;
+		acore_close_all(echo_srv.conf.loop);
+		return;
+	}
+	acore_log(ACORE_LOG_DEBUG, "EchoServer", "%s: stopping",
+	    strsignal(signo));
+	echo_server_stop();
+}
+
+static void
+client_done(int status)
+{
+	echo_srv.status = status;
+	echo_server_stop();
+}
+
+/* --with-client: the PyMOTW EchoClient, connecting to our own address. */
+void
+echo_server_start_client(const char *path, struct echo_client_conf *cc)
+{
+	static char host[NI_MAXHOST], port[NI_MAXSERV];
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int rc;
+
+	memset(cc, 0, sizeof(*cc));
+	cc->msg = echo_read_message("echo-server", path, &cc->len);
+	/* The asynchat client's buffers follow --chunk-size, as the handler's. */
+	cc->chunk = echo_srv.quiet ? echo_srv.conf.chunk : 512;
+	cc->chat = echo_srv.quiet;
+	cc->out_fd = -1;
+	cc->in_fd = -1;
+	cc->done = client_done;
+	if (echo_srv.unix_path != NULL)
+		cc->unix_path = echo_srv.unix_path;
+	else {
+		if (getsockname(acore_fd(echo_srv.listener), (struct sockaddr *)&ss,
+		    &len) < 0 || getnameinfo((struct sockaddr *)&ss, len,
+		    host, sizeof(host), port, sizeof(port),
+		    NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+			err(AC_EXIT_FAIL, "echo-server: getsockname");
+		cc->host = host;
+		cc->port = port;
+	}
+	if ((rc = echo_client_start(echo_srv.conf.loop, cc)) != 0)
+		exit(rc);
+}
