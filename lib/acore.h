@@ -17,9 +17,10 @@
  *    is released after the current hook returns.  ops->closed(arg) is the
  *    last call the library makes with arg: free your context there.
  *  - A closed channel (acore_close() has run, yours or the library's after
- *    a failure) answers every call that would do I/O or change its state
- *    with -EBADF and runs no hook; until the current hook returns it may
- *    still be asked its name, flags and descriptor (-1).
+ *    a failure) answers every call that would do I/O or arm it (socket
+ *    calls, send, recv, push, close_when_done, shutdown, timeouts, the
+ *    high-water mark) with -EBADF and runs no hook; until the current hook
+ *    returns it may still be asked its name, flags and descriptor (-1).
  *  - A setter that does not apply to the channel's kind (acore_chat_* on a
  *    non-chat channel, acore_set_high_water on a non-with-send one) returns
  *    -EINVAL and changes nothing.
