@@ -156,7 +156,8 @@ struct acore_loop {
 	int			 timer_fired;	/* the pass timer ended the wait */
 	int			 woke;		/* a timer or signal hook ran */
 	size_t			 nbad;		/* channels with badf (select mode) */
-	double			 next_sweep;	/* next check for lost descriptors */
+	struct event		*sweep_ev;	/* persistent: time to sweep */
+	int			 sweep_due;	/* it fired since the last sweep */
 	/* Urgent data and poll-mode hang-ups (expt.c). */
 	int			 xfd;		/* epoll descriptor, -1 until used */
 	struct event		*xev;		/* libevent's read event on it */

@@ -35,7 +35,7 @@ struct acore_signal {
 };
 
 /* How often watched descriptors are checked for a close behind our back. */
-#define SWEEP_SECS	1.0
+static const struct timeval sweep_tv = { 1, 0 };
 
 /* Process-wide; the lock only guards creating and forgetting it. */
 static struct acore_loop *default_loop;
@@ -50,6 +50,16 @@ pass_timer_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	loop->timer_fired = 1;
+}
+
+static void
+sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct acore_loop *loop = arg;
+
+	(void)fd;
+	(void)what;
+	loop->sweep_due = 1;
 }
 
 struct acore_loop *
@@ -77,8 +87,16 @@ acore_loop_new(void)
 	loop->pass_timer = evtimer_new(loop->base, pass_timer_cb, loop);
 	if (loop->pass_timer == NULL)
 		goto fail;
+	/* Always added; it wakes only a loop that is running. */
+	loop->sweep_ev = event_new(loop->base, -1, EV_PERSIST, sweep_cb, loop);
+	if (loop->sweep_ev == NULL || event_add(loop->sweep_ev, &sweep_tv) < 0)
+		goto fail;
 	return loop;
 fail:
+	if (loop->sweep_ev != NULL)
+		event_free(loop->sweep_ev);
+	if (loop->pass_timer != NULL)
+		event_free(loop->pass_timer);
 	if (loop->base != NULL)
 		event_base_free(loop->base);
 	free(loop);
@@ -127,6 +145,7 @@ acore_loop_free(struct acore_loop *loop)
 	if (loop->dns != NULL)
 		evdns_base_free(loop->dns, 1);
 	acore__expt_free(loop);
+	event_free(loop->sweep_ev);
 	event_free(loop->pass_timer);
 	event_base_free(loop->base);
 	free(loop->fired);
@@ -286,8 +305,8 @@ dispatch(struct acore_loop *loop)
 
 /*
  * A descriptor closed behind the library's back leaves epoll without a
- * word, so now and then the watched ones are checked.  Once a second of
- * passes (or of an endless wait), not once a pass: one fcntl() per watched
+ * word, so now and then the watched ones are checked: once a second of a
+ * running loop (sweep_ev), not once a pass, one fcntl() per watched
  * channel.
  */
 static void
@@ -300,7 +319,7 @@ sweep(struct acore_loop *loop)
 		    !d->always_ready && fcntl(d->fd, F_GETFD) < 0 &&
 		    errno == EBADF)
 			acore__fd_lost(d);
-	loop->next_sweep = acore__now() + SWEEP_SECS;
+	loop->sweep_due = 0;
 }
 
 /*
@@ -336,44 +355,41 @@ activate_ready(struct acore_loop *loop)
 }
 
 /*
- * Wait once in libevent.  An endless wait wakes every SWEEP_SECS to look
- * for lost descriptors; such a wake-up alone does not end the pass.
+ * Wait once in libevent.  The sweep timer firing alone does not end the
+ * pass: the lost descriptors are looked for and the wait goes on.
  */
 static int
 wait_once(struct acore_loop *loop, double timeout)
 {
 	struct timeval tv;
-	double t = timeout;
 	int flags = EVLOOP_ONCE, rc;
 
 	/* Zero timeout: one non-blocking look (asyncore.poll()). */
 	if (timeout == 0 || loop->nfired > 0)
 		flags |= EVLOOP_NONBLOCK;
-	else if (timeout < 0) {
-		/* Nothing registered and no timeout: it would be forever. */
-		if (event_base_get_num_events(loop->base,
-		    EVENT_BASE_COUNT_ADDED) == 0)
-			return -EDEADLK;
-		t = SWEEP_SECS;
+	else if (timeout > 0) {
+		tv.tv_sec = (time_t)timeout;
+		tv.tv_usec = (suseconds_t)((timeout - (double)tv.tv_sec) * 1e6);
+		event_add(loop->pass_timer, &tv);
+	} else if (event_base_get_num_events(loop->base,
+	    EVENT_BASE_COUNT_ADDED) <= 1) {
+		/* Only the sweep timer and no timeout: it would be forever. */
+		return -EDEADLK;
 	}
+	loop->timer_fired = 0;
 	for (;;) {
-		loop->timer_fired = loop->woke = 0;
-		if (!(flags & EVLOOP_NONBLOCK)) {
-			tv.tv_sec = (time_t)t;
-			tv.tv_usec = (suseconds_t)((t - (double)tv.tv_sec) * 1e6);
-			event_add(loop->pass_timer, &tv);
-		}
+		loop->woke = 0;
 		rc = event_base_loop(loop->base, flags);
-		event_del(loop->pass_timer);
-		if (rc < 0)
-			return -EIO;
-		if (timeout >= 0 || !loop->timer_fired || loop->woke ||
-		    loop->nfired > 0 || loop->stop || loop->n == 0)
-			return 0;
+		if (rc < 0 || !loop->sweep_due || (flags & EVLOOP_NONBLOCK) ||
+		    loop->timer_fired || loop->woke || loop->nfired > 0 ||
+		    loop->stop || loop->n == 0)
+			break;
 		sweep(loop);
 		if (loop->nfired > 0 || loop->nbad > 0)
-			return 0;
+			break;
 	}
+	event_del(loop->pass_timer);
+	return rc < 0 ? -EIO : 0;
 }
 
 /* One asyncore pass.  Returns 0 or a negative errno. */
@@ -397,7 +413,7 @@ run_pass(struct acore_loop *loop, double timeout)
 out:
 	loop->in_pass = 0;
 	acore__flush_free(loop);
-	if (rc == 0 && acore__now() >= loop->next_sweep)
+	if (rc == 0 && loop->sweep_due)
 		sweep(loop);
 	return rc;
 }
