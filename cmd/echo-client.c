@@ -22,7 +22,9 @@
 
 #define CHAT_CHUNK	65536	/* --chat without --chunk-size */
 
-enum { OPT_CHAT = 256, OPT_CHUNK_SIZE, OPT_LATE_SHUTDOWN };
+enum { OPT_CHAT = 256, OPT_CHUNK_SIZE, OPT_LATE_SHUTDOWN, OPT_RETRIES };
+
+#define DEFAULT_RETRIES	3	/* -u: sends of a datagram after the first */
 
 static const struct acore_cmd *self(void);
 
@@ -41,12 +43,14 @@ static const struct option longopts[] = {
 	{ "output",		required_argument, NULL, 'o' },
 	{ "quit",		required_argument, NULL, 'q' },
 	{ "source",		required_argument, NULL, 's' },
+	{ "udp",		no_argument,	   NULL, 'u' },
 	{ "unix",		required_argument, NULL, 'U' },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "wait",		required_argument, NULL, 'w' },
 	{ "chat",		no_argument,	   NULL, OPT_CHAT },
 	{ "chunk-size",		required_argument, NULL, OPT_CHUNK_SIZE },
 	{ "late-shutdown",	no_argument,	   NULL, OPT_LATE_SHUTDOWN },
+	{ "retries",		required_argument, NULL, OPT_RETRIES },
 	{ NULL,			0,		   NULL, 0 }
 };
 
@@ -78,7 +82,8 @@ target(struct echo_client_conf *c, int argc, char **argv)
 		c->host = host;
 	else
 		cmd_usage_error(self(), "missing port");
-	snprintf(port, sizeof(port), "%d", cmd_service(p, "tcp", 0));
+	snprintf(port, sizeof(port), "%d", cmd_service(p, c->udp ? "udp" :
+	    "tcp", 0));
 	c->port = port;
 }
 
@@ -113,7 +118,7 @@ cmd_main(int argc, char **argv)
 	struct acore_loop *loop;
 	const char *file = NULL, *text = NULL, *out = NULL, *source = NULL;
 	double wait = 0, idle = 0;
-	int ch, rc, chunk_set = 0;
+	int ch, rc, chunk_set = 0, retries_set = 0;
 
 	memset(&c, 0, sizeof(c));
 	c.family = AF_UNSPEC;
@@ -121,7 +126,8 @@ cmd_main(int argc, char **argv)
 	c.out_fd = -1;
 	c.in_fd = -1;
 	c.done = done;
-	while ((ch = getopt_long(argc, argv, ":46Nf:i:m:o:q:s:U:vw:", longopts,
+	c.retries = DEFAULT_RETRIES;
+	while ((ch = getopt_long(argc, argv, ":46Nf:i:m:o:q:s:uU:vw:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case '4':
@@ -152,6 +158,9 @@ cmd_main(int argc, char **argv)
 		case 's':
 			source = optarg;
 			break;
+		case 'u':
+			c.udp = 1;
+			break;
 		case 'U':
 			c.unix_path = optarg;
 			break;
@@ -171,6 +180,10 @@ cmd_main(int argc, char **argv)
 		case OPT_LATE_SHUTDOWN:
 			c.late_shutdown = 1;
 			break;
+		case OPT_RETRIES:
+			c.retries = (int)cmd_number("retries", optarg, 0, 1000);
+			retries_set = 1;
+			break;
 		default:
 			exit(cmd_bad_option(self(), ch, argv));
 		}
@@ -179,6 +192,12 @@ cmd_main(int argc, char **argv)
 	argv += optind;
 	if (file != NULL && text != NULL)
 		cmd_usage_error(self(), "-f and -m cannot be used together");
+	if (c.udp && (c.chat || c.unix_path != NULL || c.late_shutdown ||
+	    c.quit_after > 0))
+		cmd_usage_error(self(), "-u cannot be used with --chat, -U, "
+		    "--late-shutdown or -q");
+	if (retries_set && !c.udp)
+		cmd_usage_error(self(), "--retries needs -u");
 	if (c.unix_path != NULL)
 		check_unix(&c, argc, source);
 	else
@@ -224,9 +243,10 @@ cmd_main(int argc, char **argv)
 
 const struct acore_cmd acore_cmd_echo_client = {
 	.name = "echo-client",
-	.usage = "[-46Nv] [-f file | -m text] [-i secs] [-o file] [-q secs] "
+	.usage = "[-46Nuv] [-f file | -m text] [-i secs] [-o file] [-q secs] "
 	    "[-s address] [-w secs] [--chat] [--chunk-size n] "
-	    "[--late-shutdown] [-U path | host port | host:port]",
+	    "[--late-shutdown] [--retries n] "
+	    "[-U path | host port | host:port]",
 	.summary = "asyncore echo client: send, verify the echo (PyMOTW)",
 	.options =
 	    "  -4, -6               IPv4 or IPv6 addresses only\n"
@@ -240,9 +260,12 @@ const struct acore_cmd acore_cmd_echo_client = {
 	    "  -q, --quit SECS      after end of input, wait at most SECS "
 	    "for the echo\n"
 	    "  -s, --source ADDR    connect from ADDR\n"
+	    "  -u, --udp            datagrams of at most --chunk-size, each "
+	    "checked\n"
 	    "  -U, --unix PATH      connect to the Unix socket PATH\n"
 	    "  -v, --verbose        log every event as the PyMOTW article\n"
-	    "  -w, --wait SECS      connect and idle timeout, as nc -w\n"
+	    "  -w, --wait SECS      connect and idle timeout, as nc -w "
+	    "(-u: wait per echo)\n"
 	    "  -V, --version        print the version\n"
 	    "      --chat           the asynchat protocol: ECHO <length>, "
 	    "then the bytes\n"
@@ -250,6 +273,8 @@ const struct acore_cmd acore_cmd_echo_client = {
 	    "(default 512)\n"
 	    "      --late-shutdown  shut down sending only once all came "
 	    "back\n"
+	    "      --retries N      -u: send a datagram again up to N times "
+	    "(default 3)\n"
 	    "  host port, host:port, [v6]:port   the server; port may be "
 	    "a service name\n",
 	.main = cmd_main,

@@ -66,6 +66,7 @@ struct options {
 	const char	*pid_file;
 	int		 background;
 	const char	*with_client;
+	int		 udp;
 };
 
 static const struct acore_cmd *self(void);
@@ -115,6 +116,29 @@ listen_tcp(const struct options *o)
 }
 
 static void
+listen_udp(const struct options *o)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char addr[160];
+	int rc;
+
+	if ((rc = echo_udp_listen(echo_srv.conf.loop, o->bind, o->port,
+	    o->family, 0)) < 0) {
+		if (ACORE_IS_EAI(rc))
+			errx(AC_EXIT_DNS, "echo-server: cannot resolve %s: %s",
+			    o->bind, acore_strerror(rc));
+		errx(AC_EXIT_LISTEN, "echo-server: cannot listen on %s port "
+		    "%s: %s", o->bind, o->port, acore_strerror(rc));
+	}
+	if (getsockname(acore_fd(echo_srv.listener), (struct sockaddr *)&ss,
+	    &len) == 0) {
+		echo_str_addr((struct sockaddr *)&ss, len, addr, sizeof(addr));
+		echo_server_debug(echo_srv.listener, "binding to %s", addr);
+	}
+}
+
+static void
 listen_unix(const struct options *o)
 {
 	int rc;
@@ -129,6 +153,7 @@ static const struct option longopts[] = {
 	{ "bind",		required_argument, NULL, 'b' },
 	{ "idle-timeout",	required_argument, NULL, 'i' },
 	{ "port",		required_argument, NULL, 'p' },
+	{ "udp",		no_argument,	   NULL, 'u' },
 	{ "unix",		required_argument, NULL, 'U' },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "background",		no_argument,	   NULL, OPT_BACKGROUND },
@@ -146,11 +171,12 @@ static const struct option longopts[] = {
 
 /* A port number or service name, as a numeric string. */
 static const char *
-port_arg(const char *s)
+port_arg(const char *s, int udp)
 {
 	static char buf[8];
 
-	snprintf(buf, sizeof(buf), "%d", cmd_service(s, "tcp", 1));
+	snprintf(buf, sizeof(buf), "%d", cmd_service(s, udp ? "udp" : "tcp",
+	    1));
 	return buf;
 }
 
@@ -172,7 +198,7 @@ operands(struct options *o, int argc, char **argv, int port_set)
 		port = argv[0];
 	if (port_set)
 		cmd_usage_error(self(), "port given twice: -p and '%s'", port);
-	o->port = port_arg(port);
+	o->port = port_arg(port, o->udp);
 }
 
 static void
@@ -187,7 +213,7 @@ parse_options(int argc, char **argv, struct options *o)
 	o->backlog = -1;
 	echo_srv.conf.chunk = DEFAULT_CHUNK;
 	echo_srv.conf.max_message = DEFAULT_MAX_MESSAGE;
-	while ((ch = getopt_long(argc, argv, ":46b:i:klp:U:v", longopts,
+	while ((ch = getopt_long(argc, argv, ":46b:i:klp:uU:v", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case '4':
@@ -211,8 +237,11 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'l':
 			break;	/* nc -lk: it always listens, and keeps on */
 		case 'p':
-			o->port = port_arg(optarg);
+			o->port = optarg;
 			port_set = tcp_opt = 1;
+			break;
+		case 'u':
+			o->udp = 1;
 			break;
 		case 'U':
 			o->unix_path = optarg;
@@ -261,10 +290,17 @@ parse_options(int argc, char **argv, struct options *o)
 	}
 	argc -= optind;
 	argv += optind;
+	if (port_set)
+		o->port = port_arg(o->port, o->udp);
 	if (argc > 0) {
 		operands(o, argc, argv, port_set);
 		tcp_opt = 1;
 	}
+	if (o->udp && (o->chat || o->once || o->unix_path != NULL ||
+	    o->with_client != NULL || o->max_conns > 0 ||
+	    echo_srv.conf.idle > 0 || o->backlog >= 0))
+		cmd_usage_error(self(), "-u cannot be used with --chat, --once, "
+		    "-U, --with-client, --max-conns, -i or --backlog");
 	if (o->max_message_set && !o->chat)
 		cmd_usage_error(self(), "--max-message needs --chat");
 	if (o->unix_path != NULL && (tcp_opt || o->port_file != NULL))
@@ -316,6 +352,8 @@ cmd_main(int argc, char **argv)
 
 	if (o.unix_path != NULL)
 		listen_unix(&o);
+	else if (o.udp)
+		listen_udp(&o);
 	else
 		listen_tcp(&o);
 	/* Stoppable by signal before anyone can read our pid or port. */
@@ -353,7 +391,7 @@ cmd_main(int argc, char **argv)
 
 const struct acore_cmd acore_cmd_echo_server = {
 	.name = "echo-server",
-	.usage = "[-46klv] [-b address] [-i secs] [-p port] [-U path] "
+	.usage = "[-46kluv] [-b address] [-i secs] [-p port] [-U path] "
 	    "[--backlog n] [--chat] [--chunk-size n] [--max-conns n] "
 	    "[--max-message n] [--once] [--background] [--pid-file file] "
 	    "[--port-file file] [--with-client file] [[address] port]",
@@ -366,6 +404,7 @@ const struct acore_cmd acore_cmd_echo_server = {
 	    "and keeps on\n"
 	    "  -p, --port PORT      listen on PORT, a number or service "
 	    "(default 8080; 0: any)\n"
+	    "  -u, --udp            UDP: each datagram back to its sender\n"
 	    "  -U, --unix PATH      listen on the Unix socket PATH\n"
 	    "  -v, --verbose        log every event as the asyncore "
 	    "articles\n"

@@ -345,6 +345,20 @@ ssize_t	 acore_send(struct acore_dispatcher *d, const void *buf, size_t len);
  */
 ssize_t	 acore_recv(struct acore_dispatcher *d, void *buf, size_t len);
 /*
+ * Datagram sockets (acore_create_socket(d, family, SOCK_DGRAM)): one
+ * datagram in, with the sender's address in *from (NULL: not wanted), or
+ * one datagram out to to (NULL: the connected peer).  The length is the
+ * datagram's (0 is an empty datagram, not an end of stream); -EAGAIN
+ * means nothing to read, or no room to send now (wait for writable).
+ * Other errors (-ECONNREFUSED after a send to a closed port on a
+ * connected socket, -EMSGSIZE) are returned with no hook run: a datagram
+ * socket has no connection to close.
+ */
+ssize_t	 acore_recvfrom(struct acore_dispatcher *d, void *buf, size_t len,
+	    struct sockaddr_storage *from, socklen_t *fromlen);
+ssize_t	 acore_sendto(struct acore_dispatcher *d, const void *buf, size_t len,
+	    const struct sockaddr *to, socklen_t tolen);
+/*
  * Inside handle_close: why it runs.  0 for an orderly end of stream (a
  * 0-byte recv), or the negative errno of the disconnect that caused it
  * (-ECONNRESET, -EPIPE, ...), so a tool can tell a reset from a close.
