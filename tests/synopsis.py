@@ -20,7 +20,7 @@ def norm(s):
 
 def header(text):
     text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
-    text = re.sub(r"^#.*$", "", text, flags=re.M)
+    text = re.sub(r"^#(?:.*\\\n)*.*$", "", text, flags=re.M)
     text = re.sub(r"__attribute__\s*\(\(.*?\)\)", "", text)
     seen = set()
     for m in re.finditer(r"\b(acore_[a-z_]+)\s*\(", text):
