@@ -176,9 +176,9 @@ on_body(struct http_parser *p, const char *data, size_t len, void *arg)
 	int rc;
 
 	(void)p;
+	c->job->body += len;
 	if (c->v.discard || c->g->o.raw)
 		return 0;
-	c->job->body += len;
 	hg_progress_add(c->g->writer, len);
 	if (c->dec == NULL)
 		return emit(c, data, len) < 0;
@@ -601,12 +601,10 @@ hg_conn_start(struct hg *g, struct hg_job *j, int last)
 		    "characters in the request" : "out of memory");
 		return 0;
 	}
-	if (j->delay > 0) {
-		/* No socket yet: the channel's idle timer is the wait. */
-		c->waiting = 1;
-		acore_set_timeout(c->d, j->delay);
-		j->delay = 0;
-	} else
+	/* No socket yet: the channel's idle timer is the --retry wait. */
+	c->waiting = j->delay > 0 && acore_set_timeout(c->d, j->delay) == 0;
+	j->delay = 0;
+	if (!c->waiting)
 		open_now(c);
 	return 0;
 }
