@@ -22,7 +22,17 @@
 
 #define CHAT_CHUNK	65536	/* --chat without --chunk-size */
 
-enum { OPT_CHAT = 256, OPT_CHUNK_SIZE, OPT_LATE_SHUTDOWN };
+enum {
+	OPT_CACERT = 256,
+	OPT_CHAT,
+	OPT_CHUNK_SIZE,
+	OPT_LATE_SHUTDOWN,
+	OPT_RETRIES,
+	OPT_SERVERNAME,
+	OPT_TLS
+};
+
+#define DEFAULT_RETRIES	3	/* -u: sends of a datagram after the first */
 
 static const struct acore_cmd *self(void);
 
@@ -37,16 +47,22 @@ done(int st)
 static const struct option longopts[] = {
 	{ "file",		required_argument, NULL, 'f' },
 	{ "idle-timeout",	required_argument, NULL, 'i' },
+	{ "insecure",		no_argument,	   NULL, 'k' },
 	{ "message",		required_argument, NULL, 'm' },
 	{ "output",		required_argument, NULL, 'o' },
 	{ "quit",		required_argument, NULL, 'q' },
 	{ "source",		required_argument, NULL, 's' },
+	{ "udp",		no_argument,	   NULL, 'u' },
 	{ "unix",		required_argument, NULL, 'U' },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "wait",		required_argument, NULL, 'w' },
+	{ "cacert",		required_argument, NULL, OPT_CACERT },
 	{ "chat",		no_argument,	   NULL, OPT_CHAT },
 	{ "chunk-size",		required_argument, NULL, OPT_CHUNK_SIZE },
 	{ "late-shutdown",	no_argument,	   NULL, OPT_LATE_SHUTDOWN },
+	{ "retries",		required_argument, NULL, OPT_RETRIES },
+	{ "servername",		required_argument, NULL, OPT_SERVERNAME },
+	{ "tls",		no_argument,	   NULL, OPT_TLS },
 	{ NULL,			0,		   NULL, 0 }
 };
 
@@ -78,7 +94,8 @@ target(struct echo_client_conf *c, int argc, char **argv)
 		c->host = host;
 	else
 		cmd_usage_error(self(), "missing port");
-	snprintf(port, sizeof(port), "%d", cmd_service(p, "tcp", 0));
+	snprintf(port, sizeof(port), "%d", cmd_service(p, c->udp ? "udp" :
+	    "tcp", 0));
 	c->port = port;
 }
 
@@ -112,8 +129,9 @@ cmd_main(int argc, char **argv)
 	struct echo_client_conf c;
 	struct acore_loop *loop;
 	const char *file = NULL, *text = NULL, *out = NULL, *source = NULL;
+	const char *cacert = NULL;
 	double wait = 0, idle = 0;
-	int ch, rc, chunk_set = 0;
+	int ch, rc, chunk_set = 0, retries_set = 0, tls = 0, insecure = 0;
 
 	memset(&c, 0, sizeof(c));
 	c.family = AF_UNSPEC;
@@ -121,7 +139,8 @@ cmd_main(int argc, char **argv)
 	c.out_fd = -1;
 	c.in_fd = -1;
 	c.done = done;
-	while ((ch = getopt_long(argc, argv, ":46Nf:i:m:o:q:s:U:vw:", longopts,
+	c.retries = DEFAULT_RETRIES;
+	while ((ch = getopt_long(argc, argv, ":46Nf:i:km:o:q:s:uU:vw:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case '4':
@@ -138,6 +157,9 @@ cmd_main(int argc, char **argv)
 		case 'i':
 			idle = cmd_seconds("idle timeout", optarg, 1e6);
 			break;
+		case 'k':
+			insecure = 1;
+			break;
 		case 'm':
 			text = optarg;
 			break;
@@ -152,6 +174,9 @@ cmd_main(int argc, char **argv)
 		case 's':
 			source = optarg;
 			break;
+		case 'u':
+			c.udp = 1;
+			break;
 		case 'U':
 			c.unix_path = optarg;
 			break;
@@ -161,8 +186,17 @@ cmd_main(int argc, char **argv)
 		case 'w':
 			wait = cmd_seconds("timeout", optarg, 1e6);
 			break;
+		case OPT_CACERT:
+			cacert = optarg;
+			break;
 		case OPT_CHAT:
 			c.chat = 1;
+			break;
+		case OPT_SERVERNAME:
+			c.servername = optarg;
+			break;
+		case OPT_TLS:
+			tls = 1;
 			break;
 		case OPT_CHUNK_SIZE:
 			c.chunk = cmd_size("chunk size", optarg, 1, 16 << 20);
@@ -170,6 +204,10 @@ cmd_main(int argc, char **argv)
 			break;
 		case OPT_LATE_SHUTDOWN:
 			c.late_shutdown = 1;
+			break;
+		case OPT_RETRIES:
+			c.retries = (int)cmd_number("retries", optarg, 0, 1000);
+			retries_set = 1;
 			break;
 		default:
 			exit(cmd_bad_option(self(), ch, argv));
@@ -179,12 +217,23 @@ cmd_main(int argc, char **argv)
 	argv += optind;
 	if (file != NULL && text != NULL)
 		cmd_usage_error(self(), "-f and -m cannot be used together");
+	if (c.udp && (c.chat || c.unix_path != NULL || c.late_shutdown ||
+	    c.quit_after > 0))
+		cmd_usage_error(self(), "-u cannot be used with --chat, -U, "
+		    "--late-shutdown or -q");
+	if (retries_set && !c.udp)
+		cmd_usage_error(self(), "--retries needs -u");
 	if (c.unix_path != NULL)
 		check_unix(&c, argc, source);
 	else
 		target(&c, argc, argv);
 	if (source != NULL)
 		cmd_source(source, c.family, &c.source, &c.source_len);
+	if (tls && c.udp)
+		cmd_usage_error(self(), "-u cannot be used with --tls");
+	if (!tls && (cacert != NULL || insecure || c.servername != NULL))
+		cmd_usage_error(self(), "--cacert, -k and --servername need "
+		    "--tls");
 	/* nc -w: the connect timeout and the idle timeout; -i: idle only. */
 	c.connect_timeout = wait;
 	c.idle = idle > 0 ? idle : wait;
@@ -203,6 +252,8 @@ cmd_main(int argc, char **argv)
 		c.out_name = out;
 	}
 
+	if (tls)
+		c.tls = cmd_tls_client("echo-client", cacert, NULL, insecure);
 	if ((loop = acore_loop_new()) == NULL)
 		err(AC_EXIT_FAIL, "echo-client: acore_loop_new");
 	if ((rc = echo_client_start(loop, &c)) == 0)
@@ -210,6 +261,7 @@ cmd_main(int argc, char **argv)
 	else
 		status = rc;
 	acore_loop_free(loop);
+	acore_tls_free(c.tls);
 	if (text == NULL && c.msg != NULL)
 		free((char *)c.msg);
 	if (c.in_fd > STDIN_FILENO)
@@ -224,15 +276,17 @@ cmd_main(int argc, char **argv)
 
 const struct acore_cmd acore_cmd_echo_client = {
 	.name = "echo-client",
-	.usage = "[-46Nv] [-f file | -m text] [-i secs] [-o file] [-q secs] "
-	    "[-s address] [-w secs] [--chat] [--chunk-size n] "
-	    "[--late-shutdown] [-U path | host port | host:port]",
+	.usage = "[-46kNuv] [-f file | -m text] [-i secs] [-o file] [-q secs] "
+	    "[-s address] [-w secs] [--cacert file] [--chat] [--chunk-size n] "
+	    "[--late-shutdown] [--retries n] [--servername name] [--tls] "
+	    "[-U path | host port | host:port]",
 	.summary = "asyncore echo client: send, verify the echo (PyMOTW)",
 	.options =
 	    "  -4, -6               IPv4 or IPv6 addresses only\n"
 	    "  -f, --file FILE      send FILE ('-': stdin, the default)\n"
 	    "  -i, --idle-timeout SECS  give up after SECS without data "
 	    "(in place of -w's)\n"
+	    "  -k, --insecure       --tls: do not verify the server\n"
 	    "  -m, --message TEXT   send TEXT\n"
 	    "  -N                   shut down sending at end of input "
 	    "(the default)\n"
@@ -240,16 +294,25 @@ const struct acore_cmd acore_cmd_echo_client = {
 	    "  -q, --quit SECS      after end of input, wait at most SECS "
 	    "for the echo\n"
 	    "  -s, --source ADDR    connect from ADDR\n"
+	    "  -u, --udp            datagrams of at most --chunk-size, each "
+	    "checked\n"
 	    "  -U, --unix PATH      connect to the Unix socket PATH\n"
 	    "  -v, --verbose        log every event as the PyMOTW article\n"
-	    "  -w, --wait SECS      connect and idle timeout, as nc -w\n"
+	    "  -w, --wait SECS      connect and idle timeout, as nc -w "
+	    "(-u: wait per echo)\n"
 	    "  -V, --version        print the version\n"
+	    "      --cacert FILE    --tls: trust the CAs in FILE (PEM)\n"
 	    "      --chat           the asynchat protocol: ECHO <length>, "
 	    "then the bytes\n"
 	    "      --chunk-size N   bytes per send and per read "
 	    "(default 512)\n"
 	    "      --late-shutdown  shut down sending only once all came "
 	    "back\n"
+	    "      --retries N      -u: send a datagram again up to N times "
+	    "(default 3)\n"
+	    "      --servername NAME  --tls: SNI and the name to verify\n"
+	    "      --tls            speak TLS; verify the server's "
+	    "certificate\n"
 	    "  host port, host:port, [v6]:port   the server; port may be "
 	    "a service name\n",
 	.main = cmd_main,

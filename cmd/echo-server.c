@@ -42,13 +42,16 @@
 enum {
 	OPT_BACKGROUND = 256,
 	OPT_BACKLOG,
+	OPT_CERT,
 	OPT_CHAT,
 	OPT_CHUNK_SIZE,
 	OPT_MAX_CONNS,
 	OPT_MAX_MESSAGE,
+	OPT_KEY,
 	OPT_ONCE,
 	OPT_PID_FILE,
 	OPT_PORT_FILE,
+	OPT_TLS,
 	OPT_WITH_CLIENT
 };
 
@@ -66,6 +69,10 @@ struct options {
 	const char	*pid_file;
 	int		 background;
 	const char	*with_client;
+	int		 udp;
+	int		 tls;
+	const char	*cert;
+	const char	*key;
 };
 
 static const struct acore_cmd *self(void);
@@ -115,6 +122,29 @@ listen_tcp(const struct options *o)
 }
 
 static void
+listen_udp(const struct options *o)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char addr[160];
+	int rc;
+
+	if ((rc = echo_udp_listen(echo_srv.conf.loop, o->bind, o->port,
+	    o->family, 0)) < 0) {
+		if (ACORE_IS_EAI(rc))
+			errx(AC_EXIT_DNS, "echo-server: cannot resolve %s: %s",
+			    o->bind, acore_strerror(rc));
+		errx(AC_EXIT_LISTEN, "echo-server: cannot listen on %s port "
+		    "%s: %s", o->bind, o->port, acore_strerror(rc));
+	}
+	if (getsockname(acore_fd(echo_srv.listener), (struct sockaddr *)&ss,
+	    &len) == 0) {
+		echo_str_addr((struct sockaddr *)&ss, len, addr, sizeof(addr));
+		echo_server_debug(echo_srv.listener, "binding to %s", addr);
+	}
+}
+
+static void
 listen_unix(const struct options *o)
 {
 	int rc;
@@ -129,28 +159,33 @@ static const struct option longopts[] = {
 	{ "bind",		required_argument, NULL, 'b' },
 	{ "idle-timeout",	required_argument, NULL, 'i' },
 	{ "port",		required_argument, NULL, 'p' },
+	{ "udp",		no_argument,	   NULL, 'u' },
 	{ "unix",		required_argument, NULL, 'U' },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "background",		no_argument,	   NULL, OPT_BACKGROUND },
 	{ "backlog",		required_argument, NULL, OPT_BACKLOG },
+	{ "cert",		required_argument, NULL, OPT_CERT },
 	{ "chat",		no_argument,	   NULL, OPT_CHAT },
 	{ "chunk-size",		required_argument, NULL, OPT_CHUNK_SIZE },
 	{ "max-conns",		required_argument, NULL, OPT_MAX_CONNS },
 	{ "max-message",	required_argument, NULL, OPT_MAX_MESSAGE },
+	{ "key",		required_argument, NULL, OPT_KEY },
 	{ "once",		no_argument,	   NULL, OPT_ONCE },
 	{ "pid-file",		required_argument, NULL, OPT_PID_FILE },
 	{ "port-file",		required_argument, NULL, OPT_PORT_FILE },
+	{ "tls",		no_argument,	   NULL, OPT_TLS },
 	{ "with-client",	required_argument, NULL, OPT_WITH_CLIENT },
 	{ NULL,			0,		   NULL, 0 }
 };
 
 /* A port number or service name, as a numeric string. */
 static const char *
-port_arg(const char *s)
+port_arg(const char *s, int udp)
 {
 	static char buf[8];
 
-	snprintf(buf, sizeof(buf), "%d", cmd_service(s, "tcp", 1));
+	snprintf(buf, sizeof(buf), "%d", cmd_service(s, udp ? "udp" : "tcp",
+	    1));
 	return buf;
 }
 
@@ -172,7 +207,7 @@ operands(struct options *o, int argc, char **argv, int port_set)
 		port = argv[0];
 	if (port_set)
 		cmd_usage_error(self(), "port given twice: -p and '%s'", port);
-	o->port = port_arg(port);
+	o->port = port_arg(port, o->udp);
 }
 
 static void
@@ -187,7 +222,7 @@ parse_options(int argc, char **argv, struct options *o)
 	o->backlog = -1;
 	echo_srv.conf.chunk = DEFAULT_CHUNK;
 	echo_srv.conf.max_message = DEFAULT_MAX_MESSAGE;
-	while ((ch = getopt_long(argc, argv, ":46b:i:klp:U:v", longopts,
+	while ((ch = getopt_long(argc, argv, ":46b:i:klp:uU:v", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case '4':
@@ -211,8 +246,11 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'l':
 			break;	/* nc -lk: it always listens, and keeps on */
 		case 'p':
-			o->port = port_arg(optarg);
+			o->port = optarg;
 			port_set = tcp_opt = 1;
+			break;
+		case 'u':
+			o->udp = 1;
 			break;
 		case 'U':
 			o->unix_path = optarg;
@@ -227,8 +265,17 @@ parse_options(int argc, char **argv, struct options *o)
 			o->backlog = (int)cmd_number("backlog", optarg, 1,
 			    65535);
 			break;
+		case OPT_CERT:
+			o->cert = optarg;
+			break;
 		case OPT_CHAT:
 			o->chat = 1;
+			break;
+		case OPT_KEY:
+			o->key = optarg;
+			break;
+		case OPT_TLS:
+			o->tls = 1;
 			break;
 		case OPT_MAX_MESSAGE:
 			echo_srv.conf.max_message = cmd_size("max message",
@@ -261,10 +308,26 @@ parse_options(int argc, char **argv, struct options *o)
 	}
 	argc -= optind;
 	argv += optind;
+	if (port_set)
+		o->port = port_arg(o->port, o->udp);
 	if (argc > 0) {
 		operands(o, argc, argv, port_set);
 		tcp_opt = 1;
 	}
+	if (o->udp && (o->chat || o->once || o->unix_path != NULL ||
+	    o->with_client != NULL || o->max_conns > 0 ||
+	    echo_srv.conf.idle > 0 || o->backlog >= 0))
+		cmd_usage_error(self(), "-u cannot be used with --chat, --once, "
+		    "-U, --with-client, --max-conns, -i or --backlog");
+	if (o->tls && o->cert == NULL)
+		cmd_usage_error(self(), "--tls needs --cert");
+	if (!o->tls && (o->cert != NULL || o->key != NULL))
+		cmd_usage_error(self(), "--cert and --key need --tls");
+	if (o->tls && o->udp)
+		cmd_usage_error(self(), "-u cannot be used with --tls");
+	if (o->tls && o->with_client != NULL)
+		cmd_usage_error(self(), "--with-client cannot be used with "
+		    "--tls");
 	if (o->max_message_set && !o->chat)
 		cmd_usage_error(self(), "--max-message needs --chat");
 	if (o->unix_path != NULL && (tcp_opt || o->port_file != NULL))
@@ -304,6 +367,9 @@ cmd_main(int argc, char **argv)
 	if ((echo_srv.conf.loop = acore_loop_new()) == NULL)
 		err(AC_EXIT_FAIL, "echo-server: acore_loop_new");
 	echo_srv.conf.gone = echo_handler_gone;
+	if (o.tls)
+		echo_srv.conf.tls = cmd_tls_server("echo-server", o.cert,
+		    o.key);
 	if (o.chat)
 		echo_srv.kind = &echo_handler_chat;
 	else
@@ -316,6 +382,8 @@ cmd_main(int argc, char **argv)
 
 	if (o.unix_path != NULL)
 		listen_unix(&o);
+	else if (o.udp)
+		listen_udp(&o);
 	else
 		listen_tcp(&o);
 	/* Stoppable by signal before anyone can read our pid or port. */
@@ -342,6 +410,7 @@ cmd_main(int argc, char **argv)
 	if (echo_srv.grace != NULL)
 		acore_timer_free(echo_srv.grace);
 	acore_loop_free(echo_srv.conf.loop);
+	acore_tls_free(echo_srv.conf.tls);
 	if (o.with_client != NULL)
 		free((char *)cc.msg);
 	free(echo_srv.conns);
@@ -353,10 +422,11 @@ cmd_main(int argc, char **argv)
 
 const struct acore_cmd acore_cmd_echo_server = {
 	.name = "echo-server",
-	.usage = "[-46klv] [-b address] [-i secs] [-p port] [-U path] "
+	.usage = "[-46kluv] [-b address] [-i secs] [-p port] [-U path] "
 	    "[--backlog n] [--chat] [--chunk-size n] [--max-conns n] "
 	    "[--max-message n] [--once] [--background] [--pid-file file] "
-	    "[--port-file file] [--with-client file] [[address] port]",
+	    "[--port-file file] [--tls --cert file [--key file]] "
+	    "[--with-client file] [[address] port]",
 	.summary = "asyncore echo server (library docs, PyMOTW example)",
 	.options =
 	    "  -4, -6               IPv4 or IPv6 addresses only\n"
@@ -366,6 +436,7 @@ const struct acore_cmd acore_cmd_echo_server = {
 	    "and keeps on\n"
 	    "  -p, --port PORT      listen on PORT, a number or service "
 	    "(default 8080; 0: any)\n"
+	    "  -u, --udp            UDP: each datagram back to its sender\n"
 	    "  -U, --unix PATH      listen on the Unix socket PATH\n"
 	    "  -v, --verbose        log every event as the asyncore "
 	    "articles\n"
@@ -374,15 +445,19 @@ const struct acore_cmd acore_cmd_echo_server = {
 	    "background\n"
 	    "      --backlog N      listen queue length (default 5, 1 with "
 	    "--once)\n"
+	    "      --cert FILE      --tls: certificate chain (PEM)\n"
 	    "      --chat           the asynchat protocol: ECHO <length>, "
 	    "then the bytes\n"
 	    "      --chunk-size N   bytes per read (default 64k)\n"
+	    "      --key FILE       --tls: private key (PEM; default: "
+	    "in --cert)\n"
 	    "      --max-conns N    serve at most N clients at a time\n"
 	    "      --max-message N  --chat: the longest message accepted\n"
 	    "      --once           the PyMOTW server: one client, then "
 	    "exit\n"
 	    "      --pid-file FILE  write the pid to FILE once listening\n"
 	    "      --port-file FILE write the port to FILE once listening\n"
+	    "      --tls            speak TLS to every client\n"
 	    "      --with-client FILE  also run the PyMOTW client, sending "
 	    "FILE\n"
 	    "  [address] port, address:port   as -b and -p, the nc -l way\n",

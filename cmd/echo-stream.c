@@ -402,6 +402,8 @@ echo_client_start(struct acore_loop *loop, const struct echo_client_conf *c)
 
 	if (c->chat)
 		return echo_chat_client_start(loop, c);
+	if (c->udp)
+		return echo_udp_client_start(loop, c);
 	memset(&cl, 0, sizeof(cl));
 	cl.conf = *c;
 	cl.first_diff = NO_DIFF;

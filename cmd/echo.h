@@ -15,6 +15,7 @@
 
 struct acore_loop;
 struct acore_dispatcher;
+struct acore_tls;
 struct sockaddr_un;
 struct acore_ops;
 struct acore_timer;
@@ -26,6 +27,7 @@ struct echo_conf {
 	size_t		 chunk;		/* bytes per read (--chunk-size) */
 	double		 idle;		/* close a client silent this long; 0: never */
 	size_t		 max_message;	/* --chat: longest ECHO accepted */
+	struct acore_tls *tls;		/* --tls: clients speak TLS; NULL: no */
 	/* A handler is about to close: the server's bookkeeping. */
 	void		(*gone)(struct acore_dispatcher *);
 };
@@ -109,8 +111,12 @@ struct echo_client_conf {
 	double		 idle;		/* 0: none */
 	double		 quit_after;	/* -q: after end of input; 0: none */
 	int		 late_shutdown;	/* shut down only once all came back */
+	int		 udp;		/* -u: datagrams (echo-udp.c) */
+	int		 retries;	/* -u: sends of a datagram after the first */
 	int		 out_fd;	/* echoed bytes go here; -1: nowhere */
 	int		 chat;		/* the asynchat client (echo-chat.c) */
+	struct acore_tls *tls;		/* --tls; NULL: plain */
+	const char	*servername;	/* --servername; NULL: host */
 	const char	*out_name;
 	/* Runs once, with the exit status, after the client has closed. */
 	void		(*done)(int status);
@@ -119,6 +125,15 @@ struct echo_client_conf {
 int	 echo_client_start(struct acore_loop *, const struct echo_client_conf *);
 int	 echo_chat_client_start(struct acore_loop *,
 	    const struct echo_client_conf *);
+int	 echo_udp_client_start(struct acore_loop *,
+	    const struct echo_client_conf *);
+/*
+ * echo-server -u: one datagram channel on host and port, as
+ * echo_srv.listener; SO_REUSEPORT too with reuse_port.  0 or a negative
+ * errno (ACORE_EAI_* when host does not resolve).
+ */
+int	 echo_udp_listen(struct acore_loop *, const char *host,
+	    const char *port, int family, int reuse_port);
 /* What both clients share: "HOST port PORT" (or the path) for messages, */
 void	 echo_client_where(const struct echo_client_conf *, char *, size_t);
 /* logging "connecting to" and connecting d, */

@@ -6,7 +6,7 @@ load helper
 @test "acore --version prints the version and exits 0" {
 	run acore --version
 	assert_success
-	assert_output --regexp '^acore [0-9]+\.[0-9]+\.[0-9]+ \(libevent 2\.[0-9.]+-stable\)$'
+	assert_output --regexp '^acore [0-9]+\.[0-9]+\.[0-9]+ \(libevent 2\.[0-9.]+-stable, OpenSSL [0-9]+\.[0-9.]+[a-z]* .*\)$'
 	run acore -V
 	assert_success
 	assert_output --regexp '^acore [0-9]'
@@ -111,6 +111,15 @@ load helper
 	run acore cat-file "$ACORE_SRCDIR/README.md"
 	assert_success
 	[ "$output" = "$(cat "$ACORE_SRCDIR/README.md")" ]
+}
+
+@test "libacore(3) SYNOPSIS prototypes are acore.h's: types, arguments, order" {
+	python3 "$ACORE_SRCDIR/tests/synopsis.py" header \
+	    "$ACORE_SRCDIR/lib/acore.h" >"$BATS_TEST_TMPDIR/hdr"
+	python3 "$ACORE_SRCDIR/tests/synopsis.py" man \
+	    "$ACORE_SRCDIR/man/libacore.3" >"$BATS_TEST_TMPDIR/man"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/hdr")" -gt 50 ]
+	diff -u "$BATS_TEST_TMPDIR/hdr" "$BATS_TEST_TMPDIR/man"
 }
 
 @test "libacore(3) lists every function of acore.h, in the header's order" {

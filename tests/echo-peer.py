@@ -11,6 +11,13 @@ Servers (listen on 127.0.0.1, port 0; the port goes to PORTFILE):
   server silent PORTFILE     read until a pause, never answer, hold the line
   server blackhole PORTFILE  listen(0) with a full queue: connects hang
 
+UDP servers (127.0.0.1, port 0 to PORTFILE; they serve for 20 s):
+  udp dup PORTFILE           echo every datagram twice
+  udp drop PORTFILE          drop the first copy of every datagram, echo
+                             the copies sent again
+  udp garble PORTFILE        echo, but the second datagram with its first
+                             byte flipped
+
 Clients of an echo server at 127.0.0.1:PORT (or a Unix socket PATH):
   halfclose PORT SIZE        send SIZE random bytes, shut down the write
                              side, read only after 1 s; expect every byte
@@ -85,7 +92,7 @@ def server(mode, portfile):
                      struct.pack("ii", 1, 0))
         c.close()
         return
-    # echo-client shuts down its side only once it has the whole echo.
+    # Until echo-client's end of input, or a pause.
     data = read_all(c, quiet=0.5)
     if mode == "garble":
         i = min(100, len(data) - 1)
@@ -96,6 +103,35 @@ def server(mode, portfile):
     elif mode == "silent":
         time.sleep(30)
     c.close()
+
+
+def udp(mode, portfile):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    with open(portfile + ".tmp", "w") as f:
+        f.write("%d\n" % s.getsockname()[1])
+    os.rename(portfile + ".tmp", portfile)
+    end = time.time() + 20
+    seen, n = set(), 0
+    while time.time() < end:
+        s.settimeout(max(end - time.time(), 0.01))
+        try:
+            d, peer = s.recvfrom(65536)
+        except socket.timeout:
+            break
+        n += 1
+        if mode == "dup":
+            s.sendto(d, peer)
+            s.sendto(d, peer)
+        elif mode == "drop":
+            if d not in seen:
+                seen.add(d)
+                continue
+            s.sendto(d, peer)
+        elif mode == "garble":
+            if n == 2:
+                d = bytes([d[0] ^ 0xff]) + d[1:]
+            s.sendto(d, peer)
 
 
 def connect(where):
@@ -196,6 +232,8 @@ def hold(where):
 def main(a):
     if a[0] == "server":
         server(a[1], a[2])
+    elif a[0] == "udp":
+        udp(a[1], a[2])
     elif a[0] == "halfclose":
         halfclose(a[1], int(a[2]))
     elif a[0] == "noread":
