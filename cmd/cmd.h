@@ -39,7 +39,9 @@ enum {
 	AC_EXIT_HTTP = 9,	/* HTTP status >= 400 */
 	AC_EXIT_WRITE = 10,	/* output could not be written */
 	AC_EXIT_UNSUPPORTED = 11, /* e.g. https:// */
-	AC_EXIT_LISTEN = 12	/* cannot listen: in use, not permitted */
+	AC_EXIT_LISTEN = 12,	/* cannot listen: in use, not permitted */
+	AC_EXIT_TLS = 13,	/* TLS handshake failed */
+	AC_EXIT_CERT = 14	/* peer certificate did not verify */
 };
 
 /* Print "usage: acore NAME USAGE" to stdout (help) or stderr (error). */
@@ -102,5 +104,15 @@ int	 cmd_write_all(int fd, const void *buf, size_t len);
 
 /* Map a negative errno / ACORE_EAI_* from a connect to an exit status. */
 int	 cmd_exit_for(int err);
+
+/*
+ * TLS configurations from the command line (cmd/tls.c).  A failure to
+ * load a file prints "acore: NAME: FILE: reason" and exits AC_EXIT_FAIL.
+ */
+struct acore_tls;
+struct acore_tls *cmd_tls_server(const char *name, const char *cert,
+	    const char *key);
+struct acore_tls *cmd_tls_client(const char *name, const char *cacert,
+	    const char *capath, int insecure);
 
 #endif /* ACORE_CMD_H */

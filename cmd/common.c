@@ -84,8 +84,8 @@ cmd_wants_version(int argc, char **argv)
 void
 cmd_version(void)
 {
-	printf("acore %s (libevent %s)\n", ACORE_VERSION_STRING,
-	    acore_libevent_version());
+	printf("acore %s (libevent %s, %s)\n", ACORE_VERSION_STRING,
+	    acore_libevent_version(), acore_openssl_version());
 }
 
 void
@@ -296,6 +296,12 @@ cmd_exit_for(int err)
 {
 	if (ACORE_IS_EAI(err))
 		return AC_EXIT_DNS;
+	if (ACORE_IS_ETLS_VERIFY(err))
+		return AC_EXIT_CERT;
+	if (err == ACORE_ETLS_TRUNCATED)
+		return AC_EXIT_RESET;
+	if (ACORE_IS_ETLS(err))
+		return AC_EXIT_TLS;
 	switch (-err) {
 	case ETIMEDOUT:
 		return AC_EXIT_TIMEOUT;

@@ -22,7 +22,15 @@
 
 #define CHAT_CHUNK	65536	/* --chat without --chunk-size */
 
-enum { OPT_CHAT = 256, OPT_CHUNK_SIZE, OPT_LATE_SHUTDOWN, OPT_RETRIES };
+enum {
+	OPT_CACERT = 256,
+	OPT_CHAT,
+	OPT_CHUNK_SIZE,
+	OPT_LATE_SHUTDOWN,
+	OPT_RETRIES,
+	OPT_SERVERNAME,
+	OPT_TLS
+};
 
 #define DEFAULT_RETRIES	3	/* -u: sends of a datagram after the first */
 
@@ -39,6 +47,7 @@ done(int st)
 static const struct option longopts[] = {
 	{ "file",		required_argument, NULL, 'f' },
 	{ "idle-timeout",	required_argument, NULL, 'i' },
+	{ "insecure",		no_argument,	   NULL, 'k' },
 	{ "message",		required_argument, NULL, 'm' },
 	{ "output",		required_argument, NULL, 'o' },
 	{ "quit",		required_argument, NULL, 'q' },
@@ -47,10 +56,13 @@ static const struct option longopts[] = {
 	{ "unix",		required_argument, NULL, 'U' },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "wait",		required_argument, NULL, 'w' },
+	{ "cacert",		required_argument, NULL, OPT_CACERT },
 	{ "chat",		no_argument,	   NULL, OPT_CHAT },
 	{ "chunk-size",		required_argument, NULL, OPT_CHUNK_SIZE },
 	{ "late-shutdown",	no_argument,	   NULL, OPT_LATE_SHUTDOWN },
 	{ "retries",		required_argument, NULL, OPT_RETRIES },
+	{ "servername",		required_argument, NULL, OPT_SERVERNAME },
+	{ "tls",		no_argument,	   NULL, OPT_TLS },
 	{ NULL,			0,		   NULL, 0 }
 };
 
@@ -117,8 +129,9 @@ cmd_main(int argc, char **argv)
 	struct echo_client_conf c;
 	struct acore_loop *loop;
 	const char *file = NULL, *text = NULL, *out = NULL, *source = NULL;
+	const char *cacert = NULL;
 	double wait = 0, idle = 0;
-	int ch, rc, chunk_set = 0, retries_set = 0;
+	int ch, rc, chunk_set = 0, retries_set = 0, tls = 0, insecure = 0;
 
 	memset(&c, 0, sizeof(c));
 	c.family = AF_UNSPEC;
@@ -127,7 +140,7 @@ cmd_main(int argc, char **argv)
 	c.in_fd = -1;
 	c.done = done;
 	c.retries = DEFAULT_RETRIES;
-	while ((ch = getopt_long(argc, argv, ":46Nf:i:m:o:q:s:uU:vw:", longopts,
+	while ((ch = getopt_long(argc, argv, ":46Nf:i:km:o:q:s:uU:vw:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case '4':
@@ -143,6 +156,9 @@ cmd_main(int argc, char **argv)
 			break;
 		case 'i':
 			idle = cmd_seconds("idle timeout", optarg, 1e6);
+			break;
+		case 'k':
+			insecure = 1;
 			break;
 		case 'm':
 			text = optarg;
@@ -170,8 +186,17 @@ cmd_main(int argc, char **argv)
 		case 'w':
 			wait = cmd_seconds("timeout", optarg, 1e6);
 			break;
+		case OPT_CACERT:
+			cacert = optarg;
+			break;
 		case OPT_CHAT:
 			c.chat = 1;
+			break;
+		case OPT_SERVERNAME:
+			c.servername = optarg;
+			break;
+		case OPT_TLS:
+			tls = 1;
 			break;
 		case OPT_CHUNK_SIZE:
 			c.chunk = cmd_size("chunk size", optarg, 1, 16 << 20);
@@ -204,6 +229,11 @@ cmd_main(int argc, char **argv)
 		target(&c, argc, argv);
 	if (source != NULL)
 		cmd_source(source, c.family, &c.source, &c.source_len);
+	if (tls && c.udp)
+		cmd_usage_error(self(), "-u cannot be used with --tls");
+	if (!tls && (cacert != NULL || insecure || c.servername != NULL))
+		cmd_usage_error(self(), "--cacert, -k and --servername need "
+		    "--tls");
 	/* nc -w: the connect timeout and the idle timeout; -i: idle only. */
 	c.connect_timeout = wait;
 	c.idle = idle > 0 ? idle : wait;
@@ -222,6 +252,8 @@ cmd_main(int argc, char **argv)
 		c.out_name = out;
 	}
 
+	if (tls)
+		c.tls = cmd_tls_client("echo-client", cacert, NULL, insecure);
 	if ((loop = acore_loop_new()) == NULL)
 		err(AC_EXIT_FAIL, "echo-client: acore_loop_new");
 	if ((rc = echo_client_start(loop, &c)) == 0)
@@ -229,6 +261,7 @@ cmd_main(int argc, char **argv)
 	else
 		status = rc;
 	acore_loop_free(loop);
+	acore_tls_free(c.tls);
 	if (text == NULL && c.msg != NULL)
 		free((char *)c.msg);
 	if (c.in_fd > STDIN_FILENO)
@@ -243,9 +276,9 @@ cmd_main(int argc, char **argv)
 
 const struct acore_cmd acore_cmd_echo_client = {
 	.name = "echo-client",
-	.usage = "[-46Nuv] [-f file | -m text] [-i secs] [-o file] [-q secs] "
-	    "[-s address] [-w secs] [--chat] [--chunk-size n] "
-	    "[--late-shutdown] [--retries n] "
+	.usage = "[-46kNuv] [-f file | -m text] [-i secs] [-o file] [-q secs] "
+	    "[-s address] [-w secs] [--cacert file] [--chat] [--chunk-size n] "
+	    "[--late-shutdown] [--retries n] [--servername name] [--tls] "
 	    "[-U path | host port | host:port]",
 	.summary = "asyncore echo client: send, verify the echo (PyMOTW)",
 	.options =
@@ -253,6 +286,7 @@ const struct acore_cmd acore_cmd_echo_client = {
 	    "  -f, --file FILE      send FILE ('-': stdin, the default)\n"
 	    "  -i, --idle-timeout SECS  give up after SECS without data "
 	    "(in place of -w's)\n"
+	    "  -k, --insecure       --tls: do not verify the server\n"
 	    "  -m, --message TEXT   send TEXT\n"
 	    "  -N                   shut down sending at end of input "
 	    "(the default)\n"
@@ -267,6 +301,7 @@ const struct acore_cmd acore_cmd_echo_client = {
 	    "  -w, --wait SECS      connect and idle timeout, as nc -w "
 	    "(-u: wait per echo)\n"
 	    "  -V, --version        print the version\n"
+	    "      --cacert FILE    --tls: trust the CAs in FILE (PEM)\n"
 	    "      --chat           the asynchat protocol: ECHO <length>, "
 	    "then the bytes\n"
 	    "      --chunk-size N   bytes per send and per read "
@@ -275,6 +310,9 @@ const struct acore_cmd acore_cmd_echo_client = {
 	    "back\n"
 	    "      --retries N      -u: send a datagram again up to N times "
 	    "(default 3)\n"
+	    "      --servername NAME  --tls: SNI and the name to verify\n"
+	    "      --tls            speak TLS; verify the server's "
+	    "certificate\n"
 	    "  host port, host:port, [v6]:port   the server; port may be "
 	    "a service name\n",
 	.main = cmd_main,

@@ -76,6 +76,10 @@ echo_client_connect(struct acore_dispatcher *d,
 	if (c->source_len > 0 && (rc = acore_set_source(d,
 	    (const struct sockaddr *)&c->source, c->source_len)) < 0)
 		return rc;
+	/* The handshake comes before handle_connect, inside that timeout. */
+	if (c->tls != NULL && (rc = acore_tls_attach(d, c->tls,
+	    c->servername != NULL ? c->servername : c->host)) < 0)
+		return rc;
 	if (c->unix_path != NULL)
 		return connect_unix(d, c->unix_path);
 	acore_debug(d, "connecting to ('%s', %s)", c->host, c->port);

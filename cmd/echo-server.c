@@ -42,13 +42,16 @@
 enum {
 	OPT_BACKGROUND = 256,
 	OPT_BACKLOG,
+	OPT_CERT,
 	OPT_CHAT,
 	OPT_CHUNK_SIZE,
 	OPT_MAX_CONNS,
 	OPT_MAX_MESSAGE,
+	OPT_KEY,
 	OPT_ONCE,
 	OPT_PID_FILE,
 	OPT_PORT_FILE,
+	OPT_TLS,
 	OPT_WITH_CLIENT,
 	OPT_WORKERS
 };
@@ -69,6 +72,9 @@ struct options {
 	const char	*with_client;
 	int		 udp;
 	int		 workers;
+	int		 tls;
+	const char	*cert;
+	const char	*key;
 };
 
 static const struct acore_cmd *self(void);
@@ -163,13 +169,16 @@ static const struct option longopts[] = {
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "background",		no_argument,	   NULL, OPT_BACKGROUND },
 	{ "backlog",		required_argument, NULL, OPT_BACKLOG },
+	{ "cert",		required_argument, NULL, OPT_CERT },
 	{ "chat",		no_argument,	   NULL, OPT_CHAT },
 	{ "chunk-size",		required_argument, NULL, OPT_CHUNK_SIZE },
 	{ "max-conns",		required_argument, NULL, OPT_MAX_CONNS },
 	{ "max-message",	required_argument, NULL, OPT_MAX_MESSAGE },
+	{ "key",		required_argument, NULL, OPT_KEY },
 	{ "once",		no_argument,	   NULL, OPT_ONCE },
 	{ "pid-file",		required_argument, NULL, OPT_PID_FILE },
 	{ "port-file",		required_argument, NULL, OPT_PORT_FILE },
+	{ "tls",		no_argument,	   NULL, OPT_TLS },
 	{ "with-client",	required_argument, NULL, OPT_WITH_CLIENT },
 	{ "workers",		required_argument, NULL, OPT_WORKERS },
 	{ NULL,			0,		   NULL, 0 }
@@ -262,8 +271,17 @@ parse_options(int argc, char **argv, struct options *o)
 			o->backlog = (int)cmd_number("backlog", optarg, 1,
 			    65535);
 			break;
+		case OPT_CERT:
+			o->cert = optarg;
+			break;
 		case OPT_CHAT:
 			o->chat = 1;
+			break;
+		case OPT_KEY:
+			o->key = optarg;
+			break;
+		case OPT_TLS:
+			o->tls = 1;
 			break;
 		case OPT_MAX_MESSAGE:
 			echo_srv.conf.max_message = cmd_size("max message",
@@ -314,6 +332,15 @@ parse_options(int argc, char **argv, struct options *o)
 	    o->unix_path != NULL))
 		cmd_usage_error(self(), "--workers cannot be used with --once, "
 		    "--with-client or -U");
+	if (o->tls && o->cert == NULL)
+		cmd_usage_error(self(), "--tls needs --cert");
+	if (!o->tls && (o->cert != NULL || o->key != NULL))
+		cmd_usage_error(self(), "--cert and --key need --tls");
+	if (o->tls && o->udp)
+		cmd_usage_error(self(), "-u cannot be used with --tls");
+	if (o->tls && o->with_client != NULL)
+		cmd_usage_error(self(), "--with-client cannot be used with "
+		    "--tls");
 	if (o->max_message_set && !o->chat)
 		cmd_usage_error(self(), "--max-message needs --chat");
 	if (o->unix_path != NULL && (tcp_opt || o->port_file != NULL))
@@ -356,6 +383,9 @@ serve(const char *port, int ready_fd, void *arg)
 	if ((echo_srv.conf.loop = acore_loop_new()) == NULL)
 		err(AC_EXIT_FAIL, "echo-server: acore_loop_new");
 	echo_srv.conf.gone = echo_handler_gone;
+	if (o->tls)
+		echo_srv.conf.tls = cmd_tls_server("echo-server", o->cert,
+		    o->key);
 	if (o->chat)
 		echo_srv.kind = &echo_handler_chat;
 	else
@@ -403,6 +433,7 @@ serve(const char *port, int ready_fd, void *arg)
 	if (echo_srv.grace != NULL)
 		acore_timer_free(echo_srv.grace);
 	acore_loop_free(echo_srv.conf.loop);
+	acore_tls_free(echo_srv.conf.tls);
 	if (o->with_client != NULL)
 		free((char *)cc.msg);
 	free(echo_srv.conns);
@@ -431,8 +462,8 @@ const struct acore_cmd acore_cmd_echo_server = {
 	.usage = "[-46kluv] [-b address] [-i secs] [-p port] [-U path] "
 	    "[--backlog n] [--chat] [--chunk-size n] [--max-conns n] "
 	    "[--max-message n] [--once] [--background] [--pid-file file] "
-	    "[--port-file file] [--with-client file] [--workers n] "
-	    "[[address] port]",
+	    "[--port-file file] [--tls --cert file [--key file]] "
+	    "[--with-client file] [--workers n] [[address] port]",
 	.summary = "asyncore echo server (library docs, PyMOTW example)",
 	.options =
 	    "  -4, -6               IPv4 or IPv6 addresses only\n"
@@ -451,15 +482,19 @@ const struct acore_cmd acore_cmd_echo_server = {
 	    "background\n"
 	    "      --backlog N      listen queue length (default 5, 1 with "
 	    "--once)\n"
+	    "      --cert FILE      --tls: certificate chain (PEM)\n"
 	    "      --chat           the asynchat protocol: ECHO <length>, "
 	    "then the bytes\n"
 	    "      --chunk-size N   bytes per read (default 64k)\n"
+	    "      --key FILE       --tls: private key (PEM; default: "
+	    "in --cert)\n"
 	    "      --max-conns N    serve at most N clients at a time\n"
 	    "      --max-message N  --chat: the longest message accepted\n"
 	    "      --once           the PyMOTW server: one client, then "
 	    "exit\n"
 	    "      --pid-file FILE  write the pid to FILE once listening\n"
 	    "      --port-file FILE write the port to FILE once listening\n"
+	    "      --tls            speak TLS to every client\n"
 	    "      --with-client FILE  also run the PyMOTW client, sending "
 	    "FILE\n"
 	    "      --workers N      N processes share the port, a loop "

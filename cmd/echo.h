@@ -16,6 +16,7 @@
 
 struct acore_loop;
 struct acore_dispatcher;
+struct acore_tls;
 struct sockaddr_un;
 struct acore_ops;
 struct acore_timer;
@@ -27,6 +28,7 @@ struct echo_conf {
 	size_t		 chunk;		/* bytes per read (--chunk-size) */
 	double		 idle;		/* close a client silent this long; 0: never */
 	size_t		 max_message;	/* --chat: longest ECHO accepted */
+	struct acore_tls *tls;		/* --tls: clients speak TLS; NULL: no */
 	/* A handler is about to close: the server's bookkeeping. */
 	void		(*gone)(struct acore_dispatcher *);
 };
@@ -125,6 +127,8 @@ struct echo_client_conf {
 	int		 retries;	/* -u: sends of a datagram after the first */
 	int		 out_fd;	/* echoed bytes go here; -1: nowhere */
 	int		 chat;		/* the asynchat client (echo-chat.c) */
+	struct acore_tls *tls;		/* --tls; NULL: plain */
+	const char	*servername;	/* --servername; NULL: host */
 	const char	*out_name;
 	/* Runs once, with the exit status, after the client has closed. */
 	void		(*done)(int status);

@@ -52,6 +52,7 @@ struct hg_conn {
 	int			 retired; /* out of its host's count */
 	int			 in_read;	/* inside acore_recv() */
 	int			 reset;	/* closed by a reset */
+	int			 truncated; /* TLS end without close_notify */
 	int			 werr;	/* output failed: -errno */
 	int			 werr_open;	/* ... when opening it */
 	int			 bad;	/* AC_EXIT_* a callback set */
@@ -175,9 +176,9 @@ on_body(struct http_parser *p, const char *data, size_t len, void *arg)
 	int rc;
 
 	(void)p;
+	c->job->body += len;
 	if (c->v.discard || c->g->o.raw)
 		return 0;
-	c->job->body += len;
 	hg_progress_add(c->g->writer, len);
 	if (c->dec == NULL)
 		return emit(c, data, len) < 0;
@@ -369,6 +370,7 @@ c_close(struct acore_dispatcher *d, void *arg)
 	struct hg_conn *c = arg;
 
 	c->reset = acore_close_reason(d) < 0;
+	c->truncated = acore_close_reason(d) == ACORE_ETLS_TRUNCATED;
 	acore_debug(d, "handle_close()");
 	conn_close(c);
 	/* From a failed send no read follows to report the end. */
@@ -505,6 +507,12 @@ conn_eof(struct hg_conn *c)
 		hg_schedule(c->g);
 		return;
 	}
+	/* Without close_notify the end proves nothing: the body may be cut. */
+	if (c->truncated) {
+		conn_fail(c, AC_EXIT_RESET, "%s port %s: %s", j->u.host,
+		    j->u.port, acore_strerror(ACORE_ETLS_TRUNCATED));
+		return;
+	}
 	r = c->reset ? 0 : http_parser_eof(&c->p);
 	if (!c->reset && r == 0)
 		response_done(c, 0);	/* the end was the body's end */
@@ -582,17 +590,21 @@ hg_conn_start(struct hg *g, struct hg_job *j, int last)
 	}
 	c->host->nconns++;
 	TAILQ_INSERT_TAIL(&g->conns, c, link);
+	if (j->u.tls && g->tls == NULL)
+		g->tls = cmd_tls_client("http-get", NULL, NULL, 0);
+	if (j->u.tls && (rc = acore_tls_attach(c->d, g->tls, j->u.host)) < 0) {
+		conn_fail(c, AC_EXIT_FAIL, "%s", acore_strerror(rc));
+		return 0;
+	}
 	if ((rc = assign(c, j, last)) < 0) {
 		conn_fail(c, AC_EXIT_FAIL, rc == -EINVAL ? "control "
 		    "characters in the request" : "out of memory");
 		return 0;
 	}
-	if (j->delay > 0) {
-		/* No socket yet: the channel's idle timer is the wait. */
-		c->waiting = 1;
-		acore_set_timeout(c->d, j->delay);
-		j->delay = 0;
-	} else
+	/* No socket yet: the channel's idle timer is the --retry wait. */
+	c->waiting = j->delay > 0 && acore_set_timeout(c->d, j->delay) == 0;
+	j->delay = 0;
+	if (!c->waiting)
 		open_now(c);
 	return 0;
 }

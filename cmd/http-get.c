@@ -45,13 +45,14 @@ host_for(struct hg *g, const struct http_url *u)
 
 	for (h = g->hosts; h != NULL; h = h->next)
 		if (strcasecmp(h->host, u->host) == 0 &&
-		    strcmp(h->port, u->port) == 0)
+		    strcmp(h->port, u->port) == 0 && h->tls == u->tls)
 			return h;
 	if ((h = calloc(1, sizeof(*h))) == NULL ||
 	    (h->host = strdup(u->host)) == NULL ||
 	    (h->port = strdup(u->port)) == NULL)
 		err(AC_EXIT_FAIL, "http-get");
 	TAILQ_INIT(&h->pending);
+	h->tls = u->tls;
 	h->next = g->hosts;
 	g->hosts = h;
 	return h;
@@ -429,6 +430,7 @@ cleanup(struct hg *g, char **files)
 	size_t i;
 
 	acore_loop_free(g->loop);
+	acore_tls_free(g->tls);
 	hg_writer_free(g->writer);
 	for (i = 0; i < g->njobs; i++) {
 		free(g->jobs[i].url);
@@ -496,6 +498,10 @@ cmd_main(int argc, char **argv)
 		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
 			err(AC_EXIT_FAIL, "http-get: /dev/null");
 
+	/* Trust anchors given: a bad file is an error before any fetch. */
+	if (g.o.cacert != NULL || g.o.capath != NULL || g.o.insecure)
+		g.tls = cmd_tls_client("http-get", g.o.cacert, g.o.capath,
+		    g.o.insecure);
 	TAILQ_INIT(&g.queue);
 	TAILQ_INIT(&g.conns);
 	if ((g.loop = acore_loop_new()) == NULL ||
@@ -509,13 +515,15 @@ cmd_main(int argc, char **argv)
 
 const struct acore_cmd acore_cmd_http_get = {
 	.name = "http-get",
-	.usage = "[-046fiILOsSvZ] [-A agent] [-C -] [-H header] [-m secs] "
-	    "[-o file] [-w format] [--absolute-form] [--chunk-size bytes] "
+	.usage = "[-046fiIkLOsSvZ] [-A agent] [-C -] [-H header] [-m secs] "
+	    "[-o file] [-w format] [--absolute-form] [--cacert file] "
+	    "[--capath dir] [--chunk-size bytes] "
 	    "[--compressed] [--connect-timeout secs] [--http1.0] "
 	    "[--loop-counter] [--max-host-conns n] [--max-redirs n] "
 	    "[--no-fail] [--no-progress | --progress] [--parallel-max n] "
 	    "[--raw] [--retry n] [--retry-delay secs] [--show-reads] "
 	    "[--summary] url ...",
-	.summary = "fetch http:// URLs (the asyncore HTTP client examples)",
+	.summary = "fetch http:// and https:// URLs (the asyncore HTTP "
+	    "client examples)",
 	.main = cmd_main,
 };

@@ -22,11 +22,14 @@ enum {
 	OPT_ABSOLUTE = 256, OPT_CHUNK, OPT_COMPRESSED, OPT_CONNECT,
 	OPT_HOST_CONNS, OPT_HTTP10, OPT_LOOP_COUNTER, OPT_MAX_REDIRS,
 	OPT_NO_FAIL, OPT_NO_PROGRESS, OPT_PARALLEL_MAX, OPT_PROGRESS, OPT_RAW,
-	OPT_RETRY, OPT_RETRY_DELAY, OPT_SHOW_READS, OPT_SUMMARY
+	OPT_RETRY, OPT_RETRY_DELAY, OPT_SHOW_READS, OPT_SUMMARY,
+	OPT_CACERT, OPT_CAPATH
 };
 
 static const struct option longopts[] = {
 	{ "absolute-form", no_argument, NULL, OPT_ABSOLUTE },
+	{ "cacert", required_argument, NULL, OPT_CACERT },
+	{ "capath", required_argument, NULL, OPT_CAPATH },
 	{ "chunk-size", required_argument, NULL, OPT_CHUNK },
 	{ "compressed", no_argument, NULL, OPT_COMPRESSED },
 	{ "connect-timeout", required_argument, NULL, OPT_CONNECT },
@@ -36,6 +39,7 @@ static const struct option longopts[] = {
 	{ "header", required_argument, NULL, 'H' },
 	{ "http1.0", no_argument, NULL, OPT_HTTP10 },
 	{ "include", no_argument, NULL, 'i' },
+	{ "insecure", no_argument, NULL, 'k' },
 	{ "location", no_argument, NULL, 'L' },
 	{ "loop-counter", no_argument, NULL, OPT_LOOP_COUNTER },
 	{ "max-host-conns", required_argument, NULL, OPT_HOST_CONNS },
@@ -121,7 +125,7 @@ hg_parse_options(int argc, char **argv, struct hg_opts *o, char ***files,
 	int ch;
 
 	rewrite_z(argc, argv);
-	while ((ch = getopt_long(argc, argv, ":046A:C:fH:iILm:o:OsSvw:Z::",
+	while ((ch = getopt_long(argc, argv, ":046A:C:fH:iIkLm:o:OsSvw:Z::",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case '0':
@@ -158,6 +162,9 @@ hg_parse_options(int argc, char **argv, struct hg_opts *o, char ***files,
 			break;
 		case 'I':
 			o->head = 1;
+			break;
+		case 'k':
+			o->insecure = 1;
 			break;
 		case 'L':
 			o->follow = 1;
@@ -199,6 +206,12 @@ hg_parse_options(int argc, char **argv, struct hg_opts *o, char ***files,
 			break;
 		case OPT_ABSOLUTE:
 			o->absolute = 1;
+			break;
+		case OPT_CACERT:
+			o->cacert = optarg;
+			break;
+		case OPT_CAPATH:
+			o->capath = optarg;
 			break;
 		case OPT_CHUNK:
 			o->chunk = cmd_size("chunk size", optarg, 1, MAX_CHUNK);

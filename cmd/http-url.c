@@ -107,7 +107,7 @@ http_url_parse(const char *s, struct http_url *u, const char **why)
 	size_t i, alen, hlen, plen;
 	char v6[INET6_ADDRSTRLEN + 1], *port = NULL, *tmp;
 	struct in6_addr in6;
-	long pn;
+	long pn, defport;
 	int bracket = 0;
 
 	memset(u, 0, sizeof(*u));
@@ -118,15 +118,15 @@ http_url_parse(const char *s, struct http_url *u, const char **why)
 		}
 	split(s, &pt);
 	if (!pt.scheme.set || !pt.auth.set) {
-		*why = "not an absolute http:// URL";
+		*why = "not an absolute http:// or https:// URL";
 		return AC_EXIT_BADURL;
 	}
-	if (pt.scheme.n == 5 && strncasecmp(pt.scheme.p, "https", 5) == 0) {
-		*why = "https is not supported (no TLS in this build)";
-		return AC_EXIT_UNSUPPORTED;
-	}
-	if (pt.scheme.n != 4 || strncasecmp(pt.scheme.p, "http", 4) != 0) {
-		*why = "unknown scheme (only http:// is supported)";
+	if (pt.scheme.n == 5 && strncasecmp(pt.scheme.p, "https", 5) == 0)
+		u->tls = 1;
+	else if (pt.scheme.n != 4 ||
+	    strncasecmp(pt.scheme.p, "http", 4) != 0) {
+		*why = "unknown scheme (only http:// and https:// are "
+		    "supported)";
 		return AC_EXIT_BADURL;
 	}
 	a = pt.auth.p;
@@ -170,7 +170,7 @@ http_url_parse(const char *s, struct http_url *u, const char **why)
 	}
 	plen = colon != NULL && colon < a + alen ? (size_t)(a + alen - colon) -
 	    1 : 0;
-	pn = 80;
+	pn = u->tls ? 443 : 80;
 	if (plen > 0) {
 		for (pn = 0, i = 1; i <= plen; i++) {
 			if (!isdigit((unsigned char)colon[i])) {
@@ -192,9 +192,10 @@ http_url_parse(const char *s, struct http_url *u, const char **why)
 	u->port = port;
 	u->host = strndup(host, hlen);
 	/* Host: host[:port], the port left out when it is the default. */
+	defport = u->tls ? 443 : 80;
 	if (asprintf(&u->authority, "%s%.*s%s%s%s", bracket ? "[" : "",
-	    (int)hlen, host, bracket ? "]" : "", pn != 80 ? ":" : "",
-	    pn != 80 ? port : "") < 0)
+	    (int)hlen, host, bracket ? "]" : "", pn != defport ? ":" : "",
+	    pn != defport ? port : "") < 0)
 		u->authority = NULL;
 	u->absolute = encode_high(s, (size_t)(pt.path.p - s) + pt.path.n +
 	    (pt.query.set ? pt.query.n + 1 : 0));

@@ -24,6 +24,7 @@
 struct acore_loop;
 struct acore_dispatcher;
 struct acore_timer;
+struct acore_tls;
 
 /* ------------------------------------------------------------------ URLs */
 
@@ -33,9 +34,10 @@ struct http_url {
 	char	*authority;	/* Host: host[:port], brackets kept */
 	char	*target;	/* path[?query], at least "/" */
 	char	*absolute;	/* the URL without its fragment */
+	int	 tls;		/* https:// */
 };
 
-/* 0, or AC_EXIT_BADURL / AC_EXIT_UNSUPPORTED with *why set. */
+/* 0, or AC_EXIT_BADURL with *why set. */
 int	 http_url_parse(const char *s, struct http_url *u, const char **why);
 void	 http_url_free(struct http_url *u);
 /* ref resolved against base (RFC 3986 5.2); NULL when out of memory. */
@@ -73,6 +75,9 @@ struct hg_opts {
 	double		 connect_timeout;
 	double		 max_time;
 	const char	*user_agent;	/* NULL: none */
+	const char	*cacert;	/* --cacert */
+	const char	*capath;	/* --capath */
+	int		 insecure;	/* -k */
 	char		**headers;	/* -H, "Name: value" */
 	int		 nheaders;
 };
@@ -116,6 +121,7 @@ TAILQ_HEAD(hg_jobq, hg_job);
 struct hg_host {
 	char		*host;
 	char		*port;
+	int		 tls;		/* https: its own connections */
 	struct hg_jobq	 pending;
 	long		 nconns;	/* open connections */
 	struct hg_host	*next;
@@ -128,6 +134,7 @@ TAILQ_HEAD(hg_connq, hg_conn);
 struct hg {
 	struct hg_opts	 o;
 	struct acore_loop *loop;
+	struct acore_tls *tls;		/* for https://, made on first use */
 	struct hg_job	*jobs;
 	size_t		 njobs;
 	struct hg_jobq	 queue;		/* waiting to be sent */

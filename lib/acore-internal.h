@@ -184,7 +184,7 @@ void	 acore__handle_error(struct acore_dispatcher *d, int err);
 void	 acore__release(struct acore_dispatcher *d);
 void	 acore__touch(struct acore_dispatcher *d);
 void	 acore__kick_pending(struct acore_dispatcher *d);
-void	 acore__start_handshake(struct acore_dispatcher *d);
+void	 acore__start_handshake(struct acore_dispatcher *d, short first);
 int	 acore__default_readable(struct acore_dispatcher *d);
 int	 acore__default_writable(struct acore_dispatcher *d);
 int	 acore__is_disconnect(int err);

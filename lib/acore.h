@@ -69,10 +69,31 @@ struct acore_signal;
 #define ACORE_EAI(e)		(ACORE_EAI_BASE + (e))	/* e: EAI_* (< 0) */
 #define ACORE_IS_EAI(r)		((r) < ACORE_EAI_BASE && (r) > ACORE_EAI_BASE - 1000)
 
-/* Text for a negative errno or an ACORE_EAI_* value; never NULL. */
+/*
+ * TLS failures, also kept apart.  A certificate that did not verify is
+ * ACORE_ETLS_VERIFY(v), v being OpenSSL's X509_V_ERR_* reason (unknown CA,
+ * expired, host name mismatch); any other TLS failure is ACORE_ETLS(r), r
+ * being OpenSSL's SSL_R_* reason, or one of ours below 100.
+ */
+#define ACORE_ETLS_VERIFY_BASE	(-10000)
+#define ACORE_ETLS_VERIFY(v)	(ACORE_ETLS_VERIFY_BASE - (v))
+#define ACORE_IS_ETLS_VERIFY(r)	((r) < ACORE_ETLS_VERIFY_BASE && \
+				    (r) > ACORE_ETLS_VERIFY_BASE - 1000)
+#define ACORE_ETLS_BASE		(-11000)
+#define ACORE_ETLS(r)		(ACORE_ETLS_BASE - (r))
+#define ACORE_IS_ETLS(r)	((r) < ACORE_ETLS_VERIFY_BASE && \
+				    (r) > ACORE_ETLS_BASE - 5000)
+/* The peer ended the stream without close_notify: data may be cut short. */
+#define ACORE_ETLS_TRUNCATED	ACORE_ETLS(1)
+#define ACORE_ETLS_PEM		ACORE_ETLS(2)	/* no certificate/key in file */
+#define ACORE_ETLS_KEY_MISMATCH	ACORE_ETLS(3)	/* key is not the cert's */
+
+/* Text for a negative errno, ACORE_EAI_* or ACORE_ETLS* value; never NULL. */
 const char	*acore_strerror(int err);
 /* Version of the libevent the library runs on. */
 const char	*acore_libevent_version(void);
+/* Version of the OpenSSL the library runs on ("OpenSSL 3.0.x ..."). */
+const char	*acore_openssl_version(void);
 
 /* --------------------------------------------------------------- logging */
 
@@ -488,6 +509,48 @@ size_t	 acore_simple_producer_more(void *p, const void **data);
 void	 acore_simple_producer_free(void *p);
 /* The ops for pushing a simple producer as it is. */
 extern const struct acore_producer_ops acore_simple_producer_ops;
+
+/* ------------------------------------------------------------------- TLS */
+
+/*
+ * A TLS configuration (an OpenSSL SSL_CTX), shared by any number of
+ * channels.  Clients verify the server's chain and host name by default,
+ * against the system store unless acore_tls_set_ca() names trust anchors.
+ * NULL with errno set on failure.
+ */
+struct acore_tls;
+struct acore_tls *acore_tls_new(int server);
+/* Drop the caller's reference; channels using it keep theirs. */
+void	 acore_tls_free(struct acore_tls *cfg);
+/* Client: trust these CAs (a PEM file, an OpenSSL hashed directory). */
+int	 acore_tls_set_ca(struct acore_tls *cfg, const char *file,
+	    const char *dir);
+/* Client: 0 turns verification of chain and name off (insecure). */
+int	 acore_tls_set_verify(struct acore_tls *cfg, int on);
+/* Server: certificate chain and key, PEM (key NULL: in the chain file). */
+int	 acore_tls_set_cert(struct acore_tls *cfg, const char *chain,
+	    const char *key);
+/* ALPN names, comma-separated ("h2,http/1.1"): offered, or accepted. */
+int	 acore_tls_set_alpn(struct acore_tls *cfg, const char *list);
+/*
+ * Put a socket channel on TLS.  A client calls it before connecting (or on
+ * a connected socket); servername is sent as SNI and checked against the
+ * certificate (an IP address is checked as one, without SNI).  A server
+ * calls it on an accepted channel right after acore_set_socket().  The
+ * handshake runs in the loop; handle_connect (client) and handle_read
+ * (server) come after it, and a failure reaches handle_error with an
+ * ACORE_ETLS* value.  Closing sends close_notify; an end of stream without
+ * one gives handle_close with acore_close_reason() ACORE_ETLS_TRUNCATED.
+ */
+int	 acore_tls_attach(struct acore_dispatcher *d, struct acore_tls *cfg,
+	    const char *servername);
+/* 1 once the channel's handshake is complete, else 0. */
+int	 acore_tls_established(const struct acore_dispatcher *d);
+/* Negotiated protocol ("TLSv1.3") and cipher; NULL before the handshake. */
+const char *acore_tls_protocol(const struct acore_dispatcher *d);
+const char *acore_tls_cipher(const struct acore_dispatcher *d);
+/* Negotiated ALPN name (not NUL-terminated) and its length; 0: none. */
+size_t	 acore_tls_alpn(const struct acore_dispatcher *d, const char **proto);
 
 #ifdef __cplusplus
 }

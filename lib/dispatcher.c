@@ -400,17 +400,18 @@ handshake_step(struct acore_dispatcher *d)
 
 /*
  * Start the transport's set-up on an adopted, connected socket: it runs on
- * the channel's first event (a server waits for the ClientHello).  A
+ * the channel's first event of kind first (a server waits for the
+ * ClientHello, a client for room to send its own).  A
  * connecting channel starts it once the connect completes.
  */
 void
-acore__start_handshake(struct acore_dispatcher *d)
+acore__start_handshake(struct acore_dispatcher *d, short first)
 {
 	if (d->tp->handshake == NULL || (d->flags & ACORE_CLOSED))
 		return;
 	d->handshaking = 1;
 	if (d->flags & ACORE_CONNECTED) {
-		d->tp_want = EV_READ;
+		d->tp_want = first;
 		d->tp_resume = EV_READ;
 		acore__sync(d);
 	}

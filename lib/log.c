@@ -18,6 +18,7 @@
 #include <event2/event.h>
 
 #include "acore-internal.h"
+#include "tls.h"
 
 typedef void	(*sink_fn)(int, const char *, const char *, size_t);
 
@@ -162,6 +163,8 @@ acore_strerror(int err)
 {
 	if (ACORE_IS_EAI(err))
 		return gai_strerror(err - ACORE_EAI_BASE);
+	if (ACORE_IS_ETLS(err))
+		return acore__tls_strerror(err);
 	if (err == -ECANCELED)
 		return "Operation canceled";
 	return strerror(err < 0 ? -err : err);

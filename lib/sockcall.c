@@ -173,7 +173,8 @@ acore_recv(struct acore_dispatcher *d, void *buf, size_t len)
 	}
 	if (n == -EAGAIN)
 		return -EAGAIN;
-	if (acore__is_disconnect((int)-n)) {
+	/* A TLS stream cut without close_notify ends like a reset. */
+	if (acore__is_disconnect((int)-n) || n == ACORE_ETLS_TRUNCATED) {
 		acore__handle_close(d, (int)n);
 		return 0;
 	}

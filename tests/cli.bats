@@ -6,7 +6,7 @@ load helper
 @test "acore --version prints the version and exits 0" {
 	run acore --version
 	assert_success
-	assert_output --regexp '^acore [0-9]+\.[0-9]+\.[0-9]+ \(libevent 2\.[0-9.]+-stable\)$'
+	assert_output --regexp '^acore [0-9]+\.[0-9]+\.[0-9]+ \(libevent 2\.[0-9.]+-stable, OpenSSL [0-9]+\.[0-9.]+[a-z]* .*\)$'
 	run acore -V
 	assert_success
 	assert_output --regexp '^acore [0-9]'

@@ -9,7 +9,12 @@
 # Exported after nginx_start: NGINX_DIR, NGINX_ROOT, NGINX_PORT, NGINX_URL,
 # NGINX_V6 (1 when [::1] is served too), NGINX_ACCESS (the access log).
 # Set before it: NGINX_WORKERS (default 1), NGINX_ACCESS_LOG ("off" for
-# benchmarks).
+# benchmarks), NGINX_TLS_DIR (a tls_pki directory: https is served too).
+# With NGINX_TLS_DIR, also exported: NGINX_TLS_PORT and NGINX_TLS_URL
+# (https://localhost:PORT, chain.pem), NGINX_TLS_EXPIRED_PORT and
+# NGINX_TLS_UNKNOWN_PORT (expired.pem, unknown.pem).  /to-tls on the plain
+# server redirects to https://localhost:TLS_PORT/small.txt, /to-plain on
+# the TLS one back to http://localhost:PORT/small.txt.
 
 NGINX=${NGINX:-/usr/sbin/nginx}
 PEER=${PEER:-${ACORE_BUILDDIR:-.}/tests/peer}
@@ -87,8 +92,38 @@ http {
 		location = /gone { return 410 "gone for good\n"; }
 		location ~ \.shtml\$ { ssi on; }
 		location /gz/ { gzip on; gzip_min_length 0; gzip_types *; }
+		$( [ -n "${NGINX_TLS_DIR:-}" ] && echo "location = /to-tls { return 302 https://localhost:$NGINX_TLS_PORT/small.txt; }" )
 	}
+$( [ -n "${NGINX_TLS_DIR:-}" ] && nginx_tls_servers "$dir" "$port" "$v6" )
 }
+EOF
+}
+
+# One https server per certificate of the tls_pki directory.
+nginx_tls_servers() {
+	local dir=$1 port=$2 v6=$3 tls=$NGINX_TLS_DIR
+	cat <<EOF
+	server {
+		listen 127.0.0.1:$NGINX_TLS_PORT ssl;
+		$( [ "$v6" = 1 ] && echo "listen [::1]:$NGINX_TLS_PORT ssl;" )
+		ssl_certificate $tls/chain.pem;
+		ssl_certificate_key $tls/srv.key;
+		root $dir/root;
+		location = /to-plain { return 302 http://localhost:$port/small.txt; }
+		location ~ \.shtml\$ { ssi on; }
+	}
+	server {
+		listen 127.0.0.1:$NGINX_TLS_EXPIRED_PORT ssl;
+		ssl_certificate $tls/expired.pem;
+		ssl_certificate_key $tls/expired.key;
+		root $dir/root;
+	}
+	server {
+		listen 127.0.0.1:$NGINX_TLS_UNKNOWN_PORT ssl;
+		ssl_certificate $tls/unknown.pem;
+		ssl_certificate_key $tls/unknown.key;
+		root $dir/root;
+	}
 EOF
 }
 
@@ -103,6 +138,14 @@ nginx_start() {
 	    2>/dev/null && v6=1
 	for try in 1 2 3 4 5 6 7 8 9 10; do
 		NGINX_PORT=$(free_port)
+		if [ -n "${NGINX_TLS_DIR:-}" ]; then
+			NGINX_TLS_PORT=$(free_port)
+			NGINX_TLS_EXPIRED_PORT=$(free_port)
+			NGINX_TLS_UNKNOWN_PORT=$(free_port)
+			NGINX_TLS_URL=https://localhost:$NGINX_TLS_PORT
+			export NGINX_TLS_PORT NGINX_TLS_URL \
+			    NGINX_TLS_EXPIRED_PORT NGINX_TLS_UNKNOWN_PORT
+		fi
 		nginx_config "$NGINX_DIR" "$NGINX_PORT" "$v6" >"$NGINX_DIR/nginx.conf"
 		rm -f "$NGINX_DIR/nginx.pid"
 		# daemon on: returns once the sockets are bound and the pid

@@ -112,10 +112,13 @@ main(void)
 	    "my_host.example", "/caf%C3%A9",
 	    "http://my_host.example/caf%C3%A9");
 
-	bad("https://h/", AC_EXIT_UNSUPPORTED,
-	    "https is not supported (no TLS in this build)");
+	/* https: port 443 by default, and left out of Host: then. */
+	good("https://h/x", "h", "443", "h", "/x", "https://h/x");
+	good("HTTPS://h:443/", "h", "443", "h", "/", "HTTPS://h:443/");
+	good("https://h:80/", "h", "80", "h:80", "/", "https://h:80/");
+	good("http://h:443/", "h", "443", "h:443", "/", "http://h:443/");
 	bad("ftp://h/", AC_EXIT_BADURL,
-	    "unknown scheme (only http:// is supported)");
+	    "unknown scheme (only http:// and https:// are supported)");
 	bad("http://", AC_EXIT_BADURL, "no host");
 	bad("http://:80/", AC_EXIT_BADURL, "no host");
 	bad("http://h:0/", AC_EXIT_BADURL, "port out of range");
@@ -129,8 +132,10 @@ main(void)
 	bad("http://bad!host/", AC_EXIT_BADURL, "bad host name");
 	bad("http://u:p@h/", AC_EXIT_BADURL,
 	    "user information (user@host) is not supported");
-	bad("/relative", AC_EXIT_BADURL, "not an absolute http:// URL");
-	bad("http:h", AC_EXIT_BADURL, "not an absolute http:// URL");
+	bad("/relative", AC_EXIT_BADURL,
+	    "not an absolute http:// or https:// URL");
+	bad("http:h", AC_EXIT_BADURL,
+	    "not an absolute http:// or https:// URL");
 	bad("http://h/a b", AC_EXIT_BADURL,
 	    "contains a space or control character");
 	bad("http://h/\x7f", AC_EXIT_BADURL,

@@ -1,0 +1,511 @@
+/*
+ * tls.c: the TLS transport on OpenSSL.
+ *
+ * acore_tls_attach() puts a channel on the TLS transport with a
+ * configuration (tls-config.c); the handshake runs inside the loop
+ * through the transport's handshake slot, so handle_connect (client) and
+ * the first handle_read (server) come only after it.  The SSL object talks
+ * to the descriptor through a small BIO of ours: send(2) with MSG_NOSIGNAL,
+ * so a reset peer gives EPIPE, never SIGPIPE, as on plain sockets.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "acore-internal.h"
+#include "tls.h"
+
+/* A channel's TLS state (tp_ctx). */
+struct tls_conn {
+	struct acore_tls *cfg;
+	SSL		*ssl;		/* NULL until the handshake starts */
+	char		*host;		/* SNI and verification name */
+	int		 deferred;	/* 1: EOF, < 0: error, owed to next read */
+	uint8_t		 done;		/* handshake complete */
+	uint8_t		 shut;		/* close_notify sent */
+};
+
+static BIO_METHOD *bio_method;
+static pthread_once_t bio_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t ca_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* ------------------------------------------------------------------- BIO */
+
+static int
+bio_write(BIO *b, const char *buf, int len)
+{
+	struct acore_dispatcher *d = BIO_get_data(b);
+	ssize_t n;
+
+	BIO_clear_retry_flags(b);
+	n = send(d->fd, buf, (size_t)len, MSG_NOSIGNAL);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR))
+		BIO_set_retry_write(b);
+	return (int)n;
+}
+
+static int
+bio_read(BIO *b, char *buf, int len)
+{
+	struct acore_dispatcher *d = BIO_get_data(b);
+	ssize_t n;
+
+	BIO_clear_retry_flags(b);
+	n = recv(d->fd, buf, (size_t)len, 0);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR))
+		BIO_set_retry_read(b);
+	else if (n == 0)
+		BIO_set_flags(b, BIO_FLAGS_IN_EOF);
+	return (int)n;
+}
+
+static long
+bio_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	(void)num;
+	(void)ptr;
+	switch (cmd) {
+	case BIO_CTRL_FLUSH:
+		return 1;
+	case BIO_CTRL_EOF:
+		/* OpenSSL asks this to tell a truncation from a retry. */
+		return BIO_test_flags(b, BIO_FLAGS_IN_EOF) != 0;
+	default:
+		return 0;
+	}
+}
+
+static int
+bio_create(BIO *b)
+{
+	BIO_set_init(b, 1);
+	return 1;
+}
+
+static void
+bio_init_method(void)
+{
+	BIO_METHOD *m;
+
+	m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
+	    "acore socket");
+	if (m == NULL)
+		return;
+	if (!BIO_meth_set_write(m, bio_write) ||
+	    !BIO_meth_set_read(m, bio_read) ||
+	    !BIO_meth_set_ctrl(m, bio_ctrl) ||
+	    !BIO_meth_set_create(m, bio_create)) {
+		BIO_meth_free(m);
+		return;
+	}
+	bio_method = m;
+}
+
+/* ---------------------------------------------------------------- errors */
+
+/*
+ * OpenSSL's reason for the failure just seen, as an ACORE_ETLS* value:
+ * a certificate that did not verify says why (unknown CA, expired, name).
+ */
+static int
+tls_failure(SSL *ssl)
+{
+	unsigned long e = ERR_peek_last_error();
+	int reason = ERR_GET_REASON(e);
+	long v;
+
+	if (ERR_GET_LIB(e) != ERR_LIB_SSL)
+		return ACORE_ETLS(0);
+	if (reason == SSL_R_CERTIFICATE_VERIFY_FAILED && ssl != NULL &&
+	    (v = SSL_get_verify_result(ssl)) != X509_V_OK && v > 0 &&
+	    v < 1000)
+		return ACORE_ETLS_VERIFY((int)v);
+	if (reason == SSL_R_UNEXPECTED_EOF_WHILE_READING)
+		return ACORE_ETLS_TRUNCATED;
+	if (reason <= 0 || reason >= 5000)
+		return ACORE_ETLS(0);
+	return ACORE_ETLS(reason);
+}
+
+/*
+ * The outcome of an SSL call that returned n <= 0.  op is the channel's
+ * operation (EV_READ, EV_WRITE, or 0 for the handshake): when OpenSSL needs
+ * the other direction, the channel waits for it whatever its hooks want,
+ * and the event it brings resumes op.
+ */
+static int
+tls_error(struct acore_dispatcher *d, struct tls_conn *t, int n, short op,
+    int saved_errno)
+{
+	short need;
+
+	switch (SSL_get_error(t->ssl, n)) {
+	case SSL_ERROR_WANT_READ:
+		need = EV_READ;
+		break;
+	case SSL_ERROR_WANT_WRITE:
+		need = EV_WRITE;
+		break;
+	case SSL_ERROR_ZERO_RETURN:
+		return 0;	/* close_notify: an orderly end */
+	case SSL_ERROR_SYSCALL:
+		if (ERR_peek_error() != 0)
+			return tls_failure(t->ssl);
+		/* No close_notify before the end of the stream. */
+		if (saved_errno == 0 || n == 0)
+			return ACORE_ETLS_TRUNCATED;
+		return -saved_errno;
+	default:
+		return tls_failure(t->ssl);
+	}
+	if (need != op) {
+		d->tp_want = need;
+		d->tp_resume = op != 0 ? op : EV_READ;
+		if (op != 0)
+			acore__sync(d);
+	}
+	return -EAGAIN;
+}
+
+/* A read or write after the transport waited for the other direction. */
+static int
+want_clear(struct acore_dispatcher *d)
+{
+	if (d->tp_want == 0 || d->handshaking)
+		return 0;
+	d->tp_want = 0;
+	return 1;
+}
+
+static void
+want_done(struct acore_dispatcher *d, int cleared)
+{
+	if (cleared && d->tp_want == 0)
+		acore__sync(d);
+}
+
+/* ------------------------------------------------------------- transport */
+
+static int
+is_ip_literal(const char *host)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, host, buf) == 1 ||
+	    inet_pton(AF_INET6, host, buf) == 1;
+}
+
+static int
+tls_ssl_new(struct acore_dispatcher *d, struct tls_conn *t)
+{
+	struct acore_tls *cfg = t->cfg;
+	BIO *bio;
+	SSL *ssl;
+
+	pthread_once(&bio_once, bio_init_method);
+	if (bio_method == NULL)
+		return -ENOMEM;
+	if (!cfg->server && cfg->verify && !cfg->ca_set &&
+	    !__atomic_load_n(&cfg->ca_loaded, __ATOMIC_ACQUIRE)) {
+		/*
+		 * The system store, loaded once per configuration, on first
+		 * use (a --cacert replaces it); loops in several threads may
+		 * share the configuration.
+		 */
+		pthread_mutex_lock(&ca_lock);
+		if (!cfg->ca_loaded) {
+			(void)SSL_CTX_set_default_verify_paths(cfg->ctx);
+			__atomic_store_n(&cfg->ca_loaded, 1, __ATOMIC_RELEASE);
+		}
+		pthread_mutex_unlock(&ca_lock);
+	}
+	if ((ssl = SSL_new(cfg->ctx)) == NULL)
+		return -ENOMEM;
+	if ((bio = BIO_new(bio_method)) == NULL) {
+		SSL_free(ssl);
+		return -ENOMEM;
+	}
+	BIO_set_data(bio, d);
+	SSL_set_bio(ssl, bio, bio);
+	if (cfg->server) {
+		SSL_set_accept_state(ssl);
+	} else {
+		SSL_set_connect_state(ssl);
+		/* RFC 6066: no SNI for an address; check it as an address. */
+		if (t->host != NULL && is_ip_literal(t->host)) {
+			if (cfg->verify && !X509_VERIFY_PARAM_set1_ip_asc(
+			    SSL_get0_param(ssl), t->host))
+				goto fail;
+		} else if (t->host != NULL) {
+			if (!SSL_set_tlsext_host_name(ssl, t->host) ||
+			    (cfg->verify && !SSL_set1_host(ssl, t->host)))
+				goto fail;
+		}
+	}
+	t->ssl = ssl;
+	return 0;
+fail:
+	SSL_free(ssl);
+	return -ENOMEM;
+}
+
+static int
+tls_handshake(struct acore_dispatcher *d)
+{
+	struct tls_conn *t = d->tp_ctx;
+	const unsigned char *alpn = NULL;
+	unsigned alen = 0;
+	int n, rc;
+
+	if (t->ssl == NULL && (rc = tls_ssl_new(d, t)) < 0)
+		return rc;
+	ERR_clear_error();
+	errno = 0;
+	if ((n = SSL_do_handshake(t->ssl)) == 1) {
+		t->done = 1;
+		if (acore_log_enabled(ACORE_LOG_DEBUG)) {
+			SSL_get0_alpn_selected(t->ssl, &alpn, &alen);
+			acore_debug(d, "TLS handshake done: %s, %s%s%.*s",
+			    SSL_get_version(t->ssl),
+			    SSL_get_cipher_name(t->ssl),
+			    alen > 0 ? ", ALPN " : "", (int)alen,
+			    alpn != NULL ? (const char *)alpn : "");
+		}
+		return 0;
+	}
+	rc = tls_error(d, t, n, 0, errno);
+	/* An end of stream in the middle of a handshake is its failure. */
+	return rc == 0 ? ACORE_ETLS_TRUNCATED : rc;
+}
+
+static ssize_t
+tls_read(struct acore_dispatcher *d, void *buf, size_t len)
+{
+	struct tls_conn *t = d->tp_ctx;
+	size_t got = 0;
+	int n, rc, cleared;
+
+	if (t->deferred != 0) {
+		rc = t->deferred;
+		t->deferred = 0;
+		return rc > 0 ? 0 : rc;
+	}
+	if (t->ssl == NULL || !t->done)
+		return -EAGAIN;
+	cleared = want_clear(d);
+	/*
+	 * SSL_read hands out one record at a time; keep going while OpenSSL
+	 * holds more, so one call fills buf without another recv.
+	 */
+	while (got < len) {
+		ERR_clear_error();
+		errno = 0;
+		n = SSL_read(t->ssl, (char *)buf + got,
+		    len - got > INT_MAX ? INT_MAX : (int)(len - got));
+		if (n > 0) {
+			got += (size_t)n;
+			if (!SSL_has_pending(t->ssl))
+				break;
+			continue;
+		}
+		rc = tls_error(d, t, n, EV_READ, errno);
+		if (got == 0) {
+			want_done(d, cleared);
+			return rc;
+		}
+		if (rc != -EAGAIN)
+			t->deferred = rc == 0 ? 1 : rc;
+		break;
+	}
+	want_done(d, cleared);
+	return (ssize_t)got;
+}
+
+static ssize_t
+tls_write(struct acore_dispatcher *d, const void *buf, size_t len)
+{
+	struct tls_conn *t = d->tp_ctx;
+	size_t put = 0;
+	int n, rc, cleared;
+
+	if (t->ssl == NULL || !t->done)
+		return -EAGAIN;
+	if (t->shut)
+		return -EPIPE;
+	cleared = want_clear(d);
+	/* Partial writes: one record per call, as many as the socket takes. */
+	while (put < len) {
+		ERR_clear_error();
+		errno = 0;
+		n = SSL_write(t->ssl, (const char *)buf + put,
+		    len - put > INT_MAX ? INT_MAX : (int)(len - put));
+		if (n > 0) {
+			put += (size_t)n;
+			continue;
+		}
+		rc = tls_error(d, t, n, EV_WRITE, errno);
+		if (put == 0) {
+			want_done(d, cleared);
+			return rc == 0 ? -EPIPE : rc;
+		}
+		break;
+	}
+	want_done(d, cleared);
+	return (ssize_t)put;
+}
+
+static int
+tls_shutdown(struct acore_dispatcher *d, int how)
+{
+	struct tls_conn *t = d->tp_ctx;
+
+	/* The end of our output is a close_notify, then the TCP FIN. */
+	if ((how == SHUT_WR || how == SHUT_RDWR) && t->ssl != NULL &&
+	    t->done && !t->shut) {
+		ERR_clear_error();
+		(void)SSL_shutdown(t->ssl);
+		t->shut = 1;
+	}
+	return shutdown(d->fd, how) == 0 ? 0 : -errno;
+}
+
+static size_t
+tls_pending(const struct acore_dispatcher *d)
+{
+	const struct tls_conn *t = d->tp_ctx;
+	int n;
+
+	if (t->deferred != 0)
+		return 1;
+	if (t->ssl == NULL || !t->done)
+		return 0;
+	if ((n = SSL_pending(t->ssl)) > 0)
+		return (size_t)n;
+	/* Read-ahead bytes not yet decrypted count too. */
+	return SSL_has_pending(t->ssl) ? 1 : 0;
+}
+
+static void
+tls_close(struct acore_dispatcher *d)
+{
+	struct tls_conn *t = d->tp_ctx;
+
+	if (t->ssl != NULL) {
+		if (t->done && !t->shut) {
+			ERR_clear_error();
+			(void)SSL_shutdown(t->ssl);
+		}
+		SSL_free(t->ssl);
+		t->ssl = NULL;
+	}
+	ERR_clear_error();
+	t->done = t->shut = 0;
+	t->deferred = 0;
+	close(d->fd);
+}
+
+static void
+tls_free(struct acore_dispatcher *d)
+{
+	struct tls_conn *t = d->tp_ctx;
+
+	if (t == NULL)
+		return;
+	acore_tls_free(t->cfg);
+	free(t->host);
+	free(t);
+	d->tp_ctx = NULL;
+}
+
+static const struct acore_transport tls_transport = {
+	.name = "tls",
+	.read = tls_read,
+	.write = tls_write,
+	.shutdown = tls_shutdown,
+	.pending = tls_pending,
+	.handshake = tls_handshake,
+	.close = tls_close,
+	.free = tls_free,
+};
+
+int
+acore_tls_attach(struct acore_dispatcher *d, struct acore_tls *cfg,
+    const char *servername)
+{
+	struct tls_conn *t;
+
+	if (cfg == NULL || (d->flags & ACORE_CLOSED) ||
+	    d->tp != &acore__socket_transport)
+		return -EINVAL;
+	if (d->flags & ACORE_ACCEPTING)
+		return -EINVAL;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return -ENOMEM;
+	if (servername != NULL && (t->host = strdup(servername)) == NULL) {
+		free(t);
+		return -ENOMEM;
+	}
+	t->cfg = cfg;
+	__atomic_fetch_add(&cfg->refs, 1, __ATOMIC_RELAXED);
+	d->tp = &tls_transport;
+	d->tp_ctx = t;
+	/* A connected socket starts now; a connecting one once connected. */
+	if (d->fd >= 0 && (d->flags & ACORE_CONNECTED))
+		acore__start_handshake(d, cfg->server ? EV_READ : EV_WRITE);
+	return 0;
+}
+
+int
+acore_tls_established(const struct acore_dispatcher *d)
+{
+	const struct tls_conn *t;
+
+	if (d->tp != &tls_transport)
+		return 0;
+	t = d->tp_ctx;
+	return t->ssl != NULL && t->done;
+}
+
+const char *
+acore_tls_protocol(const struct acore_dispatcher *d)
+{
+	const struct tls_conn *t = d->tp_ctx;
+
+	return acore_tls_established(d) ? SSL_get_version(t->ssl) : NULL;
+}
+
+const char *
+acore_tls_cipher(const struct acore_dispatcher *d)
+{
+	const struct tls_conn *t = d->tp_ctx;
+
+	return acore_tls_established(d) ? SSL_get_cipher_name(t->ssl) : NULL;
+}
+
+size_t
+acore_tls_alpn(const struct acore_dispatcher *d, const char **proto)
+{
+	const struct tls_conn *t = d->tp_ctx;
+	const unsigned char *p = NULL;
+	unsigned len = 0;
+
+	if (acore_tls_established(d))
+		SSL_get0_alpn_selected(t->ssl, &p, &len);
+	*proto = len > 0 ? (const char *)p : NULL;
+	return len;
+}
