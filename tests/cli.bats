@@ -113,6 +113,15 @@ load helper
 	[ "$output" = "$(cat "$ACORE_SRCDIR/README.md")" ]
 }
 
+@test "libacore(3) SYNOPSIS prototypes are acore.h's: types, arguments, order" {
+	python3 "$ACORE_SRCDIR/tests/synopsis.py" header \
+	    "$ACORE_SRCDIR/lib/acore.h" >"$BATS_TEST_TMPDIR/hdr"
+	python3 "$ACORE_SRCDIR/tests/synopsis.py" man \
+	    "$ACORE_SRCDIR/man/libacore.3" >"$BATS_TEST_TMPDIR/man"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/hdr")" -gt 50 ]
+	diff -u "$BATS_TEST_TMPDIR/hdr" "$BATS_TEST_TMPDIR/man"
+}
+
 @test "libacore(3) lists every function of acore.h, in the header's order" {
 	# Declarations only: comments mention functions too.
 	hdr=$(python3 -c 'import re, sys
