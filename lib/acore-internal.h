@@ -81,6 +81,11 @@ struct acore_connect;
 #define ACORE__EV_HUP		0x0200
 #define ACORE__EV_LISTED	0x0400
 
+/* acore_dispatcher.xstate: its place in the loop's epoll set (expt.c). */
+#define ACORE__X_REG		0x01	/* registered */
+#define ACORE__X_PRI		0x02	/* with EPOLLPRI interest */
+#define ACORE__X_MUTED		0x04	/* hung up: no more urgent data */
+
 struct acore_dispatcher {
 	struct acore_loop	*loop;
 	const struct acore_ops	*ops;
@@ -94,10 +99,6 @@ struct acore_dispatcher {
 	uint8_t			 always_ready;	/* regular file, /dev/null */
 	short			 want;		/* EV_READ|EV_WRITE registered */
 	short			 fired;		/* readiness seen this pass */
-	uint8_t			 xreg;		/* in the loop's expt epoll set */
-	uint8_t			 xmuted;	/* hung up: urgent data over */
-	uint8_t			 badf;		/* fd closed behind our back */
-	uint32_t		 xevents;	/* its epoll events there */
 	int			 saved_flags;	/* file: fcntl flags to restore */
 	int			 close_reason;	/* 0: EOF, or -errno of a disconnect */
 	TAILQ_ENTRY(acore_dispatcher) map_link;
@@ -132,6 +133,9 @@ struct acore_dispatcher {
 	short			 tp_resume;
 	uint8_t			 handshaking;	/* tp->handshake under way */
 
+	uint8_t			 xstate;	/* ACORE__X_*: the expt epoll set */
+	uint8_t			 badf;		/* fd closed behind our back */
+
 	/* struct event for the descriptor follows (event_get_struct_event_size) */
 };
 
@@ -157,7 +161,9 @@ struct acore_loop {
 	int			 timer_fired;	/* the pass timer ended the wait */
 	int			 woke;		/* a timer or signal hook ran */
 	size_t			 nbad;		/* channels with badf (select mode) */
-	struct event		*sweep_ev;	/* persistent: time to sweep */
+	size_t			 nwatch;	/* channels with want != 0 */
+	int			 sweep_fd;	/* timerfd: once a second */
+	struct event		*sweep_ev;	/* libevent's read event on it */
 	int			 sweep_due;	/* it fired since the last sweep */
 	/* Urgent data and poll-mode hang-ups (expt.c). */
 	int			 xfd;		/* epoll descriptor, -1 until used */

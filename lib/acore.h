@@ -42,7 +42,10 @@
  *    only, so keep every acore_signal in one loop;
  *  - name lookups (evdns) share libevent's random-number state, which it
  *    does not lock: resolve names in one thread at a time.  Numeric
- *    addresses never reach the resolver and are safe in any thread.
+ *    addresses never reach the resolver and are safe in any thread;
+ *  - a TLS configuration (struct acore_tls) may serve channels of loops
+ *    in several threads (its references are atomic), once set up: its
+ *    setters take no lock.
  */
 #ifndef ACORE_H
 #define ACORE_H

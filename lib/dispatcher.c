@@ -72,6 +72,14 @@ acore_dispatcher_with_send_new(struct acore_loop *loop,
 	return acore__dispatcher_new(loop, ACORE_KIND_WITH_SEND, ops, arg);
 }
 
+/* The loop counts watching channels: its -EDEADLK test reads no more. */
+static void
+want_is(struct acore_dispatcher *d, short what)
+{
+	d->loop->nwatch += (what != 0) - (d->want != 0);
+	d->want = what;
+}
+
 static void
 set_want(struct acore_dispatcher *d, short what)
 {
@@ -80,18 +88,18 @@ set_want(struct acore_dispatcher *d, short what)
 	if (d->always_ready) {
 		/* Never added (epoll refuses it): loop.c activates it by hand. */
 		event_assign(ev, d->loop->base, d->fd, what, io_cb, d);
-		d->want = what;
+		want_is(d, what);
 		return;
 	}
 	if (d->want != 0)
 		event_del(ev);
-	d->want = 0;
+	want_is(d, 0);
 	if (what == 0)
 		return;
 	event_assign(ev, d->loop->base, d->fd, (short)(what | EV_PERSIST),
 	    io_cb, d);
 	if (event_add(ev, NULL) == 0) {
-		d->want = what;
+		want_is(d, what);
 		acore__kick_pending(d);
 	} else if (fcntl(d->fd, F_GETFD) < 0 && errno == EBADF)
 		acore__fd_lost(d);
@@ -111,7 +119,7 @@ acore__set_interest(struct acore_dispatcher *d, short what)
 		return;
 	if (what != d->want)
 		set_want(d, what);
-	if (d->xreg || d->loop->use_poll || acore__expt_hooked(d))
+	if (d->xstate || d->loop->use_poll || acore__expt_hooked(d))
 		acore__expt_update(d);
 }
 
@@ -239,7 +247,7 @@ acore__detach_fd(struct acore_dispatcher *d)
 		return;
 	acore__set_interest(d, 0);
 	acore__expt_drop(d);
-	d->xmuted = 0;
+	d->xstate = 0;
 	/* Nothing that fired for the old descriptor applies to a new one. */
 	d->fired &= ACORE__EV_LISTED;
 	if (d->always_ready)

@@ -59,7 +59,7 @@ drain_cb(evutil_socket_t fd, short what, void *arg)
 				 * set; a hung-up socket gets no more of it,
 				 * and level-triggered it would fire forever.
 				 */
-				d->xmuted = 1;
+				d->xstate |= ACORE__X_MUTED;
 				acore__expt_update(d);
 			}
 			if (fired != 0)
@@ -94,11 +94,12 @@ acore__expt_update(struct acore_dispatcher *d)
 {
 	struct acore_loop *loop = d->loop;
 	struct epoll_event ev;
-	int pri, hup, op;
+	int pri, hup, op, reg;
 
 	pri = d->fd >= 0 && !(d->flags & (ACORE_CLOSED | ACORE_ACCEPTING)) &&
 	    (d->flags & (ACORE_CONNECTED | ACORE_CONNECTING)) &&
-	    !d->always_ready && !d->xmuted && acore__expt_hooked(d);
+	    !d->always_ready && !(d->xstate & ACORE__X_MUTED) &&
+	    acore__expt_hooked(d);
 	hup = loop->use_poll && d->fd >= 0 && d->want != 0 &&
 	    !d->always_ready && !(d->flags & ACORE_CLOSED);
 	if (!pri && !hup) {
@@ -107,16 +108,17 @@ acore__expt_update(struct acore_dispatcher *d)
 	}
 	ev.events = pri ? EPOLLPRI : 0;
 	ev.data.ptr = d;
-	if (d->xreg && d->xevents == ev.events)
+	reg = d->xstate & ACORE__X_REG;
+	if (reg && !(d->xstate & ACORE__X_PRI) == !pri)
 		return;
 	if (expt_open(loop) < 0)
 		return;
-	op = d->xreg ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+	op = reg ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
 	if (epoll_ctl(loop->xfd, op, d->fd, &ev) < 0)
 		return;
-	d->xevents = ev.events;
-	if (!d->xreg) {
-		d->xreg = 1;
+	d->xstate = (uint8_t)((d->xstate & ~ACORE__X_PRI) | ACORE__X_REG |
+	    (pri ? ACORE__X_PRI : 0));
+	if (!reg) {
 		/* Added only while it holds something: see -EDEADLK. */
 		if (loop->nxreg++ == 0)
 			event_add(loop->xev, NULL);
@@ -130,11 +132,11 @@ acore__expt_drop(struct acore_dispatcher *d)
 	struct acore_loop *loop = d->loop;
 	struct epoll_event ev = { 0 };
 
-	if (!d->xreg)
+	if (!(d->xstate & ACORE__X_REG))
 		return;
 	/* Fails only when the descriptor is already gone: fine. */
 	(void)epoll_ctl(loop->xfd, EPOLL_CTL_DEL, d->fd, &ev);
-	d->xreg = 0;
+	d->xstate &= (uint8_t)~(ACORE__X_REG | ACORE__X_PRI);
 	if (--loop->nxreg == 0)
 		event_del(loop->xev);
 }

@@ -8,12 +8,15 @@
  * hooks keep their interest registered as their state changes, so idle ones
  * cost nothing per pass.
  */
+#include <sys/timerfd.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <event2/dns.h>
@@ -34,8 +37,12 @@ struct acore_signal {
 	void		*arg;
 };
 
-/* How often watched descriptors are checked for a close behind our back. */
-static const struct timeval sweep_tv = { 1, 0 };
+/*
+ * How often watched descriptors are checked for a close behind our back.
+ * A periodic timerfd watched as a read event, not a libevent timer: a
+ * timer in libevent's heap costs a clock read and heap work every pass.
+ */
+static const struct itimerspec sweep_its = { { 1, 0 }, { 1, 0 } };
 
 /* Process-wide; the lock only guards creating and forgetting it. */
 static struct acore_loop *default_loop;
@@ -57,8 +64,10 @@ sweep_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct acore_loop *loop = arg;
 
-	(void)fd;
+	uint64_t ticks;
+
 	(void)what;
+	(void)read(fd, &ticks, sizeof(ticks));
 	loop->sweep_due = 1;
 }
 
@@ -74,6 +83,7 @@ acore_loop_new(void)
 	TAILQ_INIT(&loop->map);
 	TAILQ_INIT(&loop->polled);
 	loop->xfd = -1;
+	loop->sweep_fd = -1;
 	/*
 	 * No EVENT_BASE_FLAG_PRECISE_TIMER: its timerfd costs a syscall per
 	 * pass, and millisecond timeouts are all asyncore ever promised.
@@ -88,13 +98,21 @@ acore_loop_new(void)
 	if (loop->pass_timer == NULL)
 		goto fail;
 	/* Always added; it wakes only a loop that is running. */
-	loop->sweep_ev = event_new(loop->base, -1, EV_PERSIST, sweep_cb, loop);
-	if (loop->sweep_ev == NULL || event_add(loop->sweep_ev, &sweep_tv) < 0)
+	loop->sweep_fd = timerfd_create(CLOCK_MONOTONIC,
+	    TFD_NONBLOCK | TFD_CLOEXEC);
+	if (loop->sweep_fd < 0 ||
+	    timerfd_settime(loop->sweep_fd, 0, &sweep_its, NULL) < 0)
+		goto fail;
+	loop->sweep_ev = event_new(loop->base, loop->sweep_fd,
+	    EV_READ | EV_PERSIST, sweep_cb, loop);
+	if (loop->sweep_ev == NULL || event_add(loop->sweep_ev, NULL) < 0)
 		goto fail;
 	return loop;
 fail:
 	if (loop->sweep_ev != NULL)
 		event_free(loop->sweep_ev);
+	if (loop->sweep_fd >= 0)
+		close(loop->sweep_fd);
 	if (loop->pass_timer != NULL)
 		event_free(loop->pass_timer);
 	if (loop->base != NULL)
@@ -146,6 +164,7 @@ acore_loop_free(struct acore_loop *loop)
 		evdns_base_free(loop->dns, 1);
 	acore__expt_free(loop);
 	event_free(loop->sweep_ev);
+	close(loop->sweep_fd);
 	event_free(loop->pass_timer);
 	event_base_free(loop->base);
 	free(loop->fired);
@@ -249,9 +268,15 @@ clear_fired(struct acore_loop *loop)
 	struct acore_dispatcher *d;
 	size_t i, keep = 0;
 
+	if (!loop->stop) {
+		for (i = 0; i < loop->nfired; i++)
+			loop->fired[i]->fired = 0;
+		loop->nfired = 0;
+		return;
+	}
 	for (i = 0; i < loop->nfired; i++) {
 		d = loop->fired[i];
-		if (loop->stop && d->fd < 0 && live(d, ACORE__EV_HUP)) {
+		if (d->fd < 0 && live(d, ACORE__EV_HUP)) {
 			d->fired = ACORE__EV_LISTED | ACORE__EV_HUP;
 			loop->fired[keep++] = d;
 		} else
@@ -306,7 +331,7 @@ dispatch(struct acore_loop *loop)
 /*
  * A descriptor closed behind the library's back leaves epoll without a
  * word, so now and then the watched ones are checked: once a second of a
- * running loop (sweep_ev), not once a pass, one fcntl() per watched
+ * running loop (sweep_fd), not once a pass, one fcntl() per watched
  * channel.
  */
 static void
@@ -315,7 +340,7 @@ sweep(struct acore_loop *loop)
 	struct acore_dispatcher *d;
 
 	TAILQ_FOREACH(d, &loop->map, map_link)
-		if (d->fd >= 0 && (d->want != 0 || d->xreg) &&
+		if (d->fd >= 0 && (d->want != 0 || (d->xstate & ACORE__X_REG)) &&
 		    !d->always_ready && fcntl(d->fd, F_GETFD) < 0 &&
 		    errno == EBADF)
 			acore__fd_lost(d);
@@ -371,9 +396,10 @@ wait_once(struct acore_loop *loop, double timeout)
 		tv.tv_sec = (time_t)timeout;
 		tv.tv_usec = (suseconds_t)((timeout - (double)tv.tv_sec) * 1e6);
 		event_add(loop->pass_timer, &tv);
-	} else if (event_base_get_num_events(loop->base,
+	} else if (loop->nwatch == 0 && loop->nxreg == 0 &&
+	    event_base_get_num_events(loop->base,
 	    EVENT_BASE_COUNT_ADDED) <= 1) {
-		/* Only the sweep timer and no timeout: it would be forever. */
+		/* Only the sweep event and no timeout: it would be forever. */
 		return -EDEADLK;
 	}
 	loop->timer_fired = 0;
