@@ -28,10 +28,12 @@ cmd_tls_server(const char *name, const char *cert, const char *key)
 	struct acore_tls *t = tls_new(name, 1);
 	int rc;
 
-	if ((rc = acore_tls_set_cert(t, cert, key)) < 0)
+	if ((rc = acore_tls_set_cert(t, cert, key)) < 0) {
+		acore_tls_free(t);
 		errx(AC_EXIT_FAIL, "%s: %s%s%s: %s", name, cert,
 		    key != NULL ? ", " : "", key != NULL ? key : "",
 		    acore_strerror(rc));
+	}
 	return t;
 }
 
@@ -43,9 +45,11 @@ cmd_tls_client(const char *name, const char *cacert, const char *capath,
 	int rc;
 
 	if ((cacert != NULL || capath != NULL) &&
-	    (rc = acore_tls_set_ca(t, cacert, capath)) < 0)
+	    (rc = acore_tls_set_ca(t, cacert, capath)) < 0) {
+		acore_tls_free(t);
 		errx(AC_EXIT_FAIL, "%s: %s: %s", name,
 		    cacert != NULL ? cacert : capath, acore_strerror(rc));
+	}
 	if (insecure)
 		(void)acore_tls_set_verify(t, 0);
 	return t;
