@@ -597,6 +597,18 @@ pipe_case(int use_poll, const char *left)
 	return trace;
 }
 
+static int busy_rc;
+
+static void
+try_switch(struct acore_dispatcher *d, void *arg)
+{
+	char c;
+
+	(void)arg;
+	acore_recv(d, &c, 1);
+	busy_rc = acore_loop_use_poll(acore_loop_of(d), 0);
+}
+
 static void
 test_use_poll(void)
 {
@@ -605,19 +617,28 @@ test_use_poll(void)
 	    .handle_write = rec_write };
 	static const struct acore_ops rd = { .name = "L",
 	    .handle_read = note_read, .handle_close = rec_close };
+	static const struct acore_ops busy = { .handle_read = try_switch };
 	struct acore_loop *loop;
-	struct acore_dispatcher *a, *b;
-	int s1[2], s2[2], rc;
+	struct acore_dispatcher *a, *b, *b2;
+	int s1[2], s2[2], s3[2], rc;
 	double t0;
 
 	guard("use_poll", 30);
 	loop = acore_loop_new();
 	pair_loop(loop, &rw, &a, &b, s1, s2);
+	socketpair(AF_UNIX, SOCK_STREAM, 0, s3);
 	trace[0] = '\0';
 	acore_loop_run(loop, 1.0, 1);
 	is_str(trace, "A.read (1) B.read (1) A.write B.write ",
 	    "select mode: all reads, then all writes");
 	is_int(acore_loop_use_poll(loop, 1), 0, "acore_loop_use_poll(loop, 1)");
+	b2 = acore_dispatcher_new(loop, &busy, NULL);
+	acore_set_socket(b2, s3[0]);
+	write(s3[1], "3", 1);
+	acore_loop_run(loop, 1.0, 1);
+	is_int(busy_rc, -EBUSY, "...but not inside a pass (-EBUSY)");
+	acore_close(b2);
+	close(s3[1]);
 	write(s1[1], "1", 1);
 	write(s2[1], "2", 1);
 	trace[0] = '\0';
