@@ -723,6 +723,7 @@ test_defaults(void)
 	unsigned char oob = 1;
 	char buf[8];
 	int sv[2], lfd, sfd, cfd;
+	double t0;
 
 	guard("asyncore defaults", 20);
 	acore_set_log(sink);
@@ -751,6 +752,15 @@ test_defaults(void)
 	    "...and readable: both default handlers log, reads first");
 	acore_close(d);
 	close(sv[1]);
+
+	/* dispatcher_with_send.writable(): (not connected) or out_buffer */
+	d = acore_dispatcher_with_send_new(loop, &bare, NULL);
+	acore_create_socket(d, AF_INET, SOCK_STREAM);
+	t0 = now();
+	acore_loop_run(loop, 5.0, 1);
+	ok(now() - t0 < 2.5, "with-send, not connected: writable, the pass "
+	    "does not sleep (%.2f s)", now() - t0);
+	acore_close(d);
 
 	/* test_unhandled: connect, write, urgent data, close, accepted. */
 	lfd = listener(AF_INET, &ss, &len);
