@@ -102,6 +102,14 @@ void	 cmd_log_data(const char *name, const char *prefix, const void *data,
 /* Write all of buf to fd (blocking fd), retrying short writes: 0 or -errno. */
 int	 cmd_write_all(int fd, const void *buf, size_t len);
 
+struct acore_dispatcher;
+/*
+ * Connect d (no socket yet) to host:port over TCP: an address literal at
+ * once, a name through the non-blocking resolver.  0 or -errno/ACORE_EAI_*.
+ */
+int	 cmd_connect(struct acore_dispatcher *d, const char *host,
+	    const char *port, int family);
+
 /* Map a negative errno / ACORE_EAI_* from a connect to an exit status. */
 int	 cmd_exit_for(int err);
 

@@ -19,14 +19,11 @@
 
 #include <sys/socket.h>
 
-#include <err.h>
-#include <netdb.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "acore.h"
 #include "cmd.h"
@@ -532,31 +529,6 @@ conn_eof(struct hg_conn *c)
 		    "%s", j->u.host, j->u.port, http_strerror(r));
 }
 
-/*
- * An address literal needs no lookup (and must not be filtered by the
- * resolver's idea of which families are configured: [::1] works on hosts
- * without IPv6 routes); names are resolved without blocking, every address
- * tried in turn.
- */
-static int
-connect_to(struct hg_conn *c, const struct hg_job *j)
-{
-	struct addrinfo hints, *ai;
-	int rc;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = c->g->o.family;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	if ((rc = getaddrinfo(j->u.host, j->u.port, &hints, &ai)) != 0)
-		return rc == EAI_NONAME ? acore_connect_host(c->d, j->u.host,
-		    j->u.port, c->g->o.family) : ACORE_EAI(rc);
-	if ((rc = acore_create_socket(c->d, ai->ai_family, SOCK_STREAM)) == 0)
-		rc = acore_connect(c->d, ai->ai_addr, ai->ai_addrlen);
-	freeaddrinfo(ai);
-	return rc;
-}
-
 /* The one place a connection is opened. */
 static void
 open_now(struct hg_conn *c)
@@ -567,7 +539,8 @@ open_now(struct hg_conn *c)
 	acore_debug(c->d, "connecting to ('%s', %s)", j->u.host, j->u.port);
 	if (c->g->o.connect_timeout > 0)
 		acore_set_timeout(c->d, c->g->o.connect_timeout);
-	if ((rc = connect_to(c, j)) < 0)
+	if ((rc = cmd_connect(c->d, j->u.host, j->u.port,
+	    c->g->o.family)) < 0)
 		c_error(c->d, rc, c);
 }
 

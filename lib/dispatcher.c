@@ -167,7 +167,9 @@ acore__default_writable(struct acore_dispatcher *d)
 		return 1;
 	switch (d->kind) {
 	case ACORE_KIND_WITH_SEND:
-		return d->out.len > 0;
+		/* asyncore: (not self.connected) or len(self.out_buffer) */
+		return d->out.len > 0 || ((d->ops->flags & ACORE_OPS_ASYNCORE) &&
+		    !(d->flags & ACORE_CONNECTED));
 	case ACORE_KIND_CHAT:
 		return acore__chat_writable(d);
 	default:

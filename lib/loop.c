@@ -360,8 +360,9 @@ activate_ready(struct acore_loop *loop)
 	size_t i;
 	int idle;
 
+	/* Nothing added to libevent but the sweep event. */
 	idle = event_base_get_num_events(loop->base,
-	    EVENT_BASE_COUNT_ADDED) == 0;
+	    EVENT_BASE_COUNT_ADDED) <= 1;
 	/* Dispatch restores map order; activation order is free. */
 	for (i = 0; i < loop->nready; i++) {
 		d = loop->ready[i];

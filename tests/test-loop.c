@@ -1,159 +1,13 @@
 /*
- * test-loop.c: the loop's asyncore event model, ported from CPython 3.11's
- * test_asyncore where a case exists there: zero-timeout passes (poll()),
- * ExitNow, urgent data (handle_expt) over IPv4 and IPv6, use_poll
- * semantics, descriptors closed behind the library's back, and asyncore's
- * defaults on request (test_basic, test_unhandled).
- *
- * A hang is a failure: SIGALRM ends the program with a "not ok" line.
+ * test-loop.c: the loop's pass model, ported from CPython 3.11's
+ * test_asyncore where a case exists there: zero-timeout passes (poll(),
+ * DispatcherWithSendTests.test_send), ExitNow, use_poll semantics
+ * (test_readwrite's flag mapping) and descriptors closed behind the
+ * library's back.  test-expt.c has urgent data and asyncore's defaults.
  */
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
-
-#include <dirent.h>
-#include <errno.h>
-#include <poll.h>
 #include <pthread.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "acore.h"
-#include "tap.h"
-
-static char trace[4096];
-static const char *current = "";
-
-static void
-note(const char *fmt, ...)
-{
-	va_list ap;
-	size_t n = strlen(trace);
-
-	va_start(ap, fmt);
-	vsnprintf(trace + n, sizeof(trace) - n, fmt, ap);
-	va_end(ap);
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void
-on_alarm(int signo)
-{
-	static const char msg[] = "not ok - hung in: ";
-
-	(void)signo;
-	write(1, msg, sizeof(msg) - 1);
-	write(1, current, strlen(current));
-	write(1, "\n", 1);
-	_exit(1);
-}
-
-static void
-guard(const char *what, unsigned secs)
-{
-	current = what;
-	alarm(secs);
-}
-
-/* A loopback listener (plain blocking socket, not a channel); port in *sa. */
-static int
-listener(int family, struct sockaddr_storage *ss, socklen_t *len)
-{
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-	int fd;
-
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		sin->sin_family = AF_INET;
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		*len = sizeof(*sin);
-	} else {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_addr = in6addr_loopback;
-		*len = sizeof(*sin6);
-	}
-	if ((fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return -1;
-	if (bind(fd, (struct sockaddr *)ss, *len) < 0 || listen(fd, 8) < 0 ||
-	    getsockname(fd, (struct sockaddr *)ss, len) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* Wait (bounded) until fd reports one of events. */
-static int
-wait_fd(int fd, short events)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-
-	return poll(&p, 1, 5000) == 1 && (p.revents & events);
-}
-
-static int
-never(struct acore_dispatcher *d, void *arg)
-{
-	(void)d;
-	(void)arg;
-	return 0;
-}
-
-static int
-always(struct acore_dispatcher *d, void *arg)
-{
-	(void)d;
-	(void)arg;
-	return 1;
-}
-
-static void
-nothing(struct acore_dispatcher *d, void *arg)
-{
-	(void)d;
-	(void)arg;
-}
-
-static void
-rec_read(struct acore_dispatcher *d, void *arg)
-{
-	char buf[64];
-	ssize_t n;
-
-	(void)arg;
-	note("%s.read ", acore_name(d));
-	n = acore_recv(d, buf, sizeof(buf));
-	if (n >= 0)
-		note("(%zd) ", n);
-}
-
-static void
-rec_write(struct acore_dispatcher *d, void *arg)
-{
-	(void)arg;
-	note("%s.write ", acore_name(d));
-}
-
-static void
-rec_close(struct acore_dispatcher *d, void *arg)
-{
-	(void)arg;
-	note("%s.close(%d) ", acore_name(d), acore_close_reason(d));
-	acore_close(d);
-}
+#include "loop-helper.h"
 
 /* ------------------------------------------- 1. zero timeout: poll() */
 
@@ -366,157 +220,6 @@ test_exit_now(void)
 	alarm(0);
 }
 
-/* ------------------------------------------------- 2. handle_expt */
-
-struct expt_state {
-	int	expts;
-	int	closes;
-	int	reason;
-	int	byte;
-};
-
-static void
-expt_hook(struct acore_dispatcher *d, void *arg)
-{
-	struct expt_state *s = arg;
-	unsigned char c;
-
-	s->expts++;
-	if (recv(acore_fd(d), &c, 1, MSG_OOB) == 1)
-		s->byte = c;
-}
-
-static void
-expt_close(struct acore_dispatcher *d, void *arg)
-{
-	struct expt_state *s = arg;
-
-	s->closes++;
-	s->reason = acore_close_reason(d);
-	acore_close(d);
-}
-
-/* test_handle_expt: urgent data reaches handle_expt. */
-static void
-expt_case(int family, int use_poll, int reset)
-{
-	static const struct acore_ops client = { .name = "client",
-	    .handle_connect = nothing, .handle_expt = expt_hook,
-	    .handle_close = expt_close };
-	const char *fam = family == AF_INET ? "IPv4" : "IPv6";
-	const char *mode = use_poll ? "poll" : "select";
-	struct expt_state st = { 0, 0, 0, -1 };
-	struct acore_loop *loop = acore_loop_new();
-	struct acore_dispatcher *d;
-	struct sockaddr_storage ss;
-	struct linger lg = { 1, 0 };
-	unsigned char oob = 244;
-	socklen_t len;
-	int lfd, sfd, n;
-
-	if ((lfd = listener(family, &ss, &len)) < 0) {
-		ok(1, "# SKIP no %s loopback", fam);
-		ok(1, "# SKIP no %s loopback", fam);
-		acore_loop_free(loop);
-		return;
-	}
-	acore_loop_use_poll(loop, use_poll);
-	d = acore_dispatcher_new(loop, &client, &st);
-	acore_create_socket(d, family, SOCK_STREAM);
-	acore_connect(d, (struct sockaddr *)&ss, len);
-	sfd = accept(lfd, NULL, NULL);
-	close(lfd);
-	/* Connected first, so the reset cannot end the connect instead. */
-	for (n = 0; n < 500 && !(acore_flags(d) & ACORE_CONNECTED); n++)
-		acore_loop_run(loop, 0.01, 1);
-	send(sfd, &oob, 1, MSG_OOB);
-	if (reset) {
-		/* Urgent data, then a reset: SO_ERROR is set when expt runs. */
-		setsockopt(sfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-		close(sfd);
-		sfd = -1;
-		wait_fd(acore_fd(d), POLLERR);
-	}
-	for (n = 0; n < 500 && st.expts == 0 && st.closes == 0; n++)
-		acore_loop_run(loop, 0.01, 1);
-	if (!reset) {
-		ok(st.expts == 1 && st.byte == 244 && st.closes == 0,
-		    "%s %s: urgent data reaches handle_expt (%d calls, "
-		    "byte %d)", fam, mode, st.expts, st.byte);
-		/* Read once, the urgent mark is gone: no second call. */
-		acore_loop_run(loop, 0.05, 1);
-		is_int(st.expts, 1, "%s %s: handle_expt once per urgent byte",
-		    fam, mode);
-	} else {
-		ok(st.closes == 1 && st.expts == 0 && st.reason == -ECONNRESET,
-		    "%s %s: urgent data with SO_ERROR set gives handle_close "
-		    "(closes %d, expts %d, reason %d)", fam, mode, st.closes,
-		    st.expts, st.reason);
-		is_int(acore_loop_size(loop), 0, "%s %s: channel closed", fam,
-		    mode);
-	}
-	if (sfd >= 0)
-		close(sfd);
-	acore_loop_free(loop);
-}
-
-static int
-count_fds(void)
-{
-	DIR *dir = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (dir == NULL)
-		return -1;
-	while ((e = readdir(dir)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(dir);
-	return n - 1;	/* the DIR's own descriptor */
-}
-
-static void
-test_expt(void)
-{
-	static const struct acore_ops plain = { .name = "plain",
-	    .handle_read = rec_read };
-	struct acore_loop *loop;
-	struct acore_dispatcher *d;
-	struct sockaddr_storage ss;
-	unsigned char oob = 1;
-	socklen_t len;
-	int lfd, sfd, base;
-
-	guard("handle_expt", 30);
-	expt_case(AF_INET, 0, 0);
-	expt_case(AF_INET, 1, 0);
-	expt_case(AF_INET6, 0, 0);
-	expt_case(AF_INET6, 1, 0);
-	expt_case(AF_INET, 0, 1);
-	expt_case(AF_INET, 1, 1);
-	expt_case(AF_INET6, 0, 1);
-
-	/* Without the hook nothing is added: no descriptor, no wake-up. */
-	loop = acore_loop_new();
-	lfd = listener(AF_INET, &ss, &len);
-	d = acore_dispatcher_new(loop, &plain, NULL);
-	acore_create_socket(d, AF_INET, SOCK_STREAM);
-	acore_connect(d, (struct sockaddr *)&ss, len);
-	sfd = accept(lfd, NULL, NULL);
-	acore_loop_run(loop, 0.05, 1);	/* the connect event */
-	base = count_fds();
-	send(sfd, &oob, 1, MSG_OOB);
-	trace[0] = '\0';
-	acore_loop_run(loop, 0.05, 2);
-	is_str(trace, "", "no hook: urgent data wakes nothing");
-	is_int(count_fds(), base, "no hook: the loop opened no epoll set");
-	close(sfd);
-	close(lfd);
-	acore_loop_free(loop);
-	alarm(0);
-}
-
 /* ----------------------------------------------- 3. use_poll semantics */
 
 static void
@@ -597,6 +300,18 @@ pipe_case(int use_poll, const char *left)
 	return trace;
 }
 
+static int busy_rc;
+
+static void
+try_switch(struct acore_dispatcher *d, void *arg)
+{
+	char c;
+
+	(void)arg;
+	acore_recv(d, &c, 1);
+	busy_rc = acore_loop_use_poll(acore_loop_of(d), 0);
+}
+
 static void
 test_use_poll(void)
 {
@@ -605,19 +320,28 @@ test_use_poll(void)
 	    .handle_write = rec_write };
 	static const struct acore_ops rd = { .name = "L",
 	    .handle_read = note_read, .handle_close = rec_close };
+	static const struct acore_ops busy = { .handle_read = try_switch };
 	struct acore_loop *loop;
-	struct acore_dispatcher *a, *b;
-	int s1[2], s2[2], rc;
+	struct acore_dispatcher *a, *b, *b2;
+	int s1[2], s2[2], s3[2], rc;
 	double t0;
 
 	guard("use_poll", 30);
 	loop = acore_loop_new();
 	pair_loop(loop, &rw, &a, &b, s1, s2);
+	socketpair(AF_UNIX, SOCK_STREAM, 0, s3);
 	trace[0] = '\0';
 	acore_loop_run(loop, 1.0, 1);
 	is_str(trace, "A.read (1) B.read (1) A.write B.write ",
 	    "select mode: all reads, then all writes");
 	is_int(acore_loop_use_poll(loop, 1), 0, "acore_loop_use_poll(loop, 1)");
+	b2 = acore_dispatcher_new(loop, &busy, NULL);
+	acore_set_socket(b2, s3[0]);
+	write(s3[1], "3", 1);
+	acore_loop_run(loop, 1.0, 1);
+	is_int(busy_rc, -EBUSY, "...but not inside a pass (-EBUSY)");
+	acore_close(b2);
+	close(s3[1]);
 	write(s1[1], "1", 1);
 	write(s2[1], "2", 1);
 	trace[0] = '\0';
@@ -675,113 +399,6 @@ test_use_poll(void)
 	alarm(0);
 }
 
-/* ------------------------------------------- 5. asyncore's defaults */
-
-static char logbuf[4096];
-
-static void
-sink(int level, const char *name, const char *msg, size_t len)
-{
-	size_t n = strlen(logbuf);
-
-	snprintf(logbuf + n, sizeof(logbuf) - n, "%s %s: %.*s\n",
-	    level == ACORE_LOG_WARN ? "warning" : "other", name, (int)len,
-	    msg);
-}
-
-static void
-test_defaults(void)
-{
-	static const struct acore_ops bare = { .name = "bare",
-	    .flags = ACORE_OPS_ASYNCORE };
-	static const struct acore_ops idle = { .name = "idle" };
-	struct acore_loop *loop = acore_loop_new();
-	struct acore_dispatcher *d, *l;
-	struct sockaddr_storage ss;
-	socklen_t len;
-	unsigned char oob = 1;
-	char buf[8];
-	int sv[2], lfd, sfd, cfd;
-
-	guard("asyncore defaults", 20);
-	acore_set_log(sink);
-	/* test_basic: readable and writable; without the flag, neither. */
-	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
-	d = acore_dispatcher_new(loop, &idle, NULL);
-	acore_set_socket(d, sv[0]);
-	write(sv[1], "x", 1);
-	logbuf[0] = '\0';
-	acore_loop_run(loop, 0.05, 1);
-	is_str(logbuf, "", "idle-free default: a bare channel is not watched");
-	acore_close(d);
-	close(sv[1]);
-	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
-	d = acore_dispatcher_new(loop, &bare, NULL);
-	acore_set_socket(d, sv[0]);
-	logbuf[0] = '\0';
-	acore_loop_run(loop, 1.0, 1);
-	is_str(logbuf, "warning bare: unhandled write event\n",
-	    "ACORE_OPS_ASYNCORE: a bare channel is writable");
-	write(sv[1], "x", 1);
-	logbuf[0] = '\0';
-	acore_loop_run(loop, 1.0, 1);
-	is_str(logbuf, "warning bare: unhandled read event\n"
-	    "warning bare: unhandled write event\n",
-	    "...and readable: both default handlers log, reads first");
-	acore_close(d);
-	close(sv[1]);
-
-	/* test_unhandled: connect, write, urgent data, close, accepted. */
-	lfd = listener(AF_INET, &ss, &len);
-	d = acore_dispatcher_new(loop, &bare, NULL);
-	acore_create_socket(d, AF_INET, SOCK_STREAM);
-	acore_connect(d, (struct sockaddr *)&ss, len);
-	sfd = accept(lfd, NULL, NULL);
-	logbuf[0] = '\0';
-	acore_loop_run(loop, 1.0, 1);
-	is_str(logbuf, "warning bare: unhandled connect event\n"
-	    "warning bare: unhandled write event\n",
-	    "first event: unhandled connect event, then the write event");
-	send(sfd, &oob, 1, MSG_OOB);
-	wait_fd(acore_fd(d), POLLPRI);
-	logbuf[0] = '\0';
-	acore_loop_run(loop, 1.0, 1);
-	is_str(logbuf, "warning bare: unhandled write event\n"
-	    "warning bare: unhandled incoming priority event\n",
-	    "urgent data: unhandled incoming priority event, after the writes");
-	acore_close(d);
-	close(sfd);
-
-	/* The default handle_accepted closes the socket and says so. */
-	l = acore_dispatcher_new(loop, &bare, NULL);
-	acore_set_name(l, "server");
-	acore_set_socket(l, lfd);
-	acore_listen(l, 5);
-	cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	connect(cfd, (struct sockaddr *)&ss, len);
-	logbuf[0] = '\0';
-	acore_loop_run(loop, 1.0, 1);
-	is_str(logbuf, "warning server: unhandled accepted event\n",
-	    "listener: unhandled accepted event (never a write event)");
-	is_int(read(cfd, buf, sizeof(buf)), 0, "...and the connection is closed");
-	close(cfd);
-	acore_close(l);
-
-	/* The default handle_close logs and closes. */
-	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
-	d = acore_dispatcher_new(loop, &bare, NULL);
-	acore_set_socket(d, sv[0]);
-	close(sv[1]);
-	logbuf[0] = '\0';
-	acore_recv(d, buf, sizeof(buf));
-	is_str(logbuf, "warning bare: unhandled close event\n",
-	    "end of stream: unhandled close event");
-	is_int(acore_loop_size(loop), 0, "...and the default closes");
-	acore_set_log(NULL);
-	acore_loop_free(loop);
-	alarm(0);
-}
-
 int
 main(void)
 {
@@ -790,9 +407,7 @@ main(void)
 	test_poll_once();
 	test_with_send_polls();
 	test_exit_now();
-	test_expt();
 	test_use_poll();
-	test_defaults();
 	tap_plan_done();
 	return tap_exit();
 }
