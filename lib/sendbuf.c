@@ -109,20 +109,20 @@ update_pause(struct acore_dispatcher *d)
 int
 acore__with_send_flush(struct acore_dispatcher *d)
 {
-	ssize_t n;
+	ssize_t n = 0;
 
 	if (d->out.len > 0 && (d->flags & ACORE_CONNECTED)) {
 		/* One send of everything queued: the kernel takes what fits. */
 		n = acore__send_raw(d, d->out.data + d->out.head, d->out.len);
-		if (n < 0)
-			return (int)n;	/* handle_close or handle_error ran */
 		if (d->flags & ACORE_CLOSED)
-			return 0;
-		acore__buf_consume(&d->out, (size_t)n);
+			return n < 0 ? (int)n : 0;
+		if (n > 0)
+			acore__buf_consume(&d->out, (size_t)n);
 	}
+	/* A hook that kept the channel open after a failure: still in step. */
 	update_pause(d);
 	acore__sync(d);
-	return 0;
+	return n < 0 ? (int)n : 0;
 }
 
 size_t
