@@ -6,10 +6,17 @@
 #   bev       bench/bev-echo.c: libevent bufferevents, the textbook server
 #   asyncore  bench/asyncore_echo.py: the Python library-docs server
 #   acore     acore echo-server (the binary under test)
+#   acore-w2  acore echo-server --workers 2 (not pinned: both workers may
+#             use both cores, but the load generator needs one of the two,
+#             so on a 2-core machine this shows the cost of the workers,
+#             not their scaling; its CPU columns read "-", as the load
+#             generator sees only the master's CPU time)
 #
 # Rows: bulk throughput with 1 and 100 connections, 64-byte ping-pong with
 # 1, 100 and 1000 connections, and 10,000 idle connections held then
-# verified (time to accept them all, server RSS per connection).  The
+# verified (time to accept them all, server RSS per connection).  Then
+# echo-client against socat as the client side: 100 MB (BENCH_CLIENT_MB)
+# through acore echo-server, each client pinned to the load core.  The
 # server runs pinned to one core and bench/loadgen.c to another; every
 # server starts fresh for every row.  Every row also compares the server's
 # CPU time per MiB or per round trip (from /proc/PID/stat): when the load
@@ -29,7 +36,7 @@ acore=${1:-${ACORE:-./acore}}
 secs=${BENCH_SECS:-1.5}
 reps=${BENCH_REPS:-3}
 nidle=${BENCH_IDLE:-10000}
-servers=${BENCH_ONLY:-epoll bev asyncore acore}
+servers=${BENCH_ONLY:-epoll bev asyncore acore acore-w2}
 python=${PYTHON:-python3.11}
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/acore-bench.XXXXXX")
@@ -71,6 +78,7 @@ $cc $cflags -o "$work/bev-echo" "$here/bev-echo.c" $(pkg-config --cflags --libs 
 
 if ! "$acore" echo-server --help >/dev/null 2>&1; then
 	echo "echo.sh: $acore has no working echo-server; skipping acore" >&2
+	servers=${servers//acore-w2/}
 	servers=${servers/acore/}
 fi
 if ! "$python" -c 'import asyncore' 2>/dev/null; then
@@ -88,6 +96,8 @@ start_server() {
 	asyncore) $pin_srv "$python" "$here/asyncore_echo.py" "$pf" 4096 >/dev/null & ;;
 	acore)	$pin_srv "$acore" echo-server -b 127.0.0.1 -p 0 --backlog 4096 \
 		    --port-file "$pf" >/dev/null & ;;
+	acore-w2) "$acore" echo-server -b 127.0.0.1 -p 0 --backlog 4096 \
+		    --workers 2 --port-file "$pf" >/dev/null & ;;
 	esac
 	spid=$!
 	for i in $(seq 100); do
@@ -137,12 +147,15 @@ for row in "${rows[@]}"; do
 			sed 's/^/  /' "$work/err" >&2
 		fi
 		stop_server
+		# The master's CPU is not the server's: no CPU figures.
+		[ "$s" != acore-w2 ] || line=$(echo "$line" | sed 's/srv_us_per_[a-z]*=[^ ]*//g')
 		echo "$s $key $line" >>"$results"
 		echo "$s $key#$rep: $line" >&2
 	done
 	done
 done
 
+status=0
 # The table: one column per server, a ratio against epoll under each row.
 awk -v servers="$servers" -v elapsed=$(($(date +%s) - start)) '
 function get(s, k, f) {
@@ -226,4 +239,39 @@ END {
 		printf "FAILED: %s (see messages above)\n", s
 	printf "total %d s\n", elapsed
 	exit nfailed > 0
-}' "$results"
+}' "$results" || status=$?
+
+# echo-client against socat as the client of one echo server: MB through
+# and back, best of reps.  echo-client also checks every byte; socat only
+# copies.  -t: socat would otherwise stop 0.5 s after its input ends.
+client_bench() {
+	local mb=${BENCH_CLIENT_MB:-100} best t0 t1 s r
+	case " ${BENCH_ROWS:-client} " in *" client "*) ;; *) return 0 ;; esac
+	start_server acore
+	printf '\n%-30s%12s%12s\n' "client, ${mb} MB through" acore socat
+	for s in acore socat; do
+		best=
+		for r in $(seq "$reps"); do
+			t0=$(date +%s.%N)
+			if [ "$s" = acore ]; then
+				head -c "${mb}000000" /dev/zero | $pin_load "$acore" \
+				    echo-client --chunk-size 64k -o /dev/null \
+				    127.0.0.1 "$port"
+			else
+				head -c "${mb}000000" /dev/zero | $pin_load socat \
+				    -b 65536 -t 30 - "TCP:127.0.0.1:$port" >/dev/null
+			fi
+			t1=$(date +%s.%N)
+			best=$(awk -v b="$best" -v t0="$t0" -v t1="$t1" 'BEGIN {
+			    t = t1 - t0; print (b == "" || t < b + 0) ? t : b }')
+		done
+		eval "best_$s=$best"
+	done
+	stop_server
+	awk -v mb="$mb" -v a="$best_acore" -v s="$best_socat" 'BEGIN {
+		printf "%-30s%12.0f%12.0f\n", "  MB/s (best of runs)", mb / a, mb / s
+		printf "%-30s%12.2f\n", "  x socat", s / a
+	}'
+}
+client_bench
+exit "$status"

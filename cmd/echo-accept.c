@@ -16,6 +16,7 @@
 #include <netdb.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,14 +71,40 @@ server_error(struct acore_dispatcher *d, int err, void *arg)
 	echo_server_close(d, arg);
 }
 
+/*
+ * A place for one more client under --max-conns: one count per process,
+ * or with --workers one shared by all, taken before the handler exists.
+ */
+static int
+take_slot(void)
+{
+	if (echo_srv.max_conns == 0)
+		return 1;
+	if (echo_srv.shared_conns == NULL)
+		return echo_srv.nconns < echo_srv.max_conns;
+	if (atomic_fetch_add(echo_srv.shared_conns, 1) < echo_srv.max_conns)
+		return 1;
+	atomic_fetch_sub(echo_srv.shared_conns, 1);
+	return 0;
+}
+
+static void
+give_slot(void)
+{
+	if (echo_srv.max_conns > 0 && echo_srv.shared_conns != NULL)
+		atomic_fetch_sub(echo_srv.shared_conns, 1);
+}
+
 void
 echo_handler_gone(struct acore_dispatcher *d)
 {
 	int fd = acore_fd(d);
 
-	if (fd >= 0 && (size_t)fd < echo_srv.nslots && echo_srv.conns[fd] == d) {
+	if (fd >= 0 && (size_t)fd < echo_srv.nslots &&
+	    echo_srv.conns[fd] == d) {
 		echo_srv.conns[fd] = NULL;
 		echo_srv.nconns--;
+		give_slot();
 	}
 }
 
@@ -94,14 +121,17 @@ add_handler(int fd)
 		if ((p = realloc(echo_srv.conns, n * sizeof(*p))) == NULL) {
 			warnx("echo-server: out of memory: refusing a client");
 			close(fd);
+			give_slot();
 			return;
 		}
 		memset(p + echo_srv.nslots, 0, (n - echo_srv.nslots) * sizeof(*p));
 		echo_srv.conns = p;
 		echo_srv.nslots = n;
 	}
-	if ((d = echo_srv.kind->start(&echo_srv.conf, fd)) == NULL)
+	if ((d = echo_srv.kind->start(&echo_srv.conf, fd)) == NULL) {
+		give_slot();
 		return;
+	}
 	echo_srv.conns[fd] = d;
 	echo_srv.nconns++;
 }
@@ -148,7 +178,7 @@ server_accept(struct acore_dispatcher *d, void *arg)
 		echo_str_addr((struct sockaddr *)&ss, len, addr,
 		    sizeof(addr));
 		echo_server_debug(d, "handle_accept() -> %s", addr);
-		if (echo_srv.max_conns > 0 && echo_srv.nconns >= echo_srv.max_conns) {
+		if (!take_slot()) {
 			echo_server_debug(d, "refusing %s: %zu clients already",
 			    addr, echo_srv.nconns);
 			close(fd);

@@ -121,26 +121,43 @@ echo_background(void)
 	setsid();
 }
 
+/*
+ * daemon(3): a server in the background holds none of the caller's
+ * descriptors, so $(...) and bats' output capture do not wait on it.
+ */
+static void
+detach_stdio(void)
+{
+	int fd;
+
+	if ((fd = open("/dev/null", O_RDWR)) < 0)
+		return;
+	dup2(fd, STDIN_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	dup2(fd, STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		close(fd);
+}
+
 /* Listening, files written: release the --background parent. */
 void
 echo_ready(void)
 {
-	int fd;
-
 	if (ready_fd < 0)
 		return;
-	/*
-	 * daemon(3): a server in the background holds none of the caller's
-	 * descriptors, so $(...) and bats' output capture do not wait on it.
-	 */
-	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
-		dup2(fd, STDIN_FILENO);
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		if (fd > STDERR_FILENO)
-			close(fd);
-	}
+	detach_stdio();
 	(void)write(ready_fd, "", 1);
+	close(ready_fd);
+	ready_fd = -1;
+}
+
+/* A --workers worker, listening: the master releases the parent. */
+void
+echo_worker_ready(void)
+{
+	if (ready_fd < 0)
+		return;
+	detach_stdio();
 	close(ready_fd);
 	ready_fd = -1;
 }

@@ -52,7 +52,8 @@ enum {
 	OPT_PID_FILE,
 	OPT_PORT_FILE,
 	OPT_TLS,
-	OPT_WITH_CLIENT
+	OPT_WITH_CLIENT,
+	OPT_WORKERS
 };
 
 struct options {
@@ -70,6 +71,7 @@ struct options {
 	int		 background;
 	const char	*with_client;
 	int		 udp;
+	int		 workers;
 	int		 tls;
 	const char	*cert;
 	const char	*key;
@@ -77,13 +79,14 @@ struct options {
 
 static const struct acore_cmd *self(void);
 
-
 /*
  * Listen on host and port, or on the Unix path host (family AF_UNIX), as
- * the EchoServer constructors do; 0 or a negative errno.
+ * the EchoServer constructors do, sharing the port with the other
+ * --workers when reuse_port; 0 or a negative errno.
  */
 static int
-try_listen(const char *host, const char *port, int family, int backlog)
+try_listen(const char *host, const char *port, int family, int backlog,
+    int reuse_port)
 {
 	struct acore_dispatcher *d;
 	struct sockaddr_storage ss;
@@ -94,7 +97,8 @@ try_listen(const char *host, const char *port, int family, int backlog)
 	if ((d = acore_dispatcher_new(echo_srv.conf.loop, &echo_server_ops,
 	    NULL)) == NULL)
 		return -errno;
-	if ((rc = acore_listen_host(d, host, port, family, backlog)) < 0) {
+	if ((reuse_port && (rc = acore_set_reuse_port(d)) < 0) ||
+	    (rc = acore_listen_host(d, host, port, family, backlog)) < 0) {
 		acore_close(d);
 		return rc;
 	}
@@ -112,7 +116,8 @@ listen_tcp(const struct options *o)
 {
 	int rc;
 
-	if ((rc = try_listen(o->bind, o->port, o->family, o->backlog)) == 0)
+	if ((rc = try_listen(o->bind, o->port, o->family, o->backlog,
+	    o->workers > 1)) == 0)
 		return;
 	if (ACORE_IS_EAI(rc))
 		errx(AC_EXIT_DNS, "echo-server: cannot resolve %s: %s",
@@ -130,7 +135,7 @@ listen_udp(const struct options *o)
 	int rc;
 
 	if ((rc = echo_udp_listen(echo_srv.conf.loop, o->bind, o->port,
-	    o->family, 0)) < 0) {
+	    o->family, o->workers > 1)) < 0) {
 		if (ACORE_IS_EAI(rc))
 			errx(AC_EXIT_DNS, "echo-server: cannot resolve %s: %s",
 			    o->bind, acore_strerror(rc));
@@ -149,7 +154,7 @@ listen_unix(const struct options *o)
 {
 	int rc;
 
-	if ((rc = try_listen(o->unix_path, NULL, AF_UNIX, o->backlog)) < 0)
+	if ((rc = try_listen(o->unix_path, NULL, AF_UNIX, o->backlog, 0)) < 0)
 		errx(AC_EXIT_LISTEN, "echo-server: cannot listen on %s: %s",
 		    o->unix_path, acore_strerror(rc));
 	echo_srv.unix_path = o->unix_path;
@@ -175,6 +180,7 @@ static const struct option longopts[] = {
 	{ "port-file",		required_argument, NULL, OPT_PORT_FILE },
 	{ "tls",		no_argument,	   NULL, OPT_TLS },
 	{ "with-client",	required_argument, NULL, OPT_WITH_CLIENT },
+	{ "workers",		required_argument, NULL, OPT_WORKERS },
 	{ NULL,			0,		   NULL, 0 }
 };
 
@@ -302,6 +308,9 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_WITH_CLIENT:
 			o->with_client = optarg;
 			break;
+		case OPT_WORKERS:
+			o->workers = (int)cmd_number("workers", optarg, 1, 256);
+			break;
 		default:
 			exit(cmd_bad_option(self(), ch, argv));
 		}
@@ -319,6 +328,10 @@ parse_options(int argc, char **argv, struct options *o)
 	    echo_srv.conf.idle > 0 || o->backlog >= 0))
 		cmd_usage_error(self(), "-u cannot be used with --chat, --once, "
 		    "-U, --with-client, --max-conns, -i or --backlog");
+	if (o->workers > 1 && (o->once || o->with_client != NULL ||
+	    o->unix_path != NULL))
+		cmd_usage_error(self(), "--workers cannot be used with --once, "
+		    "--with-client or -U");
 	if (o->tls && o->cert == NULL)
 		cmd_usage_error(self(), "--tls needs --cert");
 	if (!o->tls && (o->cert != NULL || o->key != NULL))
@@ -353,65 +366,75 @@ listen_port(void)
 	return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 }
 
+/*
+ * Listen and serve until stopped; the exit status.  A --workers worker
+ * (ready_fd >= 0) listens on port with SO_REUSEPORT, tells the master its
+ * port through ready_fd and leaves the files and SIGINT to the master.
+ */
 static int
-cmd_main(int argc, char **argv)
+serve(const char *port, int ready_fd, void *arg)
 {
+	struct options *o = arg;
 	struct echo_client_conf cc;
-	struct acore_signal *sigint, *sigterm;
-	struct options o;
+	struct acore_signal *sigint = NULL, *sigterm;
 
-	parse_options(argc, argv, &o);
-	if (o.background)
-		echo_background();
+	o->port = port;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if ((echo_srv.conf.loop = acore_loop_new()) == NULL)
 		err(AC_EXIT_FAIL, "echo-server: acore_loop_new");
 	echo_srv.conf.gone = echo_handler_gone;
-	if (o.tls)
-		echo_srv.conf.tls = cmd_tls_server("echo-server", o.cert,
-		    o.key);
-	if (o.chat)
+	if (o->tls)
+		echo_srv.conf.tls = cmd_tls_server("echo-server", o->cert,
+		    o->key);
+	if (o->chat)
 		echo_srv.kind = &echo_handler_chat;
 	else
-		echo_srv.kind = o.once ? &echo_handler_pymotw :
+		echo_srv.kind = o->once ? &echo_handler_pymotw :
 		    &echo_handler_docs;
-	echo_srv.quiet = o.chat;
-	echo_srv.once = o.once;
-	echo_srv.max_conns = o.max_conns;
+	echo_srv.quiet = o->chat;
+	echo_srv.once = o->once;
+	echo_srv.max_conns = o->max_conns;
 	echo_srv.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
-	if (o.unix_path != NULL)
-		listen_unix(&o);
-	else if (o.udp)
-		listen_udp(&o);
+	if (o->unix_path != NULL)
+		listen_unix(o);
+	else if (o->udp)
+		listen_udp(o);
 	else
-		listen_tcp(&o);
+		listen_tcp(o);
 	/* Stoppable by signal before anyone can read our pid or port. */
-	sigint = acore_signal_new(echo_srv.conf.loop, SIGINT,
-	    echo_server_signal, NULL);
-	sigterm = acore_signal_new(echo_srv.conf.loop, SIGTERM,
-	    echo_server_signal, NULL);
-	if (sigint == NULL || sigterm == NULL)
+	if (ready_fd < 0 && (sigint = acore_signal_new(echo_srv.conf.loop,
+	    SIGINT, echo_server_signal, NULL)) == NULL)
 		err(AC_EXIT_FAIL, "echo-server: signals");
-	if (o.port_file != NULL)
-		echo_write_file(o.port_file, "%d\n", listen_port());
-	if (o.pid_file != NULL)
-		echo_write_file(o.pid_file, "%ld\n", (long)getpid());
-	echo_ready();
-	if (o.with_client != NULL)
-		echo_server_start_client(o.with_client, &cc);
+	if ((sigterm = acore_signal_new(echo_srv.conf.loop, SIGTERM,
+	    echo_server_signal, NULL)) == NULL)
+		err(AC_EXIT_FAIL, "echo-server: signals");
+	if (ready_fd >= 0) {
+		dprintf(ready_fd, "%d", listen_port());
+		close(ready_fd);
+		echo_worker_ready();
+	} else {
+		if (o->port_file != NULL)
+			echo_write_file(o->port_file, "%d\n", listen_port());
+		if (o->pid_file != NULL)
+			echo_write_file(o->pid_file, "%ld\n", (long)getpid());
+		echo_ready();
+	}
+	if (o->with_client != NULL)
+		echo_server_start_client(o->with_client, &cc);
 
 	acore_loop_run(echo_srv.conf.loop, -1, 0);
 
 	if (echo_srv.listener != NULL)
 		echo_server_close(echo_srv.listener, NULL);
-	acore_signal_free(sigint);
+	if (sigint != NULL)
+		acore_signal_free(sigint);
 	acore_signal_free(sigterm);
 	if (echo_srv.grace != NULL)
 		acore_timer_free(echo_srv.grace);
 	acore_loop_free(echo_srv.conf.loop);
 	acore_tls_free(echo_srv.conf.tls);
-	if (o.with_client != NULL)
+	if (o->with_client != NULL)
 		free((char *)cc.msg);
 	free(echo_srv.conns);
 	if (echo_srv.spare_fd >= 0)
@@ -420,13 +443,27 @@ cmd_main(int argc, char **argv)
 	return echo_srv.status;
 }
 
+static int
+cmd_main(int argc, char **argv)
+{
+	struct options o;
+
+	parse_options(argc, argv, &o);
+	if (o.background)
+		echo_background();
+	if (o.workers > 1)
+		return echo_workers(o.workers, o.port, serve, &o, o.port_file,
+		    o.pid_file, o.max_conns);
+	return serve(o.port, -1, &o);
+}
+
 const struct acore_cmd acore_cmd_echo_server = {
 	.name = "echo-server",
 	.usage = "[-46kluv] [-b address] [-i secs] [-p port] [-U path] "
 	    "[--backlog n] [--chat] [--chunk-size n] [--max-conns n] "
 	    "[--max-message n] [--once] [--background] [--pid-file file] "
 	    "[--port-file file] [--tls --cert file [--key file]] "
-	    "[--with-client file] [[address] port]",
+	    "[--with-client file] [--workers n] [[address] port]",
 	.summary = "asyncore echo server (library docs, PyMOTW example)",
 	.options =
 	    "  -4, -6               IPv4 or IPv6 addresses only\n"
@@ -460,6 +497,8 @@ const struct acore_cmd acore_cmd_echo_server = {
 	    "      --tls            speak TLS to every client\n"
 	    "      --with-client FILE  also run the PyMOTW client, sending "
 	    "FILE\n"
+	    "      --workers N      N processes share the port, a loop "
+	    "each\n"
 	    "  [address] port, address:port   as -b and -p, the nc -l way\n",
 	.main = cmd_main,
 };

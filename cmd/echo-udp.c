@@ -148,7 +148,7 @@ echo_udp_listen(struct acore_loop *loop, const char *host, const char *port,
 {
 	struct addrinfo hints, *res, *ai;
 	struct acore_dispatcher *d;
-	int rc, one = 1;
+	int rc;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = family;
@@ -168,9 +168,8 @@ echo_udp_listen(struct acore_loop *loop, const char *host, const char *port,
 		    SOCK_DGRAM)) < 0)
 			continue;
 		acore_set_reuse_addr(d);
-		if (reuse_port && setsockopt(acore_fd(d), SOL_SOCKET,
-		    SO_REUSEPORT, &one, sizeof(one)) < 0)
-			rc = -errno;
+		if (reuse_port && (rc = acore_set_reuse_port(d)) < 0)
+			;
 		else if ((rc = acore_bind(d, ai->ai_addr, ai->ai_addrlen)) == 0)
 			break;
 		/* Next address: a fresh channel, this one goes. */

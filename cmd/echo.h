@@ -9,6 +9,7 @@
 #ifndef ACORE_ECHO_H
 #define ACORE_ECHO_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include <sys/socket.h>
@@ -63,6 +64,8 @@ struct echo_server {
 	int		 spare_fd;	/* given up to refuse a client at EMFILE */
 	const char	*unix_path;	/* unlinked when the listener closes */
 	struct acore_timer *grace;
+	/* --workers: the clients of all workers, for --max-conns */
+	_Atomic size_t	*shared_conns;
 };
 extern struct echo_server echo_srv;
 extern const struct acore_ops echo_server_ops;
@@ -90,6 +93,15 @@ void	 echo_remove_files(void);
 /* Fork; returns in the child, the parent exits once echo_ready() runs. */
 void	 echo_background(void);
 void	 echo_ready(void);
+void	 echo_worker_ready(void);
+
+/*
+ * echo-workers.c: --workers N.  serve() listens on port (sharing it), says
+ * its port on ready_fd, serves until stopped and returns the status.
+ */
+typedef int (*echo_serve_fn)(const char *port, int ready_fd, void *arg);
+int	 echo_workers(int n, const char *port, echo_serve_fn serve, void *arg,
+	    const char *port_file, const char *pid_file, size_t max_conns);
 
 /* "EchoHandler('127.0.0.1', 8080)": named by the server side's address. */
 void	 echo_handler_name(int fd, char *buf, size_t size);

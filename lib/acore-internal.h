@@ -119,6 +119,7 @@ struct acore_dispatcher {
 	struct acore_connect	*conn;		/* acore_connect_host state */
 	struct sockaddr_storage	*source;	/* acore_set_source; NULL: any */
 	socklen_t		 source_len;
+	uint8_t			 reuse_port;	/* acore_set_reuse_port before listen */
 
 	/* transport */
 	const struct acore_transport *tp;

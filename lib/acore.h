@@ -298,6 +298,13 @@ int	 acore_create_socket(struct acore_dispatcher *d, int family, int type);
 /* Adopt a connected socket (takes ownership of fd, even on failure). */
 int	 acore_set_socket(struct acore_dispatcher *d, int fd);
 int	 acore_set_reuse_addr(struct acore_dispatcher *d);
+/*
+ * SO_REUSEPORT: sockets of several processes listen on one address and
+ * port, the kernel spreading connections (or datagrams) between them.
+ * On a channel without a socket yet, acore_listen_host() sets it on the
+ * socket it creates.  -ENOPROTOOPT where the system has no such option.
+ */
+int	 acore_set_reuse_port(struct acore_dispatcher *d);
 int	 acore_bind(struct acore_dispatcher *d, const struct sockaddr *sa,
 	    socklen_t len);
 int	 acore_listen(struct acore_dispatcher *d, int backlog);

@@ -24,6 +24,11 @@ listen_on(struct acore_dispatcher *d, const struct sockaddr *sa,
 		return rc;
 	if (sa->sa_family != AF_UNIX)
 		(void)acore_set_reuse_addr(d);
+	if (d->reuse_port && sa->sa_family != AF_UNIX &&
+	    (rc = acore_set_reuse_port(d)) < 0) {
+		acore__detach_fd(d);
+		return rc;
+	}
 	if ((rc = acore_bind(d, sa, len)) < 0 ||
 	    (rc = acore_listen(d, backlog)) < 0) {
 		acore__detach_fd(d);

@@ -61,6 +61,23 @@ acore_set_reuse_addr(struct acore_dispatcher *d)
 }
 
 int
+acore_set_reuse_port(struct acore_dispatcher *d)
+{
+#ifdef SO_REUSEPORT
+	int on = 1;
+
+	d->reuse_port = 1;
+	if (d->fd >= 0 && setsockopt(d->fd, SOL_SOCKET, SO_REUSEPORT, &on,
+	    sizeof(on)) < 0)
+		return -errno;
+	return 0;
+#else
+	(void)d;
+	return -ENOPROTOOPT;
+#endif
+}
+
+int
 acore_bind(struct acore_dispatcher *d, const struct sockaddr *sa,
     socklen_t len)
 {

@@ -3,8 +3,9 @@
  * channels: each datagram whole with its sender's address, an empty
  * datagram is a length of 0 (no handle_close), nothing to read is -EAGAIN
  * with no hook, a loop echoes to whoever sent, a closed port on a
- * connected socket is -ECONNREFUSED, and acore_set_source picks the
- * address a TCP connection comes from.
+ * connected socket is -ECONNREFUSED, acore_set_source picks the address
+ * a TCP connection comes from, and acore_set_reuse_port lets two
+ * listeners share a port.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -187,6 +188,31 @@ main(void)
 		acore_close(cc);
 		close(afd);
 		close(lfd);
+	}
+	/* acore_set_reuse_port before acore_listen_host: one port, twice. */
+	{
+		struct acore_dispatcher *l1, *l2, *l3;
+		struct sockaddr_in sin;
+		socklen_t slen = sizeof(sin);
+		char port[16];
+
+		l1 = acore_dispatcher_new(loop, &plain_ops, NULL);
+		l2 = acore_dispatcher_new(loop, &plain_ops, NULL);
+		l3 = acore_dispatcher_new(loop, &plain_ops, NULL);
+		is_int(acore_set_reuse_port(l1), 0, "acore_set_reuse_port "
+		    "before a socket");
+		is_int(acore_listen_host(l1, "127.0.0.1", "0", AF_INET, 5), 0,
+		    "listen on a port the kernel picks");
+		getsockname(acore_fd(l1), (struct sockaddr *)&sin, &slen);
+		snprintf(port, sizeof(port), "%d", ntohs(sin.sin_port));
+		acore_set_reuse_port(l2);
+		is_int(acore_listen_host(l2, "127.0.0.1", port, AF_INET, 5), 0,
+		    "a second listener with it shares the port");
+		is_int(acore_listen_host(l3, "127.0.0.1", port, AF_INET, 5),
+		    -EADDRINUSE, "a third without it: -EADDRINUSE");
+		acore_close(l1);
+		acore_close(l2);
+		acore_close(l3);
 	}
 	acore_loop_free(loop);
 	tap_plan_done();
