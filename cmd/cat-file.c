@@ -201,5 +201,12 @@ const struct acore_cmd acore_cmd_cat_file = {
 	.name = "cat-file",
 	.usage = "[-rv] [-c size] [file ...]",
 	.summary = "copy files to stdout through a file dispatcher",
+	.options =
+	    "  -c, --chunk-size SIZE  bytes per read event (default 128k)\n"
+	    "  -r, --show-reads       print each read as READ: (N) \"data\"\n"
+	    "  -v, --verbose          log the dispatcher's events\n"
+	    "  -V, --version          print the version\n"
+	    "  file ...               the files, in order ('-' or none: "
+	    "stdin)\n",
 	.main = cmd_main,
 };
