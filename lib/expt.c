@@ -39,12 +39,18 @@ drain_cb(evutil_socket_t fd, short what, void *arg)
 	struct acore_loop *loop = arg;
 	struct epoll_event ev[DRAIN_MAX];
 	struct acore_dispatcher *d;
+	size_t seen = 0;
 	short fired;
 	int i, n;
 
 	(void)what;
+	/*
+	 * Level-triggered, a second epoll_wait() can hand back the same
+	 * channels: stop once as many as are registered have been seen.
+	 */
 	do {
 		n = epoll_wait(fd, ev, DRAIN_MAX, 0);
+		seen += n > 0 ? (size_t)n : 0;
 		for (i = 0; i < n; i++) {
 			d = ev[i].data.ptr;
 			fired = 0;
@@ -65,7 +71,7 @@ drain_cb(evutil_socket_t fd, short what, void *arg)
 			if (fired != 0)
 				acore__fire(d, fired);
 		}
-	} while (n == DRAIN_MAX);
+	} while (n == DRAIN_MAX && seen < loop->nxreg);
 }
 
 static int

@@ -42,6 +42,28 @@ socat_srv() {
 	[ ! -s "$TMP/err" ]
 }
 
+@test "a line typed on a terminal comes straight back; ^D ends it" {
+	srv
+	acore_argv
+	# A pty as standard input, in canonical mode as a shell leaves it.
+	run timeout 30 python3 - "$PORT" "${ACORE_ARGV[@]}" <<'PY'
+import os, pty, select, subprocess, sys
+m, s = pty.openpty()
+p = subprocess.Popen(sys.argv[2:] + ["echo-client", "-o", "-", "127.0.0.1",
+    sys.argv[1]], stdin=s, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+os.close(s)
+os.write(m, b"typed line\n")
+if not select.select([p.stdout], [], [], 10)[0]:
+    sys.exit("no echo before end of input")
+print(p.stdout.readline().decode().rstrip())
+os.write(m, b"\x04")
+print(p.wait(timeout=10), p.stderr.read().decode())
+PY
+	assert_success
+	assert_output "$(printf 'typed line\n0 ')"
+	srv_stop
+}
+
 @test "200 MB through echo-client with bounded memory" {
 	[ "${ACORE_VALGRIND:-0}" != 1 ] || skip "too slow under valgrind"
 	srv

@@ -158,6 +158,64 @@ test_expt(void)
 	alarm(0);
 }
 
+static int nexpt;
+
+static void
+count_expt(struct acore_dispatcher *d, void *arg)
+{
+	(void)d;
+	(void)arg;
+	nexpt++;
+}
+
+/*
+ * More channels with urgent data than one drain takes (64), none of them
+ * consuming it: one pass serves each once and returns.
+ */
+static void
+test_expt_many(void)
+{
+	static const struct acore_ops ops = { .handle_connect = nothing,
+	    .handle_expt = count_expt };
+	struct acore_loop *loop = acore_loop_new();
+	struct acore_dispatcher *d[80];
+	struct sockaddr_storage ss;
+	unsigned char oob = 1;
+	socklen_t len;
+	int lfd, sfd[80], i, n;
+
+	guard("many urgent", 20);
+	lfd = listener(AF_INET, &ss, &len);
+	listen(lfd, 128);
+	for (i = 0; i < 80; i++) {
+		d[i] = acore_dispatcher_new(loop, &ops, NULL);
+		acore_create_socket(d[i], AF_INET, SOCK_STREAM);
+		acore_connect(d[i], (struct sockaddr *)&ss, len);
+		sfd[i] = accept(lfd, NULL, NULL);
+	}
+	for (n = 0; n < 100; n++) {
+		for (i = 0; i < 80; i++)
+			if (!(acore_flags(d[i]) & ACORE_CONNECTED))
+				break;
+		if (i == 80)
+			break;
+		acore_loop_run(loop, 0.05, 1);
+	}
+	for (i = 0; i < 80; i++) {
+		send(sfd[i], &oob, 1, MSG_OOB);
+		wait_fd(acore_fd(d[i]), POLLPRI);
+	}
+	nexpt = 0;
+	is_int(acore_loop_run(loop, 1.0, 1), 1,
+	    "80 channels with urgent data: one pass returns");
+	is_int(nexpt, 80, "...having called each handle_expt once");
+	for (i = 0; i < 80; i++)
+		close(sfd[i]);
+	close(lfd);
+	acore_loop_free(loop);
+	alarm(0);
+}
+
 /* ------------------------------------------- 5. asyncore's defaults */
 
 static char logbuf[4096];
@@ -281,6 +339,7 @@ main(void)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGALRM, on_alarm);
 	test_expt();
+	test_expt_many();
 	test_defaults();
 	tap_plan_done();
 	return tap_exit();

@@ -1,0 +1,376 @@
+/*
+ * test-tls.c: the TLS transport in one loop, server and client both
+ * libacore channels: hooks see nothing before the handshake, 256-byte
+ * reads do not stall on bytes OpenSSL holds, close sends close_notify, an
+ * end without it is a truncation, and a certificate that does not verify
+ * says why.  The certificate (localhost, P-256, self-signed) is made here.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "acore.h"
+#include "tap.h"
+
+#define TOTAL	(300 * 1000)	/* bytes the client sends and gets back */
+
+static char cert_path[] = "/tmp/acore-test-tls-cert.XXXXXX";
+static char key_path[] = "/tmp/acore-test-tls-key.XXXXXX";
+
+/* A self-signed certificate for DNS:localhost, written to two PEM files. */
+static int
+make_cert(void)
+{
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	X509 *x = X509_new();
+	X509_EXTENSION *ext;
+	FILE *f;
+	int fd, rc = -1;
+
+	if (k == NULL || x == NULL)
+		goto out;
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+	X509_gmtime_adj(X509_getm_notBefore(x), -60);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	X509_set_pubkey(x, k);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN",
+	    MBSTRING_ASC, (const unsigned char *)"localhost", -1, -1, 0);
+	X509_set_issuer_name(x, X509_get_subject_name(x));
+	ext = X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name,
+	    "DNS:localhost");
+	if (ext == NULL || !X509_add_ext(x, ext, -1) ||
+	    !X509_sign(x, k, EVP_sha256())) {
+		X509_EXTENSION_free(ext);
+		goto out;
+	}
+	X509_EXTENSION_free(ext);
+	if ((fd = mkstemp(cert_path)) < 0 || (f = fdopen(fd, "w")) == NULL)
+		goto out;
+	PEM_write_X509(f, x);
+	fclose(f);
+	if ((fd = mkstemp(key_path)) < 0 || (f = fdopen(fd, "w")) == NULL)
+		goto out;
+	PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL);
+	fclose(f);
+	rc = 0;
+out:
+	X509_free(x);
+	EVP_PKEY_free(k);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- server */
+
+static struct server {
+	struct acore_tls *tls;
+	int	 accepted;
+	int	 read_before_tls;	/* a handle_read before the handshake */
+	int	 truncate;		/* drop the TCP connection, no close_notify */
+	int	 close_reason;
+	int	 closed;
+	int	 errors;
+} srv;
+
+static void
+srv_read(struct acore_dispatcher *d, void *arg)
+{
+	char buf[4096];
+	ssize_t n;
+
+	(void)arg;
+	if (!acore_tls_established(d))
+		srv.read_before_tls++;
+	if (srv.truncate) {
+		/* Under TLS's feet: the peer sees an end with no alert. */
+		(void)acore_recv(d, buf, sizeof(buf));
+		shutdown(acore_fd(d), SHUT_RDWR);
+		srv.truncate = 0;
+		return;
+	}
+	if ((n = acore_recv(d, buf, sizeof(buf))) > 0)
+		acore_send(d, buf, (size_t)n);
+}
+
+static void
+srv_close(struct acore_dispatcher *d, void *arg)
+{
+	(void)arg;
+	srv.close_reason = acore_close_reason(d);
+	srv.closed++;
+	acore_close(d);
+}
+
+static void
+srv_error(struct acore_dispatcher *d, int err, void *arg)
+{
+	(void)arg;
+	if (ACORE_IS_ETLS(err))
+		srv.errors++;
+	acore_close(d);
+}
+
+static const struct acore_ops srv_conn_ops = {
+	.name = "server-conn",
+	.handle_read = srv_read,
+	.handle_close = srv_close,
+	.handle_error = srv_error,
+};
+
+static void
+srv_accepted(struct acore_dispatcher *d, int fd, const struct sockaddr *sa,
+    socklen_t len, void *arg)
+{
+	struct acore_dispatcher *c;
+
+	(void)sa;
+	(void)len;
+	(void)arg;
+	srv.accepted++;
+	c = acore_dispatcher_with_send_new(acore_loop_of(d), &srv_conn_ops,
+	    NULL);
+	if (c == NULL || acore_set_socket(c, fd) < 0 ||
+	    acore_tls_attach(c, srv.tls, NULL) < 0)
+		acore_close(c);
+}
+
+static const struct acore_ops listener_ops = {
+	.name = "listener",
+	.handle_accepted = srv_accepted,
+};
+
+/* ---------------------------------------------------------------- client */
+
+static struct client {
+	char	*out;
+	size_t	 sent, got;
+	int	 connected_before_tls;
+	int	 connects;
+	int	 mismatch;
+	int	 close_reason;
+	int	 closed;
+	int	 error;
+	char	 protocol[32];
+} cl;
+
+static void
+cl_connect(struct acore_dispatcher *d, void *arg)
+{
+	(void)arg;
+	cl.connects++;
+	if (!acore_tls_established(d))
+		cl.connected_before_tls++;
+	else
+		snprintf(cl.protocol, sizeof(cl.protocol), "%s",
+		    acore_tls_protocol(d));
+}
+
+static int
+cl_writable(struct acore_dispatcher *d, void *arg)
+{
+	(void)arg;
+	return (acore_flags(d) & ACORE_CONNECTING) || cl.sent < TOTAL;
+}
+
+static void
+cl_write(struct acore_dispatcher *d, void *arg)
+{
+	ssize_t n;
+
+	(void)arg;
+	if (cl.sent < TOTAL && (n = acore_send(d, cl.out + cl.sent,
+	    TOTAL - cl.sent)) > 0)
+		cl.sent += (size_t)n;
+}
+
+/* 256 bytes a read: most of each 16 KiB record waits inside OpenSSL. */
+static void
+cl_read(struct acore_dispatcher *d, void *arg)
+{
+	char buf[256];
+	ssize_t n;
+
+	(void)arg;
+	if ((n = acore_recv(d, buf, sizeof(buf))) <= 0)
+		return;
+	if (memcmp(buf, cl.out + cl.got, (size_t)n) != 0)
+		cl.mismatch++;
+	cl.got += (size_t)n;
+	if (cl.got == TOTAL)
+		acore_close(d);		/* sends close_notify */
+}
+
+static void
+cl_close(struct acore_dispatcher *d, void *arg)
+{
+	(void)arg;
+	cl.close_reason = acore_close_reason(d);
+	cl.closed++;
+	acore_close(d);
+}
+
+static void
+cl_error(struct acore_dispatcher *d, int err, void *arg)
+{
+	(void)arg;
+	cl.error = err;
+	acore_close(d);
+}
+
+static const struct acore_ops cl_ops = {
+	.name = "client",
+	.readable = NULL,
+	.writable = cl_writable,
+	.handle_connect = cl_connect,
+	.handle_write = cl_write,
+	.handle_read = cl_read,
+	.handle_close = cl_close,
+	.handle_error = cl_error,
+};
+
+static struct acore_dispatcher *
+client(struct acore_loop *loop, struct acore_tls *tls, const char *name,
+    const struct sockaddr_in *sin)
+{
+	struct acore_dispatcher *d;
+
+	d = acore_dispatcher_new(loop, &cl_ops, NULL);
+	if (d == NULL || acore_tls_attach(d, tls, name) < 0 ||
+	    acore_create_socket(d, AF_INET, SOCK_STREAM) < 0 ||
+	    acore_connect(d, (const struct sockaddr *)sin, sizeof(*sin)) < 0)
+		return NULL;
+	return d;
+}
+
+static void
+reset_client(void)
+{
+	memset(&cl, 0, sizeof(cl) - sizeof(cl.protocol));
+	cl.protocol[0] = '\0';
+}
+
+int
+main(void)
+{
+	struct acore_loop *loop;
+	struct acore_dispatcher *l;
+	struct acore_tls *ctls, *untrusted;
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	char *out;
+	size_t i;
+
+	signal(SIGPIPE, SIG_IGN);
+	alarm(60);
+	if (make_cert() < 0) {
+		printf("Bail out! cannot make a certificate\n");
+		return 1;
+	}
+	if ((out = malloc(TOTAL)) == NULL)
+		return 1;
+	for (i = 0; i < TOTAL; i++)
+		out[i] = (char)(i * 7 + i / 251);
+	loop = acore_loop_new();
+	srv.tls = acore_tls_new(1);
+	is_int(acore_tls_set_cert(srv.tls, cert_path, key_path), 0,
+	    "server certificate and key load");
+	ctls = acore_tls_new(0);
+	is_int(acore_tls_set_ca(ctls, cert_path, NULL), 0,
+	    "the client trusts the self-signed certificate");
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	l = acore_dispatcher_new(loop, &listener_ops, NULL);
+	if (acore_create_socket(l, AF_INET, SOCK_STREAM) < 0 ||
+	    acore_bind(l, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    acore_listen(l, 16) < 0 ||
+	    getsockname(acore_fd(l), (struct sockaddr *)&sin, &len) < 0) {
+		printf("Bail out! no listener\n");
+		return 1;
+	}
+
+	/* 1. A whole echo, read 256 bytes at a time. */
+	reset_client();
+	cl.out = out;
+	ok(client(loop, ctls, "localhost", &sin) != NULL, "client connects");
+	while (cl.closed == 0 && cl.got < TOTAL && cl.error == 0 &&
+	    acore_loop_run(loop, 5, 1) > 0 && !(cl.got == TOTAL))
+		;
+	/* Let the server see the close. */
+	for (i = 0; i < 50 && srv.closed == 0; i++)
+		acore_loop_run(loop, 0.1, 1);
+	is_int(cl.connects, 1, "handle_connect ran once");
+	is_int(cl.connected_before_tls, 0,
+	    "handle_connect came after the handshake");
+	ok(strncmp(cl.protocol, "TLSv1.", 6) == 0, "protocol %s",
+	    cl.protocol);
+	is_int(srv.read_before_tls, 0,
+	    "the server's first handle_read came after the handshake");
+	is_int(cl.got, TOTAL, "every byte came back through 256-byte reads");
+	is_int(cl.mismatch, 0, "and in order");
+	is_int(cl.error, 0, "no error");
+	is_int(srv.closed, 1, "the server saw the client close");
+	is_int(srv.close_reason, 0,
+	    "with close_notify: an orderly end (reason 0)");
+
+	/* 2. The server drops TCP under TLS: a truncation, not an end. */
+	reset_client();
+	cl.out = out;
+	cl.sent = TOTAL - 10;	/* a few bytes, so the server reads once */
+	srv.truncate = 1;
+	ok(client(loop, ctls, "localhost", &sin) != NULL, "client connects");
+	for (i = 0; i < 100 && cl.closed == 0 && cl.error == 0; i++)
+		acore_loop_run(loop, 0.1, 1);
+	is_int(cl.closed, 1, "the client's handle_close ran");
+	is_int(cl.close_reason, ACORE_ETLS_TRUNCATED,
+	    "reason ACORE_ETLS_TRUNCATED: %s", acore_strerror(cl.close_reason));
+
+	/* 3. A client that does not trust the certificate. */
+	untrusted = acore_tls_new(0);
+	reset_client();
+	cl.out = out;
+	srv.truncate = 0;
+	/* An empty CA file: nothing is trusted, not even the system store. */
+	is_int(acore_tls_set_ca(untrusted, "/dev/null", NULL), ACORE_ETLS_PEM,
+	    "a CA file without certificates is refused");
+	ok(client(loop, untrusted, "localhost", &sin) != NULL,
+	    "client connects");
+	for (i = 0; i < 100 && cl.error == 0 && cl.closed == 0; i++)
+		acore_loop_run(loop, 0.1, 1);
+	ok(ACORE_IS_ETLS_VERIFY(cl.error), "handle_error: %s",
+	    acore_strerror(cl.error));
+	is_int(cl.connects, 0, "handle_connect never ran");
+
+	/* 4. The right CA, the wrong name. */
+	reset_client();
+	cl.out = out;
+	ok(client(loop, ctls, "example.com", &sin) != NULL, "client connects");
+	for (i = 0; i < 100 && cl.error == 0 && cl.closed == 0; i++)
+		acore_loop_run(loop, 0.1, 1);
+	ok(ACORE_IS_ETLS_VERIFY(cl.error) && strstr(acore_strerror(cl.error),
+	    "host name mismatch") != NULL, "wrong name: %s",
+	    acore_strerror(cl.error));
+	for (i = 0; i < 50 && srv.errors < 2; i++)
+		acore_loop_run(loop, 0.1, 1);
+	is_int(srv.errors, 2, "the server saw both handshakes fail");
+
+	acore_tls_free(untrusted);
+	acore_tls_free(ctls);
+	acore_tls_free(srv.tls);
+	acore_loop_free(loop);
+	unlink(cert_path);
+	unlink(key_path);
+	free(out);
+	tap_plan_done();
+	return tap_failed != 0;
+}
