@@ -48,7 +48,8 @@ enum {
 void	 cmd_usage(const struct acore_cmd *cmd, int to_stderr);
 /*
  * getopt_long returned '?' or ':' (optstring starts with ':' and opterr is
- * 0): print one line naming the bad option; returns AC_EXIT_USAGE.
+ * 0): print a line naming the bad option, then the usage line, as
+ * cmd_usage_error does; returns AC_EXIT_USAGE.
  */
 int	 cmd_bad_option(const struct acore_cmd *cmd, int ch, char **argv);
 extern const char *cmd_name;

@@ -45,9 +45,9 @@ cmd_bad_option(const struct acore_cmd *cmd, int ch, char **argv)
 	/* Within a cluster like -rx, optopt names the culprit. */
 	if (optopt != 0 && (ch != ':' || opt[1] != '-'))
 		opt = shortopt;
-	warnx("%s: %s '%s'; try 'acore %s --help'", cmd->name,
-	    ch == ':' ? "missing value for option" : "unknown option", opt,
-	    cmd->name);
+	warnx("%s: %s '%s'", cmd->name,
+	    ch == ':' ? "missing value for option" : "unknown option", opt);
+	cmd_usage(cmd, 1);
 	return AC_EXIT_USAGE;
 }
 

@@ -65,16 +65,29 @@ load helper
 	[ "$stderr" = "acore: unknown option '--frob'; try 'acore help'" ]
 }
 
-@test "unknown and incomplete command options: one line, exit 2" {
+@test "unknown and incomplete command options: the problem, the usage line, exit 2" {
+	local usage
+	usage=$(acore cat-file --help | head -n 1)
 	run --separate-stderr acore cat-file --bogus
 	[ "$status" -eq 2 ]
-	[ "$stderr" = "acore: cat-file: unknown option '--bogus'; try 'acore cat-file --help'" ]
+	[ "$stderr" = "acore: cat-file: unknown option '--bogus'
+$usage" ]
 	run --separate-stderr acore cat-file -rx
 	[ "$status" -eq 2 ]
-	[ "$stderr" = "acore: cat-file: unknown option '-x'; try 'acore cat-file --help'" ]
+	[ "$stderr" = "acore: cat-file: unknown option '-x'
+$usage" ]
 	run --separate-stderr acore cat-file --chunk-size
 	[ "$status" -eq 2 ]
-	[ "$stderr" = "acore: cat-file: missing value for option '--chunk-size'; try 'acore cat-file --help'" ]
+	[ "$stderr" = "acore: cat-file: missing value for option '--chunk-size'
+$usage" ]
+	# The same two lines from every command.
+	local cmd
+	for cmd in $(acore help | awk '/^  [a-z]/ { print $1 }'); do
+		run --separate-stderr acore "$cmd" -%
+		[ "$status" -eq 2 ]
+		[ "${stderr_lines[0]}" = "acore: $cmd: unknown option '-%'" ]
+		[ "${stderr_lines[1]}" = "$(acore "$cmd" --help | head -n 1)" ]
+	done
 }
 
 @test "every --help usage line equals its man page SYNOPSIS" {

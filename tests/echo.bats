@@ -273,7 +273,8 @@ noread_bounded() {
 	[ "$stderr" = "acore: echo-server: port is too large: 70000" ]
 	run --separate-stderr acore echo-server --bogus
 	[ "$status" -eq 2 ]
-	[ "$stderr" = "acore: echo-server: unknown option '--bogus'; try 'acore echo-server --help'" ]
+	[ "${stderr_lines[0]}" = "acore: echo-server: unknown option '--bogus'" ]
+	[[ "${stderr_lines[1]}" == "usage: acore echo-server "* ]]
 	run --separate-stderr acore echo-server --max-conns 0
 	[ "$status" -eq 2 ]
 	[ "$stderr" = "acore: echo-server: max conns is too small: 0" ]

@@ -916,7 +916,8 @@ sys.stdout.buffer.write(b"HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nConten
 	[ "$stderr" = "acore: http-get: bad header 'bad header' (want 'Name: value')" ]
 	run --separate-stderr acore http-get --frobnicate http://x/
 	[ "$status" -eq 2 ]
-	[ "$stderr" = "acore: http-get: unknown option '--frobnicate'; try 'acore http-get --help'" ]
+	[ "${stderr_lines[0]}" = "acore: http-get: unknown option '--frobnicate'" ]
+	[[ "${stderr_lines[1]}" == "usage: acore http-get "* ]]
 }
 
 # ----------------------------------------------------- man page EXAMPLES
