@@ -352,13 +352,6 @@ acore__is_disconnect(int err)
 	}
 }
 
-void
-acore__touch(struct acore_dispatcher *d)
-{
-	if (d->idle_secs > 0)
-		d->last_io = acore__now();
-}
-
 /* The transport is ready: a connecting channel becomes connected. */
 static int
 connect_done(struct acore_dispatcher *d)
@@ -624,52 +617,4 @@ acore_debug(const struct acore_dispatcher *d, const char *fmt, ...)
 	va_start(ap, fmt);
 	acore__vlog(ACORE_LOG_DEBUG, acore_name(d), fmt, ap);
 	va_end(ap);
-}
-
-/* ------------------------------------------------------------ idle timer */
-
-static void
-idle_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct acore_dispatcher *d = arg;
-	struct timeval tv;
-	double left;
-
-	(void)fd;
-	(void)what;
-	if ((d->flags & ACORE_CLOSED) || d->idle_secs <= 0)
-		return;
-	d->loop->woke = 1;
-	/* I/O only stamps last_io; the timer catches up lazily here. */
-	left = d->last_io + d->idle_secs - acore__now();
-	if (left > 0.0005) {
-		tv.tv_sec = (time_t)left;
-		tv.tv_usec = (suseconds_t)((left - (double)tv.tv_sec) * 1e6);
-		evtimer_add(d->idle_ev, &tv);
-		return;
-	}
-	acore__handle_error(d, -ETIMEDOUT);
-}
-
-int
-acore_set_timeout(struct acore_dispatcher *d, double secs)
-{
-	struct timeval tv;
-
-	if (d->flags & ACORE_CLOSED)
-		return -EBADF;
-	if (secs <= 0) {
-		d->idle_secs = 0;
-		if (d->idle_ev != NULL)
-			evtimer_del(d->idle_ev);
-		return 0;
-	}
-	if (d->idle_ev == NULL &&
-	    (d->idle_ev = evtimer_new(d->loop->base, idle_cb, d)) == NULL)
-		return -ENOMEM;
-	d->idle_secs = secs;
-	d->last_io = acore__now();
-	tv.tv_sec = (time_t)secs;
-	tv.tv_usec = (suseconds_t)((secs - (double)tv.tv_sec) * 1e6);
-	return evtimer_add(d->idle_ev, &tv) == 0 ? 0 : -ENOMEM;
 }

@@ -159,19 +159,27 @@ static struct client {
 	int	 close_reason;
 	int	 closed;
 	int	 error;
+	char	 alpn[32];
 	char	 protocol[32];
 } cl;
 
 static void
 cl_connect(struct acore_dispatcher *d, void *arg)
 {
+	const char *alpn;
+	size_t n;
+
 	(void)arg;
 	cl.connects++;
 	if (!acore_tls_established(d))
 		cl.connected_before_tls++;
-	else
+	else {
 		snprintf(cl.protocol, sizeof(cl.protocol), "%s",
 		    acore_tls_protocol(d));
+		n = acore_tls_alpn(d, &alpn);
+		snprintf(cl.alpn, sizeof(cl.alpn), "%.*s", (int)n,
+		    alpn != NULL ? alpn : "");
+	}
 }
 
 static int
@@ -254,8 +262,7 @@ client(struct acore_loop *loop, struct acore_tls *tls, const char *name,
 static void
 reset_client(void)
 {
-	memset(&cl, 0, sizeof(cl) - sizeof(cl.protocol));
-	cl.protocol[0] = '\0';
+	memset(&cl, 0, sizeof(cl));
 }
 
 int
@@ -286,6 +293,12 @@ main(void)
 	ctls = acore_tls_new(0);
 	is_int(acore_tls_set_ca(ctls, cert_path, NULL), 0,
 	    "the client trusts the self-signed certificate");
+	is_int(acore_tls_set_alpn(srv.tls, "h2,http/1.1"), 0,
+	    "server ALPN list");
+	is_int(acore_tls_set_alpn(ctls, "acore/1,http/1.1"), 0,
+	    "client ALPN list");
+	is_int(acore_tls_set_alpn(ctls, "a,,b"), -EINVAL,
+	    "an empty ALPN name is refused");
 
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
@@ -314,6 +327,8 @@ main(void)
 	    "handle_connect came after the handshake");
 	ok(strncmp(cl.protocol, "TLSv1.", 6) == 0, "protocol %s",
 	    cl.protocol);
+	is_str(cl.alpn, "http/1.1", "ALPN: the server's choice of the "
+	    "client's offers");
 	is_int(srv.read_before_tls, 0,
 	    "the server's first handle_read came after the handshake");
 	is_int(cl.got, TOTAL, "every byte came back through 256-byte reads");
