@@ -10,6 +10,10 @@ Servers (listen on 127.0.0.1, port 0; the port goes to PORTFILE):
   server short PORTFILE      read until a pause, echo the first half, close
   server silent PORTFILE     read until a pause, never answer, hold the line
   server blackhole PORTFILE  listen(0) with a full queue: connects hang
+  server echohold PORTFILE   echo everything until the client's end of
+                             input, then hold the line open (20 s)
+  server shorthold PORTFILE  read until the client's end of input, echo
+                             the first 3 bytes, hold the line open (20 s)
 
 UDP servers (127.0.0.1, port 0 to PORTFILE; they serve for 20 s):
   udp dup PORTFILE           echo every datagram twice
@@ -90,6 +94,12 @@ def server(mode, portfile):
         time.sleep(0.2)
         c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                      struct.pack("ii", 1, 0))
+        c.close()
+        return
+    if mode in ("echohold", "shorthold"):
+        data = read_all(c)
+        c.sendall(data if mode == "echohold" else data[:3])
+        time.sleep(20)
         c.close()
         return
     # Until echo-client's end of input, or a pause.

@@ -9,7 +9,8 @@ load helper
 load echo-helper
 
 # socat_srv ADDRESS: socat listening on a free port, serving ADDRESS per
-# connection; sets SPORT.
+# connection; sets SPORT.  ADDRESS must end with its connection (tr does):
+# socat does not stop its children when it is stopped.
 socat_srv() {
 	SPORT=$(free_port)
 	socat "TCP-LISTEN:$SPORT,bind=127.0.0.1,reuseaddr,fork" "$1" 3>&- &
@@ -99,24 +100,24 @@ PY
 }
 
 @test "-q: a peer that echoes but never closes; and one that stops short" {
-	socat_srv "SYSTEM:cat; sleep 30"
+	peer_srv echohold
 	run --separate-stderr acore echo-client -q 0.3 -m hello \
-	    127.0.0.1 "$SPORT"
+	    127.0.0.1 "$PPORT"
 	assert_success
 	[ -z "$stderr" ]
-	socat_srv "SYSTEM:head -c 3; sleep 30"
+	peer_srv shorthold
 	run --separate-stderr acore echo-client -q 0.3 -m hello \
-	    127.0.0.1 "$SPORT"
+	    127.0.0.1 "$PPORT"
 	[ "$status" -eq 6 ]
-	[ "$stderr" = "acore: echo-client: 127.0.0.1 port $SPORT: 3 of 5 bytes echoed 0.3 s after the end of input" ]
+	[ "$stderr" = "acore: echo-client: 127.0.0.1 port $PPORT: 3 of 5 bytes echoed 0.3 s after the end of input" ]
 }
 
 @test "-w is the idle timeout too (nc): a peer that stops answering" {
-	socat_srv "SYSTEM:head -c 3; sleep 30"
+	peer_srv shorthold
 	run --separate-stderr acore echo-client -w 0.3 -m hello \
-	    127.0.0.1 "$SPORT"
+	    127.0.0.1 "$PPORT"
 	[ "$status" -eq 6 ]
-	[ "$stderr" = "acore: echo-client: no data from 127.0.0.1 port $SPORT: timed out after 0.3 s" ]
+	[ "$stderr" = "acore: echo-client: no data from 127.0.0.1 port $PPORT: timed out after 0.3 s" ]
 }
 
 @test "-N is accepted (shutting down at end of input is the default)" {

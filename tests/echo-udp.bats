@@ -67,7 +67,8 @@ EchoClient: RECEIVED COPY OF MESSAGE" ]
 @test "echo-client -u against socat UDP-LISTEN PIPE and service names" {
 	local port
 	port=$(free_port)
-	socat -T 5 "UDP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork" PIPE 3>&- &
+	# No fork: socat would not stop a forked child when it is stopped.
+	socat -T 5 "UDP-LISTEN:$port,bind=127.0.0.1,reuseaddr" PIPE 3>&- &
 	PIDS+=("$!")
 	wait_listen "$port" udp
 	run acore echo-client -u -m 'to socat' -o - "127.0.0.1:$port"
