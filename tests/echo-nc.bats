@@ -88,7 +88,7 @@ load echo-helper
 	run --separate-stderr acore echo-client -s ::1 -m x 127.0.0.1 "$PORT"
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "acore: echo-client: connect to 127.0.0.1 port $PORT: Address family not supported by protocol" ]
-	run --separate-stderr acore echo-client -s no.such.host.invalid -m x 127.0.0.1 "$PORT"
+	run --separate-stderr acore echo-client -s "$UNRESOLVABLE" -m x 127.0.0.1 "$PORT"
 	[ "$status" -eq 4 ]
-	[[ "$stderr" == "acore: echo-client: cannot resolve source address no.such.host.invalid: "* ]]
+	[ "$stderr" = "acore: echo-client: cannot resolve source address $UNRESOLVABLE: Name or service not known" ]
 }

@@ -78,11 +78,14 @@ man_examples() {
 }
 
 @test "--background: a server that cannot listen fails in the foreground" {
+	local addr
+	addr=$(nonlocal_addr)
+	[ -n "$addr" ]
 	mkdir "$TMP/d" && cd "$TMP/d"
-	run --separate-stderr acore echo-server -b 192.0.2.1 -p 0 \
+	run --separate-stderr acore echo-server -b "$addr" -p 0 \
 	    --port-file port --pid-file pid --background
 	[ "$status" -eq 12 ]
-	[ "$stderr" = "acore: echo-server: cannot listen on 192.0.2.1 port 0: Cannot assign requested address" ]
+	[ "$stderr" = "acore: echo-server: cannot listen on $addr port 0: Cannot assign requested address" ]
 	[ -z "$(ls -A)" ]
 }
 
