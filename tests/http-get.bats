@@ -841,6 +841,7 @@ sys.stdout.buffer.write(b"HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nConten
 }
 
 @test "progress meter: nothing more after interrupted" {
+	export ACORE_PROGRESS_DELAY=0
 	peer_start trickle
 	bg_start pid timeout 20 "$ACORE" http-get --progress -o "$TMP/f" "$PEER_URL/" 2>"$TMP/err"
 	for i in $(seq 100); do
@@ -865,20 +866,34 @@ sys.stdout.buffer.write(b"HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nConten
 	assert_output "$NGINX_URL/small.txt got $n bytes"
 }
 
+# ACORE_PROGRESS_DELAY=0 shows the meter at once, even for a quick fetch:
+# no need to keep a transfer going for the default second.
 @test "progress meter: only when forced outside a tty" {
-	peer_start trickle -i 2
+	export ACORE_PROGRESS_DELAY=0
+	peer_start trickle -i 0
 	run --separate-stderr acore http-get --progress -o "$TMP/f" "$PEER_URL/"
 	assert_success
 	[[ "$stderr" == *"B/s  100% of 1000 B"* ]]
 	[ "$(cat "$TMP/f" | wc -c)" -eq 1000 ]
-	peer_start trickle -i 2
+	peer_start trickle -i 0
 	run --separate-stderr acore http-get -o "$TMP/f" "$PEER_URL/"
+	assert_success
 	[ -z "$stderr" ]
+}
+
+@test "progress meter: a fetch quicker than the delay shows none" {
+	export ACORE_PROGRESS_DELAY=60
+	peer_start trickle -i 0
+	run --separate-stderr acore http-get --progress -o "$TMP/f" "$PEER_URL/"
+	assert_success
+	[ -z "$stderr" ]
+	[ "$(wc -c <"$TMP/f")" -eq 1000 ]
 }
 
 @test "progress meter: shown by default on a terminal" {
 	command -v script >/dev/null || skip "no script(1) for a pty"
-	peer_start trickle -i 2
+	export ACORE_PROGRESS_DELAY=0
+	peer_start trickle -i 0
 	script -qec "timeout 20 $ACORE http-get -o $TMP/f $PEER_URL/" /dev/null >"$TMP/tty"
 	grep -q 'B/s  100% of 1000 B' "$TMP/tty"
 	[ "$(wc -c <"$TMP/f")" -eq 1000 ]
