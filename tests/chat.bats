@@ -2,6 +2,7 @@
 # chat.bats: echo-server --chat and echo-client --chat, the asynchat echo
 # protocol of PyMOTW's asynchat article (example 7).
 
+bats_require_minimum_version 1.8.0
 load helper
 
 setup() {

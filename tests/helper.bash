@@ -112,3 +112,12 @@ for a in ("192.0.2.1", "198.51.100.1", "203.0.113.1"):
         s.close()
 '
 }
+
+# lock_port PORT: for a test that must use a fixed port (a default such
+# as 8080): hold a lock on it, machine-wide, until the test ends, so that
+# test files run in parallel (make check -j) or two checkouts' suites
+# take turns instead of racing between "is it free?" and bind(2).
+lock_port() {
+	exec {ACORE_PORT_LOCK}>"${TMPDIR:-/tmp}/acore-test-port-$1.lock"
+	flock -w 120 "$ACORE_PORT_LOCK"
+}
