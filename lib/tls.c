@@ -8,6 +8,8 @@
  * to the descriptor through a small BIO of ours: send(2) with MSG_NOSIGNAL,
  * so a reset peer gives EPIPE, never SIGPIPE, as on plain sockets.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
