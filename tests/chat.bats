@@ -4,7 +4,6 @@
 
 bats_require_minimum_version 1.8.0
 load helper
-bats_require_minimum_version 1.5.0
 
 setup() {
 	setup_tmp
