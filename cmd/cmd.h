@@ -104,10 +104,7 @@ void	 cmd_log_data(const char *name, const char *prefix, const void *data,
 int	 cmd_write_all(int fd, const void *buf, size_t len);
 
 struct acore_dispatcher;
-/*
- * Connect d (no socket yet) to host:port over TCP: an address literal at
- * once, a name through the non-blocking resolver.  0 or -errno/ACORE_EAI_*.
- */
+/* acore_connect_host() under the name http-conn.c still calls it by. */
 int	 cmd_connect(struct acore_dispatcher *d, const char *host,
 	    const char *port, int family);
 
