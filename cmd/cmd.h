@@ -53,10 +53,12 @@ void	 cmd_usage(const struct acore_cmd *cmd, int to_stderr);
  */
 int	 cmd_bad_option(const struct acore_cmd *cmd, int ch, char **argv);
 extern const char *cmd_name;
-/* Handle --help / -h as the only argument check: prints usage, exit 0. */
-int	 cmd_wants_help(int argc, char **argv);
-/* -V / --version among a command's arguments: cmd_version(), exit 0. */
-int	 cmd_wants_version(int argc, char **argv);
+/*
+ * longopt or shortopt ("--help", "-h") among a command's arguments before
+ * any "--": help and version win over every other argument, as in git.
+ */
+int	 cmd_wants(int argc, char **argv, const char *longopt,
+	    const char *shortopt);
 void	 cmd_version(void);
 /*
  * A usage error: "acore: NAME: <problem>" then the usage line, on stderr;

@@ -52,30 +52,15 @@ cmd_bad_option(const struct acore_cmd *cmd, int ch, char **argv)
 }
 
 int
-cmd_wants_help(int argc, char **argv)
+cmd_wants(int argc, char **argv, const char *longopt, const char *shortopt)
 {
 	int i;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0)
 			break;
-		if (strcmp(argv[i], "--help") == 0 ||
-		    strcmp(argv[i], "-h") == 0)
-			return 1;
-	}
-	return 0;
-}
-
-int
-cmd_wants_version(int argc, char **argv)
-{
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			break;
-		if (strcmp(argv[i], "--version") == 0 ||
-		    strcmp(argv[i], "-V") == 0)
+		if (strcmp(argv[i], longopt) == 0 ||
+		    strcmp(argv[i], shortopt) == 0)
 			return 1;
 	}
 	return 0;
