@@ -8,15 +8,6 @@ bats_require_minimum_version 1.5.0
 load helper
 load echo-helper
 
-# udp_peer MODE: a misbehaving UDP server from echo-peer.py; sets PPORT.
-udp_peer() {
-	rm -f "$TMP/pport"
-	python3 "$PEER" udp "$1" "$TMP/pport" 3>&- &
-	PIDS+=("$!")
-	wait_for_file "$TMP/pport" 10
-	PPORT=$(cat "$TMP/pport")
-}
-
 @test "nc -u and socat UDP: as clients of echo-server -u" {
 	srv -u -v
 	# nc -u waits -w 1 for more after its input ends: that is its exit.
@@ -83,7 +74,7 @@ EchoClient: RECEIVED COPY OF MESSAGE" ]
 }
 
 @test "a lost datagram is sent again; a peer that never answers is a timeout" {
-	udp_peer drop
+	peer_srv drop udp
 	run --separate-stderr acore echo-client -u -v -w 0.2 -m 'one' -o - \
 	    127.0.0.1 "$PPORT"
 	assert_success
@@ -104,12 +95,12 @@ EchoClient: RECEIVED COPY OF MESSAGE" ]
 }
 
 @test "duplicated echoes are ignored; a changed one is an error at its byte" {
-	udp_peer dup
+	peer_srv dup udp
 	run acore echo-client -u --chunk-size 4 -m 'abcdefghij' -o - \
 	    127.0.0.1 "$PPORT"
 	assert_success
 	assert_output abcdefghij
-	udp_peer garble
+	peer_srv garble udp
 	run --separate-stderr acore echo-client -u --chunk-size 4 \
 	    -m 'abcdefghij' 127.0.0.1 "$PPORT"
 	[ "$status" -eq 1 ]
