@@ -119,3 +119,15 @@ EchoClient: RECEIVED COPY OF MESSAGE" ]
 	[ "${stderr_lines[0]}" = "acore: echo-client: --retries needs -u" ]
 	[[ "${stderr_lines[1]}" == "usage: acore echo-client "* ]]
 }
+
+@test "echo-server -u: a port in use is exit 12, a -b that does not resolve exit 4" {
+	srv -u
+	run --separate-stderr acore echo-server -u -p "$PORT"
+	[ "$status" -eq 12 ]
+	[ "$stderr" = "acore: echo-server: cannot listen on localhost port $PORT: Address already in use" ]
+	run --separate-stderr acore echo-server -u -b no.such.host.invalid -p 0
+	[ "$status" -eq 4 ]
+	[[ "$stderr" == "acore: echo-server: cannot resolve no.such.host.invalid: "* ]]
+	srv_stop
+	[ "$SSTATUS" -eq 0 ]
+}
