@@ -10,9 +10,10 @@
 #   parallel     1000 small files, 100 in flight (curl --parallel)
 #   sequential   the same 1000 one after another in one invocation
 #                (both reuse one kept-alive connection)
-#   30 on 1 host 30 files of 1 MiB from one host, each client's defaults
-#                for parallel fetches (acore: at most 6 connections to the
-#                host, the rest queued on them; curl --parallel: up to 50)
+#   30 on 1 host 30 files of 1 MiB from one host to /dev/null, each
+#                client's defaults for parallel fetches (acore: at most 6
+#                connections to the host, the rest queued on them; curl
+#                --parallel: up to 50)
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -46,10 +47,12 @@ for i in $(seq 1000); do
 	urls+=("$NGINX_URL/k/$i.txt")
 done
 mkdir -p "$NGINX_ROOT/m"
-murls=()
+murls=() aout=() cout=()
 for i in $(seq 30); do
 	head -c $((1024 * 1024)) /dev/urandom >"$NGINX_ROOT/m/$i.bin"
 	murls+=("$NGINX_URL/m/$i.bin")
+	aout+=(-o /dev/null)
+	cout+=(-o /dev/null "$NGINX_URL/m/$i.bin")
 done
 
 # secs CMD...: run CMD once (output discarded), print the seconds taken.
@@ -94,5 +97,5 @@ bench parallel -- "$ACORE" http-get -Z 100 "${urls[@]}" \
     -- curl -s --no-progress-meter --parallel --parallel-max 100 "${urls[@]}"
 bench sequential -- "$ACORE" http-get -Z 1 "${urls[@]}" \
     -- curl -s "${urls[@]}"
-bench "30 on 1 host" -- "$ACORE" http-get "${murls[@]}" \
-    -- curl -s --no-progress-meter --parallel "${murls[@]}"
+bench "30 on 1 host" -- "$ACORE" http-get "${aout[@]}" "${murls[@]}" \
+    -- curl -s --no-progress-meter --parallel "${cout[@]}"

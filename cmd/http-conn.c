@@ -61,6 +61,7 @@ static void	 conn_fail(struct hg_conn *, int, const char *, ...)
 static void	 conn_eof(struct hg_conn *);
 static void	 write_failed(struct hg_conn *);
 static void	 open_now(struct hg_conn *);
+static void	 c_write(struct acore_dispatcher *, void *);
 
 /* Put job j on this connection: the logger name follows the URL. */
 static int
@@ -230,6 +231,8 @@ response_done(struct hg_conn *c, size_t leftover)
 	    (next = hg_next_for(g, c->host, &last)) != NULL) {
 		if (assign(c, next, last) < 0)
 			conn_fail(c, AC_EXIT_FAIL, "out of memory");
+		else	/* the socket is writable: save a loop pass */
+			c_write(c->d, c);
 	} else if (keep || !cmd_is_verbose())
 		conn_close(c);
 	else {

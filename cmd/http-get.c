@@ -30,7 +30,11 @@
 #include "cmd.h"
 #include "http.h"
 
-#define DEFAULT_CHUNK		(128 * 1024)
+/*
+ * One read per event: 1 MiB lets a loopback socket drain in one call, so
+ * a few kept-alive connections (the per-host cap) keep up with many.
+ */
+#define DEFAULT_CHUNK		(1024 * 1024)
 #define DEFAULT_PARALLEL	50
 #define DEFAULT_HOST_CONNS	6	/* as browsers and curl's pool */
 #define DEFAULT_REDIRS		20

@@ -58,8 +58,24 @@ bg_stop() {
 	for pid in "$@"; do
 		[ -n "$pid" ] || continue
 		kill "$pid" 2>/dev/null || true
+		# A test that failed while holding it stopped (SIGSTOP).
+		kill -CONT "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
+}
+
+# wait_queued PORT N [SECS]: poll (bounded) until the TCP listener on PORT
+# holds N connections that the kernel completed and nobody accepted yet.
+wait_queued() {
+	local tries=$(( ${3:-10} * 20 )) q
+	while [ "$tries" -gt 0 ]; do
+		q=$(ss -Hltn "sport = :$1" | awk '{ print $2 }')
+		[ "${q:-0}" -ge "$2" ] && return 0
+		sleep 0.05
+		tries=$((tries - 1))
+	done
+	echo "listener on port $1: ${q:-no} connections queued, not $2" >&2
+	return 1
 }
 
 # wait_for_file FILE [SECS]: poll (bounded) until FILE is non-empty.

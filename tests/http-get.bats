@@ -892,7 +892,12 @@ sys.stdout.buffer.write(b"HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nConten
 	peer_start trickle
 	mkdir "$TMP/out"
 	bg_start pid timeout 20 "$ACORE" http-get -o "$TMP/out/f" "$PEER_URL/"
-	sleep 0.5
+	# Bounded wait for the temporary file (a fixed sleep raced a loaded
+	# machine's start-up of http-get).
+	for i in $(seq 200); do
+		[ -z "$(ls -A "$TMP/out")" ] || break
+		sleep 0.05
+	done
 	[ -n "$(ls -A "$TMP/out")" ]	# the temporary file
 	kill -TERM "$pid"
 	rc=0
