@@ -384,6 +384,8 @@ noread_bounded() {
 		[ "${#stderr_lines[@]}" -eq 2 ]
 	}
 	usage_error 'missing port' 127.0.0.1
+	usage_error "'bad:host:port' is not HOST:PORT or [V6]:PORT" bad:host:port
+	usage_error "'[::1:80' is not HOST:PORT or [V6]:PORT" '[::1:80'
 	usage_error 'missing host and port' -m a
 	usage_error "too many arguments: '8'" 127.0.0.1 7 8
 	usage_error '-f and -m cannot be used together' -m a -f b 127.0.0.1 7
