@@ -2,6 +2,8 @@
  * tls-config.c: TLS configurations (one SSL_CTX each), OpenSSL's error
  * texts for acore_strerror(), and the version acore runs on.
  */
+#include "config.h"
+
 #include <sys/types.h>
 
 #include <errno.h>

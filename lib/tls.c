@@ -15,6 +15,8 @@
  * of a 128 KiB recv copies each byte 3.5 times over; ours copies it once.
  * The buffer is freed as soon as it drains, so an idle channel holds none.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>

@@ -5,6 +5,8 @@
  * end without it is a truncation, and a certificate that does not verify
  * says why.  The certificate (localhost, P-256, self-signed) is made here.
  */
+#include "config.h"
+
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
