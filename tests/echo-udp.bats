@@ -4,18 +4,9 @@
 # (echo-peer.py udp ...).  Every wait is bounded; every process is stopped
 # by pid in teardown.
 
-bats_require_minimum_version 1.5.0
+bats_require_minimum_version 1.8.0
 load helper
 load echo-helper
-
-# udp_peer MODE: a misbehaving UDP server from echo-peer.py; sets PPORT.
-udp_peer() {
-	rm -f "$TMP/pport"
-	python3 "$PEER" udp "$1" "$TMP/pport" 3>&- &
-	PIDS+=("$!")
-	wait_for_file "$TMP/pport" 10
-	PPORT=$(cat "$TMP/pport")
-}
 
 @test "nc -u and socat UDP: as clients of echo-server -u" {
 	srv -u -v
@@ -77,7 +68,7 @@ EchoClient: RECEIVED COPY OF MESSAGE" ]
 	# echo is UDP port 7: nothing listens there, so the kernel refuses.
 	if ! ss -lun | grep -q ':7 '; then
 		run --separate-stderr acore echo-client -u -m x 127.0.0.1 echo
-		[ "$status" -eq 5 ]
+		assert_failure 5
 		[ "$stderr" = "acore: echo-client: connect to 127.0.0.1 port 7: Connection refused" ]
 	fi
 }
@@ -85,7 +76,7 @@ EchoClient: RECEIVED COPY OF MESSAGE" ]
 @test "a lost datagram is sent again; a peer that never answers is a timeout" {
 	# Exactly two sends: the peer must answer the second within -w even
 	# on a loaded machine, so 1 s (0.2 s was a race).
-	udp_peer drop
+	peer_srv drop udp
 	run --separate-stderr acore echo-client -u -v -w 1 -m 'one' -o - \
 	    127.0.0.1 "$PPORT"
 	assert_success
@@ -100,33 +91,45 @@ EchoClient: RECEIVED COPY OF MESSAGE" ]
 	wait_listen "$port" udp
 	run --separate-stderr acore echo-client -u -w 0.2 --retries 2 -m 'lost' \
 	    127.0.0.1 "$port"
-	[ "$status" -eq 6 ]
+	assert_failure 6
 	[ "$stderr" = "acore: echo-client: no echo of datagram 1 (4 bytes) from 127.0.0.1 port $port after 3 tries of 0.2 s" ]
 	[ "$(cat "$TMP/sink")" = lostlostlost ]
 }
 
 @test "duplicated echoes are ignored; a changed one is an error at its byte" {
-	udp_peer dup
+	peer_srv dup udp
 	run acore echo-client -u --chunk-size 4 -m 'abcdefghij' -o - \
 	    127.0.0.1 "$PPORT"
 	assert_success
 	assert_output abcdefghij
-	udp_peer garble
+	peer_srv garble udp
 	run --separate-stderr acore echo-client -u --chunk-size 4 \
 	    -m 'abcdefghij' 127.0.0.1 "$PPORT"
-	[ "$status" -eq 1 ]
+	assert_failure 1
 	[ "$stderr" = "acore: echo-client: echo from 127.0.0.1 port $PPORT differs from the message at byte 4" ]
 }
 
 @test "-u usage errors: the problem, then the usage line" {
 	run --separate-stderr acore echo-server -u --chat
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[ "${stderr_lines[0]}" = "acore: echo-server: -u cannot be used with --chat, --once, -U, --with-client, --max-conns, -i or --backlog" ]
 	run --separate-stderr acore echo-client -u --chat 127.0.0.1 7
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[ "${stderr_lines[0]}" = "acore: echo-client: -u cannot be used with --chat, -U, --late-shutdown or -q" ]
 	run --separate-stderr acore echo-client --retries 2 127.0.0.1 7
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[ "${stderr_lines[0]}" = "acore: echo-client: --retries needs -u" ]
 	[[ "${stderr_lines[1]}" == "usage: acore echo-client "* ]]
+}
+
+@test "echo-server -u: a port in use is exit 12, a -b that does not resolve exit 4" {
+	srv -u
+	run --separate-stderr acore echo-server -u -p "$PORT"
+	[ "$status" -eq 12 ]
+	[ "$stderr" = "acore: echo-server: cannot listen on localhost port $PORT: Address already in use" ]
+	run --separate-stderr acore echo-server -u -b no.such.host.invalid -p 0
+	[ "$status" -eq 4 ]
+	[[ "$stderr" == "acore: echo-server: cannot resolve no.such.host.invalid: "* ]]
+	srv_stop
+	[ "$SSTATUS" -eq 0 ]
 }
