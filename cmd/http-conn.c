@@ -36,9 +36,9 @@ struct hg_conn {
 	struct acore_dispatcher	*d;
 	struct hg_host		*host;
 	struct hg_job		*job;	/* NULL while lingering */
-	struct http_parser	 p;
+	struct ahttp_parser	 p;
 	struct hg_verdict	 v;	/* on the response under way */
-	struct hg_decoder	*dec;	/* --compressed */
+	struct ahttp_decoder	*dec;	/* --compressed */
 	char			*req;
 	size_t			 reqlen, reqoff;
 	unsigned		 served;	/* responses completed */
@@ -74,11 +74,11 @@ assign(struct hg_conn *c, struct hg_job *j, int last)
 	c->last = last;
 	free(c->v.location);
 	memset(&c->v, 0, sizeof(c->v));
-	hg_decoder_free(c->dec);
+	ahttp_decoder_free(c->dec);
 	c->dec = NULL;
 	if (j->start == 0)
 		j->start = hg_now();
-	http_parser_reset(&c->p, o->head ? HTTP_PARSE_HEAD : 0);
+	ahttp_parser_reset(&c->p, o->head ? AHTTP_PARSE_HEAD : 0);
 	acore_set_name(c->d, j->url);
 	free(c->req);
 	/* With -L any answer may send us on to the same server. */
@@ -136,7 +136,7 @@ emit_cb(void *arg, const void *buf, size_t len)
 }
 
 static int
-on_headers(struct http_parser *p, const char *block, size_t len, void *arg)
+on_headers(struct ahttp_parser *p, const char *block, size_t len, void *arg)
 {
 	struct hg_conn *c = arg;
 	const struct hg_opts *o = &c->g->o;
@@ -146,7 +146,7 @@ on_headers(struct http_parser *p, const char *block, size_t len, void *arg)
 	if (p->status >= 200) {
 		if (hg_verdict(c->g, c->job, p, &c->v) < 0)
 			return 1;
-		if (c->v.coding != NULL && (c->dec = hg_decoder_new(
+		if (c->v.coding != NULL && (c->dec = ahttp_decoder_new(
 		    c->v.coding, c->v.codinglen, &err)) == NULL) {
 			c->bad = err == -ENOMEM ? AC_EXIT_FAIL :
 			    AC_EXIT_PROTOCOL;
@@ -159,8 +159,8 @@ on_headers(struct http_parser *p, const char *block, size_t len, void *arg)
 		}
 		if (!c->v.discard && !o->raw)
 			hg_progress_expect(c->g->writer, p->body_kind ==
-			    HTTP_BODY_LENGTH ? p->content_length :
-			    p->body_kind == HTTP_BODY_NONE ? 0 : -1);
+			    AHTTP_BODY_LENGTH ? p->content_length :
+			    p->body_kind == AHTTP_BODY_NONE ? 0 : -1);
 	}
 	if ((o->include || o->head) && !o->raw)
 		return emit(c, block, len) < 0;
@@ -168,7 +168,7 @@ on_headers(struct http_parser *p, const char *block, size_t len, void *arg)
 }
 
 static int
-on_body(struct http_parser *p, const char *data, size_t len, void *arg)
+on_body(struct ahttp_parser *p, const char *data, size_t len, void *arg)
 {
 	struct hg_conn *c = arg;
 	int rc;
@@ -180,7 +180,7 @@ on_body(struct http_parser *p, const char *data, size_t len, void *arg)
 	hg_progress_add(c->g->writer, len);
 	if (c->dec == NULL)
 		return emit(c, data, len) < 0;
-	if ((rc = hg_decode(c->dec, data, len, emit_cb, c)) == -EBADMSG) {
+	if ((rc = ahttp_decode(c->dec, data, len, emit_cb, c)) == -EBADMSG) {
 		c->bad = AC_EXIT_PROTOCOL;
 		snprintf(c->v.msg, sizeof(c->v.msg), "bad %s data in the body",
 		    "compressed");
@@ -188,7 +188,7 @@ on_body(struct http_parser *p, const char *data, size_t len, void *arg)
 	return rc != 0;
 }
 
-static const struct http_parser_cb parser_cb = {
+static const struct ahttp_parser_cb parser_cb = {
 	.headers = on_headers,
 	.body = on_body,
 };
@@ -207,7 +207,7 @@ response_done(struct hg_conn *c, size_t leftover)
 	struct hg_job *j = c->job, *next;
 	int keep, last;
 
-	if (c->dec != NULL && hg_decode_end(c->dec) < 0) {
+	if (c->dec != NULL && ahttp_decode_end(c->dec) < 0) {
 		c->bad = AC_EXIT_PROTOCOL;
 		snprintf(c->v.msg, sizeof(c->v.msg), "compressed body ends "
 		    "early");
@@ -252,30 +252,30 @@ input(struct hg_conn *c, const char *data, size_t n)
 
 	while (off < n && (j = c->job) != NULL) {
 		/* --show-reads: what follows a whole response is printed too. */
-		if (c->g->o.show_reads && http_parser_done(&c->p)) {
+		if (c->g->o.show_reads && ahttp_parser_done(&c->p)) {
 			if (emit(c, data + off, n - off) < 0)
 				write_failed(c);
 			return;
 		}
-		r = http_parser_feed(&c->p, data + off, n - off);
+		r = ahttp_parser_feed(&c->p, data + off, n - off);
 		if (r >= 0) {
 			j->wire += (uint64_t)r;
 			if (c->g->o.raw && emit(c, data + off, (size_t)r) < 0)
-				r = HTTP_E_ABORT;
+				r = AHTTP_E_ABORT;
 		}
-		if (r == HTTP_E_ABORT && c->werr != 0) {
+		if (r == AHTTP_E_ABORT && c->werr != 0) {
 			write_failed(c);
 			return;
 		}
-		if (r == HTTP_E_ABORT && c->bad != 0) {
+		if (r == AHTTP_E_ABORT && c->bad != 0) {
 			conn_fail(c, c->bad, "%s", c->v.msg);
 			return;
 		}
 		if (r < 0) {
-			conn_fail(c, r == HTTP_E_ABORT ? AC_EXIT_FAIL :
+			conn_fail(c, r == AHTTP_E_ABORT ? AC_EXIT_FAIL :
 			    AC_EXIT_PROTOCOL, "bad response from %s port %s: "
-			    "%s", j->u.host, j->u.port, r == HTTP_E_ABORT ?
-			    "out of memory" : http_strerror((int)r));
+			    "%s", j->u.host, j->u.port, r == AHTTP_E_ABORT ?
+			    "out of memory" : ahttp_strerror((int)r));
 			return;
 		}
 		off += (size_t)r;
@@ -283,9 +283,9 @@ input(struct hg_conn *c, const char *data, size_t n)
 		 * print(self.recv(8192)) prints until the server closes: the
 		 * job stays open for that, and for the empty read's line.
 		 */
-		if (http_parser_done(&c->p) && c->g->o.show_reads)
+		if (ahttp_parser_done(&c->p) && c->g->o.show_reads)
 			acore_set_timeout(c->d, LINGER_SECS);
-		else if (http_parser_done(&c->p))
+		else if (ahttp_parser_done(&c->p))
 			response_done(c, n - off);
 	}
 }
@@ -395,7 +395,7 @@ c_error(struct acore_dispatcher *d, int err, void *arg)
 		hg_schedule(c->g);
 		return;
 	}
-	if (c->g->o.show_reads && http_parser_done(&c->p)) {
+	if (c->g->o.show_reads && ahttp_parser_done(&c->p)) {
 		/* Whole, but the server did not close within the linger. */
 		conn_close(c);
 		response_done(c, 0);
@@ -422,8 +422,8 @@ c_closed(void *arg)
 	struct hg_conn *c = arg;
 
 	TAILQ_REMOVE(&c->g->conns, c, link);
-	http_parser_free(&c->p);
-	hg_decoder_free(c->dec);
+	ahttp_parser_free(&c->p);
+	ahttp_decoder_free(c->dec);
 	free(c->req);
 	free(c->v.location);
 	free(c);
@@ -500,7 +500,7 @@ conn_eof(struct hg_conn *c)
 	 * every time (each such re-send uses up a reused connection, so
 	 * this cannot go on for ever).
 	 */
-	if (http_parser_idle(&c->p) && c->served > 0) {
+	if (ahttp_parser_idle(&c->p) && c->served > 0) {
 		c->job = NULL;
 		conn_close(c);
 		hg_requeue(c->g, j);
@@ -513,23 +513,23 @@ conn_eof(struct hg_conn *c)
 		    j->u.port, acore_strerror(ACORE_ETLS_TRUNCATED));
 		return;
 	}
-	r = c->reset ? 0 : http_parser_eof(&c->p);
+	r = c->reset ? 0 : ahttp_parser_eof(&c->p);
 	if (!c->reset && r == 0)
 		response_done(c, 0);	/* the end was the body's end */
 	else if (c->reset)
 		conn_fail(c, AC_EXIT_RESET, "connection reset by %s port %s",
 		    j->u.host, j->u.port);
-	else if (r == HTTP_E_EMPTY)
+	else if (r == AHTTP_E_EMPTY)
 		conn_fail(c, AC_EXIT_RESET, "%s port %s closed the connection "
 		    "without a response", j->u.host, j->u.port);
-	else if (c->p.body_kind == HTTP_BODY_LENGTH && r == HTTP_E_SHORT)
+	else if (c->p.body_kind == AHTTP_BODY_LENGTH && r == AHTTP_E_SHORT)
 		conn_fail(c, AC_EXIT_PROTOCOL, "body shorter than "
 		    "Content-Length (%llu of %lld bytes)",
 		    (unsigned long long)c->p.body_bytes,
 		    (long long)c->p.content_length);
 	else
 		conn_fail(c, AC_EXIT_PROTOCOL, "bad response from %s port %s: "
-		    "%s", j->u.host, j->u.port, http_strerror(r));
+		    "%s", j->u.host, j->u.port, ahttp_strerror(r));
 }
 
 /* The one place a connection is opened. */
@@ -557,10 +557,10 @@ hg_conn_start(struct hg *g, struct hg_job *j, int last)
 		return -ENOMEM;
 	c->g = g;
 	c->host = j->host;
-	http_parser_init(&c->p, 0, &parser_cb, c);
+	ahttp_parser_init(&c->p, 0, &parser_cb, c);
 	if ((c->d = acore_dispatcher_new(g->loop, &conn_ops, c)) == NULL) {
 		rc = -errno;
-		http_parser_free(&c->p);
+		ahttp_parser_free(&c->p);
 		free(c);
 		return rc;
 	}

@@ -43,7 +43,7 @@
 /* ---------------------------------------------------------------- queue */
 
 static struct hg_host *
-host_for(struct hg *g, const struct http_url *u)
+host_for(struct hg *g, const struct ahttp_url *u)
 {
 	struct hg_host *h;
 
@@ -220,7 +220,7 @@ hg_job_done(struct hg *g, struct hg_job *j, int result, const char *msg)
 void
 hg_redirect(struct hg *g, struct hg_job *j, const char *location)
 {
-	struct http_url u;
+	struct ahttp_url u;
 	const char *why;
 	char msg[256], *url;
 	int rc;
@@ -231,20 +231,21 @@ hg_redirect(struct hg *g, struct hg_job *j, const char *location)
 		hg_job_done(g, j, AC_EXIT_PROTOCOL, msg);
 		return;
 	}
-	if ((url = http_url_resolve(j->url, location)) == NULL) {
+	if ((url = ahttp_url_resolve(j->url, location)) == NULL) {
 		hg_job_done(g, j, AC_EXIT_FAIL, "out of memory");
 		return;
 	}
-	if ((rc = http_url_parse(url, &u, &why)) != 0) {
+	if ((rc = ahttp_url_parse(url, &u, &why)) != 0) {
 		snprintf(msg, sizeof(msg), "redirected to %.200s: %s", url,
 		    why);
 		free(url);
-		hg_job_done(g, j, rc == AC_EXIT_UNSUPPORTED ? rc :
+		/* A bad Location is the server's fault, not the user's. */
+		hg_job_done(g, j, rc == -ENOMEM ? AC_EXIT_FAIL :
 		    AC_EXIT_PROTOCOL, msg);
 		return;
 	}
 	free(j->url);
-	http_url_free(&j->u);
+	ahttp_url_free(&j->u);
 	j->url = url;
 	j->u = u;
 	j->host = host_for(g, &j->u);
@@ -320,8 +321,9 @@ make_jobs(struct hg *g, char **urls, int n, char **files, int nfiles)
 		j->retry_after = -1;
 		if ((j->url = strdup(urls[i])) == NULL)
 			err(AC_EXIT_FAIL, "http-get");
-		if ((rc = http_url_parse(urls[i], &j->u, &why)) != 0) {
-			hg_job_done(g, j, rc, why);
+		if ((rc = ahttp_url_parse(urls[i], &j->u, &why)) != 0) {
+			hg_job_done(g, j, rc == -ENOMEM ? AC_EXIT_FAIL :
+			    AC_EXIT_BADURL, why);
 			continue;
 		}
 		if (i < (size_t)nfiles) {
@@ -330,7 +332,7 @@ make_jobs(struct hg *g, char **urls, int n, char **files, int nfiles)
 			    (j->file = strdup(files[i])) == NULL)
 				err(AC_EXIT_FAIL, "http-get");
 		} else if (g->o.remote_name &&
-		    (j->file = http_url_filename(&j->u)) == NULL) {
+		    (j->file = ahttp_url_filename(&j->u)) == NULL) {
 			hg_job_done(g, j, AC_EXIT_BADURL,
 			    "no file name in the URL for -O");
 			continue;
@@ -439,7 +441,7 @@ cleanup(struct hg *g, char **files)
 	for (i = 0; i < g->njobs; i++) {
 		free(g->jobs[i].url);
 		free(g->jobs[i].file);
-		http_url_free(&g->jobs[i].u);
+		ahttp_url_free(&g->jobs[i].u);
 	}
 	free(g->jobs);
 	while ((h = g->hosts) != NULL) {

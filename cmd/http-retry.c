@@ -52,12 +52,12 @@ is_transient_status(int s)
 
 /* "HTTP 404 Not Found", the reason made printable. */
 static void
-status_line(const struct http_parser *p, char *buf, size_t size)
+status_line(const struct ahttp_parser *p, char *buf, size_t size)
 {
 	const char *r;
 	size_t len, i, n;
 
-	r = http_reason(p, &len);
+	r = ahttp_reason(p, &len);
 	n = (size_t)snprintf(buf, size, "HTTP %d", p->status);
 	if (len > 0 && n + 1 < size)
 		buf[n++] = ' ';
@@ -138,7 +138,7 @@ retry_after(const char *v, size_t len)
 }
 
 int
-hg_verdict(struct hg *g, struct hg_job *j, const struct http_parser *p,
+hg_verdict(struct hg *g, struct hg_job *j, const struct ahttp_parser *p,
     struct hg_verdict *v)
 {
 	const struct hg_opts *o = &g->o;
@@ -153,7 +153,7 @@ hg_verdict(struct hg *g, struct hg_job *j, const struct http_parser *p,
 	if (o->follow && is_redirect(s)) {
 		/* A redirect's own body is not what was asked for. */
 		v->discard = 1;
-		if ((f = http_get_field(p, "location", &len)) == NULL ||
+		if ((f = ahttp_get_field(p, "location", &len)) == NULL ||
 		    len == 0) {
 			v->result = AC_EXIT_PROTOCOL;
 			status_line(p, v->msg, sizeof(v->msg) - 24);
@@ -163,7 +163,7 @@ hg_verdict(struct hg *g, struct hg_job *j, const struct http_parser *p,
 		return 0;
 	}
 	if (j->resume_from > 0 && s == 206) {
-		if ((f = http_get_field(p, "content-range", &len)) == NULL ||
+		if ((f = ahttp_get_field(p, "content-range", &len)) == NULL ||
 		    !range_ok(f, len, j->resume_from)) {
 			v->discard = 1;
 			v->result = AC_EXIT_PROTOCOL;
@@ -174,7 +174,7 @@ hg_verdict(struct hg *g, struct hg_job *j, const struct http_parser *p,
 		}
 		j->append = 1;
 	} else if (j->resume_from > 0 && s == 416 &&
-	    (f = http_get_field(p, "content-range", &len)) != NULL &&
+	    (f = ahttp_get_field(p, "content-range", &len)) != NULL &&
 	    range_complete(f, len, j->resume_from)) {
 		/* Nothing left to fetch: the file is whole already. */
 		v->discard = 1;
@@ -187,14 +187,14 @@ hg_verdict(struct hg *g, struct hg_job *j, const struct http_parser *p,
 		/* An error page never goes into a file, nor one to retry. */
 		if (is_transient_status(s) && j->retries < o->retry) {
 			v->discard = 1;
-			if ((f = http_get_field(p, "retry-after", &len)) !=
+			if ((f = ahttp_get_field(p, "retry-after", &len)) !=
 			    NULL)
 				j->retry_after = retry_after(f, len);
 		} else if (j->file != NULL)
 			v->discard = 1;
 	}
 	if (!v->discard && o->compressed && !o->raw &&
-	    (f = http_get_field(p, "content-encoding", &len)) != NULL &&
+	    (f = ahttp_get_field(p, "content-encoding", &len)) != NULL &&
 	    !(len == 8 && strncasecmp(f, "identity", 8) == 0)) {
 		v->coding = f;
 		v->codinglen = len;

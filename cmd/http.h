@@ -7,11 +7,11 @@
  *  http-req.c	 the request: every value that reaches it is checked here
  *  http-conn.c	 a connection: an HttpClient dispatcher reused by jobs
  *  http-retry.c --retry, -C -, and -w: what a response means for its job
- *  http-decode.c --compressed: gzip and deflate bodies
  *  http-out.c	 where bodies go: stdout in argument order, files renamed
  *		 into place on success, the progress meter
- *  http-url.c	 URL parsing, relative references, -O names
- *  http-parse.c the response parser
+ *
+ * The protocol itself (response parser, fields, URLs, gzip/deflate) is
+ * libahttp in ../http/, included here as "ahttp.h".
  */
 #ifndef ACORE_HTTP_H
 #define ACORE_HTTP_H
@@ -19,31 +19,12 @@
 #include <sys/queue.h>
 #include <stdint.h>
 
-#include "http-parse.h"
+#include "ahttp.h"
 
 struct acore_loop;
 struct acore_dispatcher;
 struct acore_timer;
 struct acore_tls;
-
-/* ------------------------------------------------------------------ URLs */
-
-struct http_url {
-	char	*host;		/* without IPv6 brackets */
-	char	*port;		/* decimal text, "80" by default */
-	char	*authority;	/* Host: host[:port], brackets kept */
-	char	*target;	/* path[?query], at least "/" */
-	char	*absolute;	/* the URL without its fragment */
-	int	 tls;		/* https:// */
-};
-
-/* 0, or AC_EXIT_BADURL with *why set. */
-int	 http_url_parse(const char *s, struct http_url *u, const char **why);
-void	 http_url_free(struct http_url *u);
-/* ref resolved against base (RFC 3986 5.2); NULL when out of memory. */
-char	*http_url_resolve(const char *base, const char *ref);
-/* Last path segment, for -O; NULL when there is none. */
-char	*http_url_filename(const struct http_url *u);
 
 /* --------------------------------------------------------------- options */
 
@@ -92,7 +73,7 @@ struct hg_writer;
 struct hg_job {
 	const char	*arg;		/* the URL as typed */
 	char		*url;		/* now fetched; logger name */
-	struct http_url	 u;
+	struct ahttp_url	 u;
 	struct hg_host	*host;
 	struct hg_out	*out;
 	char		*file;		/* -o, -O; NULL: stdout */
@@ -176,7 +157,7 @@ struct hg_verdict {
 	size_t	 codinglen;
 };
 /* Fill v for j from the header block in p; 0 or -ENOMEM. */
-int	 hg_verdict(struct hg *, struct hg_job *, const struct http_parser *,
+int	 hg_verdict(struct hg *, struct hg_job *, const struct ahttp_parser *,
 	    struct hg_verdict *);
 /* -C -: bytes already in j's file (0 when none); sets j->resume_from. */
 void	 hg_resume_point(struct hg *, struct hg_job *);
@@ -235,17 +216,5 @@ void	 hg_progress_expect(struct hg_writer *, int64_t size);
 void	 hg_progress_tick(struct hg_writer *, int final);
 /* End the meter's line for good (before an abort's messages). */
 void	 hg_progress_stop(struct hg_writer *);
-
-/* http-decode.c: Content-Encoding gzip / deflate (--compressed) */
-struct hg_decoder;
-/* NULL with *err: -ENOMEM, or -EPROTONOSUPPORT for a coding we lack. */
-struct hg_decoder *hg_decoder_new(const char *coding, size_t len, int *err);
-typedef int	 hg_sink(void *arg, const void *buf, size_t len);
-/* Decode and pass on; 0, a sink's non-zero return, or -EBADMSG. */
-int	 hg_decode(struct hg_decoder *, const void *buf, size_t len,
-	    hg_sink *sink, void *arg);
-/* The body ended: 0 when the coded stream ended cleanly, else -EBADMSG. */
-int	 hg_decode_end(struct hg_decoder *);
-void	 hg_decoder_free(struct hg_decoder *);
 
 #endif /* ACORE_HTTP_H */

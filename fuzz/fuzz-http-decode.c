@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cmd/http.h"
+#include "ahttp.h"
 
 struct outcome {
 	int		 result;
@@ -39,22 +39,22 @@ static void
 run(const char *coding, const uint8_t *data, size_t size, size_t cut,
     struct outcome *o)
 {
-	struct hg_decoder *d;
+	struct ahttp_decoder *d;
 	size_t off, n;
 	int err, r = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->hash = 0xcbf29ce484222325ULL;
-	if ((d = hg_decoder_new(coding, strlen(coding), &err)) == NULL)
+	if ((d = ahttp_decoder_new(coding, strlen(coding), &err)) == NULL)
 		abort();
 	for (off = 0; off < size && r == 0; off += n) {
 		n = cut == 0 || size - off < cut ? size - off : cut;
-		r = hg_decode(d, data + off, n, sink, o);
+		r = ahttp_decode(d, data + off, n, sink, o);
 	}
 	if (r == 0)
-		r = hg_decode_end(d);
+		r = ahttp_decode_end(d);
 	o->result = r;
-	hg_decoder_free(d);
+	ahttp_decoder_free(d);
 }
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);

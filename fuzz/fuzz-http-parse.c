@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cmd/http-parse.h"
+#include "ahttp.h"
 
 struct outcome {
 	int		 result;
@@ -37,16 +37,16 @@ fnv(uint64_t h, const char *p, size_t n)
 }
 
 static int
-on_headers(struct http_parser *p, const char *block, size_t len, void *arg)
+on_headers(struct ahttp_parser *p, const char *block, size_t len, void *arg)
 {
 	struct outcome *o = arg;
-	struct http_field f;
+	struct ahttp_field f;
 	size_t pos = 0, i;
 
 	if (p->status < 100 || p->status > 999 || len == 0 ||
 	    block[len - 1] != '\n')
 		abort();
-	while (http_next_field(p, &pos, &f)) {
+	while (ahttp_next_field(p, &pos, &f)) {
 		if (f.namelen == 0)
 			abort();
 		for (i = 0; i < f.valuelen; i++)
@@ -59,11 +59,11 @@ on_headers(struct http_parser *p, const char *block, size_t len, void *arg)
 }
 
 static int
-on_body(struct http_parser *p, const char *data, size_t len, void *arg)
+on_body(struct ahttp_parser *p, const char *data, size_t len, void *arg)
 {
 	struct outcome *o = arg;
 
-	if (len == 0 && p->body_kind != HTTP_BODY_CLOSE)
+	if (len == 0 && p->body_kind != AHTTP_BODY_CLOSE)
 		abort();
 	o->body_len += len;
 	o->body_hash = fnv(o->body_hash, data, len);
@@ -71,7 +71,7 @@ on_body(struct http_parser *p, const char *data, size_t len, void *arg)
 }
 
 static int
-on_trailers(struct http_parser *p, const char *block, size_t len, void *arg)
+on_trailers(struct ahttp_parser *p, const char *block, size_t len, void *arg)
 {
 	struct outcome *o = arg;
 
@@ -80,21 +80,21 @@ on_trailers(struct http_parser *p, const char *block, size_t len, void *arg)
 	return 0;
 }
 
-static const struct http_parser_cb cbs = { on_headers, on_body, on_trailers };
+static const struct ahttp_parser_cb cbs = { on_headers, on_body, on_trailers };
 
 /* Parse every response in data; cut the input wherever seed says. */
 static void
 run(const char *data, size_t len, int flags, size_t max, uint32_t seed,
     struct outcome *o)
 {
-	struct http_parser p;
+	struct ahttp_parser p;
 	size_t off = 0, piece;
 	ssize_t n;
 
 	memset(o, 0, sizeof(*o));
 	o->body_hash = o->trailer_hash = 0xcbf29ce484222325ULL;
-	http_parser_init(&p, max, &cbs, o);
-	http_parser_reset(&p, flags);
+	ahttp_parser_init(&p, max, &cbs, o);
+	ahttp_parser_reset(&p, flags);
 	o->result = 1;
 	while (o->responses < 64) {
 		piece = len - off;
@@ -105,7 +105,7 @@ run(const char *data, size_t len, int flags, size_t max, uint32_t seed,
 				piece = piece < 3 ? piece :
 				    1 + (seed >> 16) % 3;
 		}
-		n = http_parser_feed(&p, data + off, piece);
+		n = ahttp_parser_feed(&p, data + off, piece);
 		if (n < 0) {
 			o->result = (int)n;
 			break;
@@ -115,24 +115,24 @@ run(const char *data, size_t len, int flags, size_t max, uint32_t seed,
 		off += (size_t)n;
 		if (p.cap > max)
 			abort();
-		if (p.body_kind == HTTP_BODY_LENGTH &&
+		if (p.body_kind == AHTTP_BODY_LENGTH &&
 		    p.body_bytes > (uint64_t)p.content_length)
 			abort();
-		if (http_parser_done(&p)) {
+		if (ahttp_parser_done(&p)) {
 			o->responses++;
 			o->wire += p.wire_bytes;
-			if (p.body_kind == HTTP_BODY_LENGTH &&
+			if (p.body_kind == AHTTP_BODY_LENGTH &&
 			    p.body_bytes != (uint64_t)p.content_length)
 				abort();
 			if (off == len || !p.keep_alive) {
 				o->result = 0;
 				break;
 			}
-			http_parser_reset(&p, flags);
+			ahttp_parser_reset(&p, flags);
 			continue;
 		}
 		if (off == len) {
-			o->result = http_parser_eof(&p);
+			o->result = ahttp_parser_eof(&p);
 			if (o->result == 0)
 				o->responses++;
 			break;
@@ -141,7 +141,7 @@ run(const char *data, size_t len, int flags, size_t max, uint32_t seed,
 	o->status = p.status;
 	o->keep_alive = p.keep_alive;
 	o->kind = p.body_kind;
-	http_parser_free(&p);
+	ahttp_parser_free(&p);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -157,8 +157,8 @@ LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 	if (size < 2)
 		return 0;
 	len = size - 2;
-	flags = (in[0] & 1) ? HTTP_PARSE_HEAD : 0;
-	max = (in[0] & 2) ? 16 + in[1] : HTTP_MAX_HEADER;
+	flags = (in[0] & 1) ? AHTTP_PARSE_HEAD : 0;
+	max = (in[0] & 2) ? 16 + in[1] : AHTTP_MAX_HEADER;
 	run(data, len, flags, max, 0, &whole);
 	run(data, len, flags, max, 1 + in[1] + ((uint32_t)in[0] << 8), &cut);
 	if (memcmp(&whole, &cut, sizeof(whole)) != 0)

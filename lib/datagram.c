@@ -7,6 +7,8 @@
  * reported as -ECONNREFUSED on a connected socket) is the caller's to
  * judge; a server keeps serving its other peers.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 

@@ -3,6 +3,8 @@
  * libevent, asyncore's implied events (connect on first event, close on a
  * 0-byte read), and the socket calls.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 

@@ -12,6 +12,8 @@
  * the conditions are noted on the channels for the pass's dispatch.
  * Channels that need neither are never added, so they cost nothing here.
  */
+#include "config.h"
+
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>

@@ -2,6 +2,8 @@
  * file.c: file_dispatcher: a channel over a pipe, FIFO, tty, socket or
  * regular file descriptor, read and written with read(2)/write(2).
  */
+#include "config.h"
+
 #include <sys/stat.h>
 
 #include <errno.h>

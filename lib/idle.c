@@ -3,6 +3,8 @@
  * the last success; the channel's one timer catches up lazily when it
  * fires, so a busy channel costs a clock read per I/O, not a timer update.
  */
+#include "config.h"
+
 #include <errno.h>
 
 #include <event2/event.h>

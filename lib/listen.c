@@ -3,6 +3,8 @@
  * set_reuse_addr, bind, listen sequence of every asyncore server in one
  * call, with the same address parsing as connecting by name.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/un.h>

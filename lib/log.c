@@ -5,6 +5,8 @@
  * them while loops in other threads log (each record sees the old or the
  * new setting, never a torn one).
  */
+#include "config.h"
+
 #include <errno.h>
 #include <netdb.h>
 #include <pthread.h>

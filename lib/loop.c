@@ -8,6 +8,8 @@
  * hooks keep their interest registered as their state changes, so idle ones
  * cost nothing per pass.
  */
+#include "config.h"
+
 #include <sys/timerfd.h>
 
 #include <errno.h>

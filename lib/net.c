@@ -2,6 +2,8 @@
  * net.c: socket helpers (anet-style): non-blocking close-on-exec sockets
  * and socket addresses printed the way Python prints them.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/un.h>

@@ -2,6 +2,8 @@
  * resolve.c: name lookups that do not block the loop (libevent's evdns),
  * and connecting by name, trying each address in turn.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/un.h>

@@ -1,6 +1,8 @@
 /*
  * sendbuf.c: the output byte queue and dispatcher_with_send's flush.
  */
+#include "config.h"
+
 #include <sys/types.h>
 
 #include <errno.h>

@@ -4,6 +4,8 @@
  * its rules: EAGAIN is "nothing", a disconnect is handle_close, anything
  * else is handle_error.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 

@@ -2,6 +2,8 @@
  * tls-config.c: TLS configurations (one SSL_CTX each), OpenSSL's error
  * texts for acore_strerror(), and the version acore runs on.
  */
+#include "config.h"
+
 #include <sys/types.h>
 
 #include <errno.h>
@@ -17,15 +19,6 @@
 
 #include "acore-internal.h"
 #include "tls.h"
-
-/*
- * With read-ahead, records come off the socket in pieces up to this large,
- * so a bulk download costs one recv per 256 KiB rather than one per 16 KiB
- * record (bench/https.sh: about 6% less client CPU than 64 KiB, 10% less
- * than none).  RELEASE_BUFFERS hands the buffer back whenever it drains,
- * which keeps idle connections small.
- */
-#define TLS_READ_AHEAD	(256 * 1024)
 
 struct acore_tls *
 acore_tls_new(int server)
@@ -45,12 +38,13 @@ acore_tls_new(int server)
 	/*
 	 * with-send and chat hand SSL_write a queue that moves and may
 	 * grow between retries, and take what one record carries at a time.
+	 * No read-ahead here: the BIO does it (tls.c).  RELEASE_BUFFERS
+	 * hands OpenSSL's buffers back whenever they drain, which keeps idle
+	 * connections small.
 	 */
 	SSL_CTX_set_mode(cfg->ctx, SSL_MODE_RELEASE_BUFFERS |
 	    SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-	SSL_CTX_set_read_ahead(cfg->ctx, 1);
-	SSL_CTX_set_default_read_buffer_len(cfg->ctx, TLS_READ_AHEAD);
 	if (!cfg->server) {
 		cfg->verify = 1;
 		SSL_CTX_set_verify(cfg->ctx, SSL_VERIFY_PEER, NULL);

@@ -7,7 +7,16 @@
  * the first handle_read (server) come only after it.  The SSL object talks
  * to the descriptor through a small BIO of ours: send(2) with MSG_NOSIGNAL,
  * so a reset peer gives EPIPE, never SIGPIPE, as on plain sockets.
+ *
+ * The BIO also does the read-ahead, not OpenSSL: one recv(2) of up to
+ * TLS_RBUF bytes, handed to OpenSSL a record header and a record body at
+ * a time.  OpenSSL's own read-ahead moves what is left of its buffer to
+ * the front before each record (ssl3_read_n), which for the eight records
+ * of a 128 KiB recv copies each byte 3.5 times over; ours copies it once.
+ * The buffer is freed as soon as it drains, so an idle channel holds none.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
@@ -28,11 +37,17 @@
 #include "acore-internal.h"
 #include "tls.h"
 
+/* Bytes per recv(2) (bench/https.sh: 256 KiB beats 64 KiB by about 6%). */
+#define TLS_RBUF	(256 * 1024)
+
 /* A channel's TLS state (tp_ctx). */
 struct tls_conn {
 	struct acore_tls *cfg;
 	SSL		*ssl;		/* NULL until the handshake starts */
 	char		*host;		/* SNI and verification name */
+	char		*rbuf;		/* read-ahead, NULL when drained */
+	size_t		 roff;		/* next byte for OpenSSL */
+	size_t		 rlen;		/* bytes in rbuf */
 	int		 deferred;	/* 1: EOF, < 0: error, owed to next read */
 	uint8_t		 done;		/* handshake complete */
 	uint8_t		 shut;		/* close_notify sent */
@@ -58,14 +73,46 @@ bio_write(BIO *b, const char *buf, int len)
 	return (int)n;
 }
 
+static void
+rbuf_drop(struct tls_conn *t)
+{
+	free(t->rbuf);
+	t->rbuf = NULL;
+	t->roff = t->rlen = 0;
+}
+
 static int
 bio_read(BIO *b, char *buf, int len)
 {
 	struct acore_dispatcher *d = BIO_get_data(b);
+	struct tls_conn *t = d->tp_ctx;
 	ssize_t n;
+	size_t take;
 
 	BIO_clear_retry_flags(b);
-	n = recv(d->fd, buf, (size_t)len, 0);
+	if (len <= 0)
+		return 0;
+	if (t->rbuf == NULL) {
+		if ((t->rbuf = malloc(TLS_RBUF)) == NULL) {
+			/* No room for read-ahead: read what OpenSSL asks. */
+			n = recv(d->fd, buf, (size_t)len, 0);
+			goto out;
+		}
+		n = recv(d->fd, t->rbuf, TLS_RBUF, 0);
+		if (n <= 0) {
+			rbuf_drop(t);
+			goto out;
+		}
+		t->rlen = (size_t)n;
+	}
+	take = t->rlen - t->roff;
+	if (take > (size_t)len)
+		take = (size_t)len;
+	memcpy(buf, t->rbuf + t->roff, take);
+	if ((t->roff += take) == t->rlen)
+		rbuf_drop(t);
+	return (int)take;
+out:
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
 	    errno == EINTR))
 		BIO_set_retry_read(b);
@@ -77,11 +124,16 @@ bio_read(BIO *b, char *buf, int len)
 static long
 bio_ctrl(BIO *b, int cmd, long num, void *ptr)
 {
+	struct tls_conn *t;
+
 	(void)num;
 	(void)ptr;
 	switch (cmd) {
 	case BIO_CTRL_FLUSH:
 		return 1;
+	case BIO_CTRL_PENDING:
+		t = ((struct acore_dispatcher *)BIO_get_data(b))->tp_ctx;
+		return (long)(t->rlen - t->roff);
 	case BIO_CTRL_EOF:
 		/* OpenSSL asks this to tell a truncation from a retry. */
 		return BIO_test_flags(b, BIO_FLAGS_IN_EOF) != 0;
@@ -310,7 +362,7 @@ tls_read(struct acore_dispatcher *d, void *buf, size_t len)
 	cleared = want_clear(d);
 	/*
 	 * SSL_read hands out one record at a time; keep going while OpenSSL
-	 * holds more, so one call fills buf without another recv.
+	 * or the BIO holds more, so one call fills buf without another recv.
 	 */
 	while (got < len) {
 		ERR_clear_error();
@@ -319,7 +371,7 @@ tls_read(struct acore_dispatcher *d, void *buf, size_t len)
 		    len - got > INT_MAX ? INT_MAX : (int)(len - got));
 		if (n > 0) {
 			got += (size_t)n;
-			if (!SSL_has_pending(t->ssl))
+			if (!SSL_has_pending(t->ssl) && t->rbuf == NULL)
 				break;
 			continue;
 		}
@@ -397,7 +449,7 @@ tls_pending(const struct acore_dispatcher *d)
 	if ((n = SSL_pending(t->ssl)) > 0)
 		return (size_t)n;
 	/* Read-ahead bytes not yet decrypted count too. */
-	return SSL_has_pending(t->ssl) ? 1 : 0;
+	return SSL_has_pending(t->ssl) || t->rbuf != NULL ? 1 : 0;
 }
 
 static void
@@ -413,6 +465,7 @@ tls_close(struct acore_dispatcher *d)
 		SSL_free(t->ssl);
 		t->ssl = NULL;
 	}
+	rbuf_drop(t);
 	ERR_clear_error();
 	t->done = t->shut = 0;
 	t->deferred = 0;

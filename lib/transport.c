@@ -5,6 +5,8 @@
  * transport table (struct acore_transport), so TLS or datagrams slot in
  * without them asking which one they hold.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 

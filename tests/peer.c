@@ -8,9 +8,7 @@
  * bytes a client sent.  It exits after -c connections or -t seconds,
  * whichever comes first: a test that forgets it cannot leave it running.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE 1
-#endif
+#include "config.h"
 
 #include <sys/types.h>
 #include <sys/socket.h>

@@ -4,6 +4,8 @@
  * -EINVAL for a setter of another kind, the log level as an enum, and
  * listening and connecting by host, numeric addresses read alike.
  */
+#include "config.h"
+
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>

@@ -7,6 +7,8 @@
  * a TCP connection comes from, and acore_set_reuse_port lets two
  * listeners share a port.
  */
+#include "config.h"
+
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>

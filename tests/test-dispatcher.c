@@ -2,6 +2,8 @@
  * test-dispatcher.c: the loop, the dispatcher, with-send and file
  * dispatchers, over socketpairs, loopback TCP, pipes and files.
  */
+#include "config.h"
+
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <netinet/in.h>

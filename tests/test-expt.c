@@ -3,6 +3,8 @@
  * select and poll mode (CPython 3.11's test_handle_expt), and asyncore's
  * defaults on request (test_basic, test_unhandled).
  */
+#include "config.h"
+
 #include <dirent.h>
 
 #include "loop-helper.h"

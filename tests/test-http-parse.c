@@ -10,11 +10,11 @@
 #include <string.h>
 
 #include "tap.h"
-#include "../cmd/http-parse.h"
+#include "ahttp.h"
 
 /* What one parse produced. */
 struct rec {
-	int	 result;	/* 0 done, 1 incomplete, or HTTP_E_* */
+	int	 result;	/* 0 done, 1 incomplete, or AHTTP_E_* */
 	int	 status;
 	int	 keep_alive;
 	int	 body_kind;
@@ -31,7 +31,7 @@ static const char *want_field;
 static int abort_at_body;
 
 static int
-on_headers(struct http_parser *p, const char *block, size_t len, void *arg)
+on_headers(struct ahttp_parser *p, const char *block, size_t len, void *arg)
 {
 	struct rec *r = arg;
 	const char *v;
@@ -42,7 +42,7 @@ on_headers(struct http_parser *p, const char *block, size_t len, void *arg)
 	r->nheaders++;
 	r->status = p->status;
 	if (want_field != NULL &&
-	    (v = http_get_field(p, want_field, &vlen)) != NULL &&
+	    (v = ahttp_get_field(p, want_field, &vlen)) != NULL &&
 	    vlen < sizeof(r->field)) {
 		memcpy(r->field, v, vlen);
 		r->field[vlen] = '\0';
@@ -51,7 +51,7 @@ on_headers(struct http_parser *p, const char *block, size_t len, void *arg)
 }
 
 static int
-on_body(struct http_parser *p, const char *data, size_t len, void *arg)
+on_body(struct ahttp_parser *p, const char *data, size_t len, void *arg)
 {
 	struct rec *r = arg;
 
@@ -65,7 +65,7 @@ on_body(struct http_parser *p, const char *data, size_t len, void *arg)
 }
 
 static int
-on_trailers(struct http_parser *p, const char *block, size_t len, void *arg)
+on_trailers(struct ahttp_parser *p, const char *block, size_t len, void *arg)
 {
 	struct rec *r = arg;
 
@@ -76,7 +76,7 @@ on_trailers(struct http_parser *p, const char *block, size_t len, void *arg)
 	return 0;
 }
 
-static const struct http_parser_cb cbs = {
+static const struct ahttp_parser_cb cbs = {
 	.headers = on_headers,
 	.body = on_body,
 	.trailers = on_trailers,
@@ -90,36 +90,36 @@ static void
 parse(const char *in, size_t len, const size_t *cuts, size_t ncuts,
     int flags, size_t max, int eof, struct rec *r)
 {
-	struct http_parser p;
+	struct ahttp_parser p;
 	size_t i, from = 0, to;
 	ssize_t n;
 
 	memset(r, 0, sizeof(*r));
 	r->result = 1;
-	http_parser_init(&p, max, &cbs, r);
-	http_parser_reset(&p, flags);
+	ahttp_parser_init(&p, max, &cbs, r);
+	ahttp_parser_reset(&p, flags);
 	for (i = 0; i <= ncuts; i++) {
 		to = i < ncuts ? cuts[i] : len;
-		n = http_parser_feed(&p, in + from, to - from);
+		n = ahttp_parser_feed(&p, in + from, to - from);
 		if (n < 0) {
 			r->result = (int)n;
 			break;
 		}
-		if ((size_t)n < to - from || http_parser_done(&p)) {
+		if ((size_t)n < to - from || ahttp_parser_done(&p)) {
 			r->leftover = len - from - (size_t)n;
 			break;
 		}
 		from = to;
 	}
 	if (r->result == 1 && eof)
-		r->result = http_parser_eof(&p);
-	if (r->result == 1 && http_parser_done(&p))
+		r->result = ahttp_parser_eof(&p);
+	if (r->result == 1 && ahttp_parser_done(&p))
 		r->result = 0;
 	r->keep_alive = p.keep_alive;
 	r->body_kind = p.body_kind;
-	if (p.cap > (max != 0 ? max : HTTP_MAX_HEADER))
+	if (p.cap > (max != 0 ? max : AHTTP_MAX_HEADER))
 		r->result = 99;		/* grew past its limit */
-	http_parser_free(&p);
+	ahttp_parser_free(&p);
 }
 
 static int
@@ -210,9 +210,9 @@ bad(const char *name, const char *in, size_t len, int eof, int err)
 	struct rec w;
 
 	ok(all_splits(in, len, 0, 0, eof, &w), "%s: every split agrees", name);
-	if (!ok(w.result == err, "%s: %s", name, http_strerror(err)))
+	if (!ok(w.result == err, "%s: %s", name, ahttp_strerror(err)))
 		diag("got %d (%s)", w.result, w.result < 0 ?
-		    http_strerror(w.result) : "no error");
+		    ahttp_strerror(w.result) : "no error");
 }
 
 static void
@@ -237,7 +237,7 @@ test_good(void)
 	good("304 ignores Content-Length", S("HTTP/1.1 304 Not Modified\r\n"
 	    "Content-Length: 10\r\n\r\n"), 0, 0, 304, "", 1, 0);
 	good("HEAD ignores Content-Length", S("HTTP/1.1 200 OK\r\n"
-	    "Content-Length: 100\r\n\r\nXYZ"), HTTP_PARSE_HEAD, 0, 200, "", 1,
+	    "Content-Length: 100\r\n\r\nXYZ"), AHTTP_PARSE_HEAD, 0, 200, "", 1,
 	    3);
 	good("1xx interim responses", S("HTTP/1.1 100 Continue\r\n\r\n"
 	    "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
@@ -296,7 +296,7 @@ test_incomplete(void)
 	    0, 0, &w);
 	ok(w.result == 1 && w.bodylen == 3, "short body without EOF: waits");
 	all_splits(S("HTTP/1.0 200 OK\r\n\r\nabc"), 0, 0, 0, &w);
-	ok(w.result == 1 && w.body_kind == HTTP_BODY_CLOSE,
+	ok(w.result == 1 && w.body_kind == AHTTP_BODY_CLOSE,
 	    "close-delimited body without EOF: waits");
 	ok(all_splits(S("HTTP/1.1 200 OK\r\nContent-Length: "
 	    "9223372036854775807\r\n\r\nab"), 0, 0, 0, &w) &&
@@ -314,91 +314,91 @@ static const struct bad_case {
 	int		 eof;
 	int		 err;
 } bad_cases[] = {
-	{ "garbage status line", S("garbage\r\n\r\n"), 0, HTTP_E_STATUS },
-	{ "garbage, no line end yet", S("HELLO"), 0, HTTP_E_STATUS },
-	{ "HTTP/0.9 body", S("<html>"), 0, HTTP_E_STATUS },
-	{ "HTTP/2", S("HTTP/2 200 OK\r\n\r\n"), 0, HTTP_E_VERSION },
-	{ "HTTP/2.0", S("HTTP/2.0 200 OK\r\n"), 0, HTTP_E_VERSION },
-	{ "two-digit status", S("HTTP/1.1 20 OK\r\n"), 0, HTTP_E_STATUS },
-	{ "four-digit status", S("HTTP/1.1 2000 OK\r\n"), 0, HTTP_E_STATUS },
-	{ "status below 100", S("HTTP/1.1 099 x\r\n"), 0, HTTP_E_STATUS },
+	{ "garbage status line", S("garbage\r\n\r\n"), 0, AHTTP_E_STATUS },
+	{ "garbage, no line end yet", S("HELLO"), 0, AHTTP_E_STATUS },
+	{ "HTTP/0.9 body", S("<html>"), 0, AHTTP_E_STATUS },
+	{ "HTTP/2", S("HTTP/2 200 OK\r\n\r\n"), 0, AHTTP_E_VERSION },
+	{ "HTTP/2.0", S("HTTP/2.0 200 OK\r\n"), 0, AHTTP_E_VERSION },
+	{ "two-digit status", S("HTTP/1.1 20 OK\r\n"), 0, AHTTP_E_STATUS },
+	{ "four-digit status", S("HTTP/1.1 2000 OK\r\n"), 0, AHTTP_E_STATUS },
+	{ "status below 100", S("HTTP/1.1 099 x\r\n"), 0, AHTTP_E_STATUS },
 	{ "control byte in reason",
-	    S("HTTP/1.1 200 O\001K\r\n"), 0, HTTP_E_STATUS },
+	    S("HTTP/1.1 200 O\001K\r\n"), 0, AHTTP_E_STATUS },
 	{ "bare CR in status line",
-	    S("HTTP/1.1 200 O\rK\r\n"), 0, HTTP_E_STATUS },
+	    S("HTTP/1.1 200 O\rK\r\n"), 0, AHTTP_E_STATUS },
 	{ "unasked-for 101",
-	    S("HTTP/1.1 101 Switching Protocols\r\n\r\n"), 0, HTTP_E_STATUS },
+	    S("HTTP/1.1 101 Switching Protocols\r\n\r\n"), 0, AHTTP_E_STATUS },
 	{ "space in field name",
-	    S(OK200 "Bad Name: x\r\n\r\n"), 0, HTTP_E_HEADER },
+	    S(OK200 "Bad Name: x\r\n\r\n"), 0, AHTTP_E_HEADER },
 	{ "space before colon",
-	    S(OK200 "Content-Length : 5\r\n\r\nhello"), 0, HTTP_E_HEADER },
-	{ "no colon", S(OK200 "NoColon\r\n\r\n"), 0, HTTP_E_HEADER },
-	{ "empty field name", S(OK200 ": x\r\n\r\n"), 0, HTTP_E_HEADER },
-	{ "NUL in value", S(OK200 "X: a\0b\r\n\r\n"), 0, HTTP_E_HEADER },
-	{ "bare CR in value", S(OK200 "X: a\rb\r\n\r\n"), 0, HTTP_E_HEADER },
+	    S(OK200 "Content-Length : 5\r\n\r\nhello"), 0, AHTTP_E_HEADER },
+	{ "no colon", S(OK200 "NoColon\r\n\r\n"), 0, AHTTP_E_HEADER },
+	{ "empty field name", S(OK200 ": x\r\n\r\n"), 0, AHTTP_E_HEADER },
+	{ "NUL in value", S(OK200 "X: a\0b\r\n\r\n"), 0, AHTTP_E_HEADER },
+	{ "bare CR in value", S(OK200 "X: a\rb\r\n\r\n"), 0, AHTTP_E_HEADER },
 	{ "fold with nothing to continue",
-	    S(OK200 " x\r\n\r\n"), 0, HTTP_E_HEADER },
+	    S(OK200 " x\r\n\r\n"), 0, AHTTP_E_HEADER },
 	{ "negative Content-Length",
-	    S(OK200 "Content-Length: -1\r\n\r\n"), 0, HTTP_E_CLEN },
+	    S(OK200 "Content-Length: -1\r\n\r\n"), 0, AHTTP_E_CLEN },
 	{ "signed Content-Length",
-	    S(OK200 "Content-Length: +5\r\n\r\n"), 0, HTTP_E_CLEN },
+	    S(OK200 "Content-Length: +5\r\n\r\n"), 0, AHTTP_E_CLEN },
 	{ "non-numeric Content-Length",
-	    S(OK200 "Content-Length: 5x\r\n\r\n"), 0, HTTP_E_CLEN },
+	    S(OK200 "Content-Length: 5x\r\n\r\n"), 0, AHTTP_E_CLEN },
 	{ "empty Content-Length",
-	    S(OK200 "Content-Length:\r\n\r\n"), 0, HTTP_E_CLEN },
+	    S(OK200 "Content-Length:\r\n\r\n"), 0, AHTTP_E_CLEN },
 	{ "Content-Length with inner space",
-	    S(OK200 "Content-Length: 1 2\r\n\r\n"), 0, HTTP_E_CLEN },
+	    S(OK200 "Content-Length: 1 2\r\n\r\n"), 0, AHTTP_E_CLEN },
 	{ "Content-Length over 2^63-1",
 	    S(OK200 "Content-Length: 9223372036854775808\r\n\r\n"),
-	    0, HTTP_E_CLEN },
+	    0, AHTTP_E_CLEN },
 	{ "Content-Length of 20 digits",
 	    S(OK200 "Content-Length: 99999999999999999999\r\n\r\n"),
-	    0, HTTP_E_CLEN },
+	    0, AHTTP_E_CLEN },
 	{ "Content-Length list disagrees",
-	    S(OK200 "Content-Length: 5, 6\r\n\r\n"), 0, HTTP_E_CLEN_DUP },
+	    S(OK200 "Content-Length: 5, 6\r\n\r\n"), 0, AHTTP_E_CLEN_DUP },
 	{ "Content-Length fields disagree",
 	    S(OK200 "Content-Length: 5\r\nContent-Length: 6\r\n\r\n"),
-	    0, HTTP_E_CLEN_DUP },
+	    0, AHTTP_E_CLEN_DUP },
 	{ "gzip transfer coding",
-	    S(OK200 "Transfer-Encoding: gzip, chunked\r\n\r\n"), 0, HTTP_E_TE },
+	    S(OK200 "Transfer-Encoding: gzip, chunked\r\n\r\n"), 0, AHTTP_E_TE },
 	{ "chunked not last",
-	    S(OK200 "Transfer-Encoding: chunked, gzip\r\n\r\n"), 0, HTTP_E_TE },
+	    S(OK200 "Transfer-Encoding: chunked, gzip\r\n\r\n"), 0, AHTTP_E_TE },
 	{ "chunked twice",
 	    S(OK200 "Transfer-Encoding: chunked\r\n"
-	    "Transfer-Encoding: chunked\r\n\r\n"), 0, HTTP_E_TE },
+	    "Transfer-Encoding: chunked\r\n\r\n"), 0, AHTTP_E_TE },
 	{ "empty Transfer-Encoding",
-	    S(OK200 "Transfer-Encoding: \r\n\r\n"), 0, HTTP_E_TE },
-	{ "chunk size not hex", S(CHUNKED "zz\r\n"), 0, HTTP_E_CHUNK },
-	{ "empty chunk size", S(CHUNKED "\r\n"), 0, HTTP_E_CHUNK },
-	{ "negative chunk size", S(CHUNKED "-1\r\n"), 0, HTTP_E_CHUNK },
-	{ "0x prefix", S(CHUNKED "0x5\r\n"), 0, HTTP_E_CHUNK },
-	{ "junk after chunk size", S(CHUNKED "5 x\r\n"), 0, HTTP_E_CHUNK },
+	    S(OK200 "Transfer-Encoding: \r\n\r\n"), 0, AHTTP_E_TE },
+	{ "chunk size not hex", S(CHUNKED "zz\r\n"), 0, AHTTP_E_CHUNK },
+	{ "empty chunk size", S(CHUNKED "\r\n"), 0, AHTTP_E_CHUNK },
+	{ "negative chunk size", S(CHUNKED "-1\r\n"), 0, AHTTP_E_CHUNK },
+	{ "0x prefix", S(CHUNKED "0x5\r\n"), 0, AHTTP_E_CHUNK },
+	{ "junk after chunk size", S(CHUNKED "5 x\r\n"), 0, AHTTP_E_CHUNK },
 	{ "control byte in extension",
-	    S(CHUNKED "5;a\001\r\n"), 0, HTTP_E_CHUNK },
-	{ "CR without LF in size line", S(CHUNKED "5\rX"), 0, HTTP_E_CHUNK },
+	    S(CHUNKED "5;a\001\r\n"), 0, AHTTP_E_CHUNK },
+	{ "CR without LF in size line", S(CHUNKED "5\rX"), 0, AHTTP_E_CHUNK },
 	{ "chunk size 2^64",
-	    S(CHUNKED "10000000000000000\r\n"), 0, HTTP_E_CHUNK_SIZE },
+	    S(CHUNKED "10000000000000000\r\n"), 0, AHTTP_E_CHUNK_SIZE },
 	{ "chunk size 2^63",
-	    S(CHUNKED "8000000000000000\r\n"), 0, HTTP_E_CHUNK_SIZE },
+	    S(CHUNKED "8000000000000000\r\n"), 0, AHTTP_E_CHUNK_SIZE },
 	{ "chunk longer than its size",
-	    S(CHUNKED "5\r\nhelloX\r\n"), 0, HTTP_E_CHUNK_END },
+	    S(CHUNKED "5\r\nhelloX\r\n"), 0, AHTTP_E_CHUNK_END },
 	{ "CR then junk after chunk",
-	    S(CHUNKED "5\r\nhello\rX"), 0, HTTP_E_CHUNK_END },
+	    S(CHUNKED "5\r\nhello\rX"), 0, AHTTP_E_CHUNK_END },
 	{ "malformed trailer",
-	    S(CHUNKED "0\r\nbad trailer\r\n\r\n"), 0, HTTP_E_TRAILER },
-	{ "EOF before anything", S(""), 1, HTTP_E_EMPTY },
-	{ "EOF after stray line breaks", S("\r\n"), 1, HTTP_E_TRUNC },
-	{ "EOF inside headers", S(OK200 "Content-"), 1, HTTP_E_TRUNC },
+	    S(CHUNKED "0\r\nbad trailer\r\n\r\n"), 0, AHTTP_E_TRAILER },
+	{ "EOF before anything", S(""), 1, AHTTP_E_EMPTY },
+	{ "EOF after stray line breaks", S("\r\n"), 1, AHTTP_E_TRUNC },
+	{ "EOF inside headers", S(OK200 "Content-"), 1, AHTTP_E_TRUNC },
 	{ "EOF after an interim response",
-	    S("HTTP/1.1 100 Continue\r\n\r\n"), 1, HTTP_E_TRUNC },
+	    S("HTTP/1.1 100 Continue\r\n\r\n"), 1, AHTTP_E_TRUNC },
 	{ "EOF short of Content-Length",
-	    S(OK200 "Content-Length: 10\r\n\r\nhello"), 1, HTTP_E_SHORT },
-	{ "EOF inside a chunk", S(CHUNKED "5\r\nhel"), 1, HTTP_E_SHORT },
+	    S(OK200 "Content-Length: 10\r\n\r\nhello"), 1, AHTTP_E_SHORT },
+	{ "EOF inside a chunk", S(CHUNKED "5\r\nhel"), 1, AHTTP_E_SHORT },
 	{ "EOF before the last chunk",
-	    S(CHUNKED "5\r\nhello\r\n"), 1, HTTP_E_SHORT },
-	{ "EOF inside trailers", S(CHUNKED "0\r\nA: b\r\n"), 1, HTTP_E_SHORT },
+	    S(CHUNKED "5\r\nhello\r\n"), 1, AHTTP_E_SHORT },
+	{ "EOF inside trailers", S(CHUNKED "0\r\nA: b\r\n"), 1, AHTTP_E_SHORT },
 	{ "huge chunk cut short",
-	    S(CHUNKED "7fffffffffffffff\r\nabc"), 1, HTTP_E_SHORT },
+	    S(CHUNKED "7fffffffffffffff\r\nabc"), 1, AHTTP_E_SHORT },
 };
 
 static void
@@ -420,10 +420,10 @@ test_bad(void)
 	for (i = 17; i < n; i += 8)
 		memcpy(big + i, "X: yyy\r\n", n - i < 8 ? n - i : 8);
 	parse(big, n, NULL, 0, 0, 0, 0, &w);
-	is_int(w.result, HTTP_E_TOOBIG, "endless headers: over the limit");
+	is_int(w.result, AHTTP_E_TOOBIG, "endless headers: over the limit");
 	free(big);
 	parse(S("\r\n\r\n\r\n\r\n"), NULL, 0, 0, 6, 0, &w);
-	is_int(w.result, HTTP_E_TOOBIG, "endless empty lines: over the limit");
+	is_int(w.result, AHTTP_E_TOOBIG, "endless empty lines: over the limit");
 
 	/* The limit is exact: a block of max bytes fits, one more does not. */
 	{
@@ -434,44 +434,44 @@ test_bad(void)
 		ok(all_splits(fits, len, 0, len, 0, &w) && w.result == 0,
 		    "block of exactly the limit parses");
 		ok(all_splits(fits, len, 0, len - 1, 0, &w) &&
-		    w.result == HTTP_E_TOOBIG, "one byte over the limit fails");
+		    w.result == AHTTP_E_TOOBIG, "one byte over the limit fails");
 	}
 }
 
 static void
 test_api(void)
 {
-	struct http_parser p;
+	struct ahttp_parser p;
 	struct rec r;
 	int e, distinct = 1;
 
 	abort_at_body = 1;
 	parse(S("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nab"), NULL, 0, 0,
 	    0, 0, &r);
-	is_int(r.result, HTTP_E_ABORT, "callback stops the parser");
+	is_int(r.result, AHTTP_E_ABORT, "callback stops the parser");
 	abort_at_body = 0;
 
-	http_parser_init(&p, 0, NULL, NULL);
-	ok(http_parser_idle(&p), "fresh parser is idle");
-	ok(http_parser_feed(&p, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx",
-	    39) == 39 && http_parser_done(&p), "no callbacks needed");
-	ok(!http_parser_idle(&p), "not idle after a response");
-	ok(http_parser_feed(&p, "more", 4) == 0,
+	ahttp_parser_init(&p, 0, NULL, NULL);
+	ok(ahttp_parser_idle(&p), "fresh parser is idle");
+	ok(ahttp_parser_feed(&p, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx",
+	    39) == 39 && ahttp_parser_done(&p), "no callbacks needed");
+	ok(!ahttp_parser_idle(&p), "not idle after a response");
+	ok(ahttp_parser_feed(&p, "more", 4) == 0,
 	    "nothing more taken once done");
-	http_parser_reset(&p, 0);
-	ok(http_parser_feed(&p, "HTTX", 4) == HTTP_E_STATUS &&
-	    http_parser_feed(&p, "anything", 8) == HTTP_E_STATUS &&
-	    http_parser_eof(&p) == HTTP_E_STATUS, "errors are sticky");
-	http_parser_reset(&p, 0);
-	ok(http_parser_feed(&p, "HTTP/1.1 200 OK\r\n\r\n", 19) == 19 &&
-	    p.body_kind == HTTP_BODY_CLOSE && !p.keep_alive,
+	ahttp_parser_reset(&p, 0);
+	ok(ahttp_parser_feed(&p, "HTTX", 4) == AHTTP_E_STATUS &&
+	    ahttp_parser_feed(&p, "anything", 8) == AHTTP_E_STATUS &&
+	    ahttp_parser_eof(&p) == AHTTP_E_STATUS, "errors are sticky");
+	ahttp_parser_reset(&p, 0);
+	ok(ahttp_parser_feed(&p, "HTTP/1.1 200 OK\r\n\r\n", 19) == 19 &&
+	    p.body_kind == AHTTP_BODY_CLOSE && !p.keep_alive,
 	    "reset parser parses again");
-	http_parser_free(&p);
+	ahttp_parser_free(&p);
 
-	for (e = -1; e >= HTTP_E_LAST; e--)
-		if (strcmp(http_strerror(e), "unknown error") == 0)
+	for (e = -1; e >= AHTTP_E_LAST; e--)
+		if (strcmp(ahttp_strerror(e), "unknown error") == 0)
 			distinct = 0;
-	ok(distinct && strcmp(http_strerror(1), "unknown error") == 0,
+	ok(distinct && strcmp(ahttp_strerror(1), "unknown error") == 0,
 	    "every error has its text");
 }
 

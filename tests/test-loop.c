@@ -5,6 +5,8 @@
  * (test_readwrite's flag mapping) and descriptors closed behind the
  * library's back.  test-expt.c has urgent data and asyncore's defaults.
  */
+#include "config.h"
+
 #include <pthread.h>
 
 #include "loop-helper.h"

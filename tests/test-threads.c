@@ -7,6 +7,8 @@
  * library with ThreadSanitizer, which reports any state the loops share
  * without synchronisation (such as a process-wide chat read buffer).
  */
+#include "config.h"
+
 #include <sys/socket.h>
 #include <netinet/in.h>
 

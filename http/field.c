@@ -1,5 +1,5 @@
 /*
- * http-field.c: the fields of a response's header and trailer sections:
+ * field.c: the fields of a response's header and trailer sections:
  * their syntax (RFC 9110 5, RFC 9112 5), lists, and the three fields that
  * decide the framing of the body: Content-Length, Transfer-Encoding and
  * Connection.
@@ -10,22 +10,22 @@
 #include <string.h>
 #include <strings.h>
 
-#include "http-parse.h"
+#include "ahttp-internal.h"
 
 static int	 is_tchar(unsigned char);
 static int	 field_at(const char *, size_t, size_t, size_t *,
-		    struct http_field *);
+		    struct ahttp_field *);
 static int	 list_next(const char *, size_t, size_t *, const char **,
 		    size_t *);
-static int	 name_is(const struct http_field *, const char *);
-static int	 header_field(struct http__framing *,
-		    const struct http_field *);
+static int	 name_is(const struct ahttp_field *, const char *);
+static int	 header_field(struct ahttp__framing *,
+		    const struct ahttp_field *);
 
 static int
 is_tchar(unsigned char c)
 {
 	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    HTTP__IS_DIGIT(c))
+	    AHTTP__IS_DIGIT(c))
 		return 1;
 	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
@@ -38,10 +38,10 @@ is_tchar(unsigned char c)
  * A malformed line gives the error bad.
  */
 int
-http__check_fields(struct http_parser *p, size_t start, size_t end,
-    struct http__framing *seen, int bad)
+ahttp__check_fields(struct ahttp_parser *p, size_t start, size_t end,
+    struct ahttp__framing *seen, int bad)
 {
-	struct http_field f;
+	struct ahttp_field f;
 	size_t i, pos;
 	int r;
 	char *b = p->buf;
@@ -72,7 +72,7 @@ http__check_fields(struct http_parser *p, size_t start, size_t end,
  */
 static int
 field_at(const char *b, size_t end, size_t pos, size_t *next,
-    struct http_field *f)
+    struct ahttp_field *f)
 {
 	const char *nl;
 	size_t le, i, vs, ve;
@@ -97,7 +97,7 @@ field_at(const char *b, size_t end, size_t pos, size_t *next,
 	for (ve = le; ve > vs && (b[ve - 1] == ' ' || b[ve - 1] == '\t'); ve--)
 		;
 	for (i = vs; i < ve; i++)
-		if (!HTTP__IS_TEXT((unsigned char)b[i]))
+		if (!AHTTP__IS_TEXT((unsigned char)b[i]))
 			return -1;
 	f->value = b + vs;
 	f->valuelen = ve - vs;
@@ -128,7 +128,7 @@ list_next(const char *v, size_t len, size_t *i, const char **e, size_t *elen)
 }
 
 static int
-name_is(const struct http_field *f, const char *name)
+name_is(const struct ahttp_field *f, const char *name)
 {
 	size_t n = strlen(name);
 
@@ -136,7 +136,7 @@ name_is(const struct http_field *f, const char *name)
 }
 
 static int
-header_field(struct http__framing *seen, const struct http_field *f)
+header_field(struct ahttp__framing *seen, const struct ahttp_field *f)
 {
 	const char *e;
 	size_t i = 0, elen, k;
@@ -147,28 +147,28 @@ header_field(struct http__framing *seen, const struct http_field *f)
 		/* A list of one repeated value is allowed (RFC 9110 8.6). */
 		while (list_next(f->value, f->valuelen, &i, &e, &elen)) {
 			for (v = 0, k = 0; k < elen; k++) {
-				if (!HTTP__IS_DIGIT(e[k]) ||
+				if (!AHTTP__IS_DIGIT(e[k]) ||
 				    v > (INT64_MAX - (e[k] - '0')) / 10)
-					return HTTP_E_CLEN;
+					return AHTTP_E_CLEN;
 				v = v * 10 + (e[k] - '0');
 			}
 			if (seen->clen >= 0 && seen->clen != v)
-				return HTTP_E_CLEN_DUP;
+				return AHTTP_E_CLEN_DUP;
 			seen->clen = v;
 			any = 1;
 		}
 		if (!any)
-			return HTTP_E_CLEN;
+			return AHTTP_E_CLEN;
 	} else if (name_is(f, "transfer-encoding")) {
 		/* Only chunked, once: nothing else can be undone here. */
 		while (list_next(f->value, f->valuelen, &i, &e, &elen)) {
 			if (elen != 7 || strncasecmp(e, "chunked", 7) != 0 ||
 			    seen->chunked)
-				return HTTP_E_TE;
+				return AHTTP_E_TE;
 			seen->chunked = any = 1;
 		}
 		if (!any)
-			return HTTP_E_TE;
+			return AHTTP_E_TE;
 	} else if (name_is(f, "connection")) {
 		while (list_next(f->value, f->valuelen, &i, &e, &elen)) {
 			if (elen == 5 && strncasecmp(e, "close", 5) == 0)
@@ -182,8 +182,8 @@ header_field(struct http__framing *seen, const struct http_field *f)
 }
 
 int
-http_next_field(const struct http_parser *p, size_t *pos,
-    struct http_field *f)
+ahttp_next_field(const struct ahttp_parser *p, size_t *pos,
+    struct ahttp_field *f)
 {
 	const char *nl;
 
@@ -199,12 +199,12 @@ http_next_field(const struct http_parser *p, size_t *pos,
 }
 
 const char *
-http_get_field(const struct http_parser *p, const char *name, size_t *len)
+ahttp_get_field(const struct ahttp_parser *p, const char *name, size_t *len)
 {
-	struct http_field f;
+	struct ahttp_field f;
 	size_t pos = 0;
 
-	while (http_next_field(p, &pos, &f))
+	while (ahttp_next_field(p, &pos, &f))
 		if (name_is(&f, name)) {
 			*len = f.valuelen;
 			return f.value;

@@ -1,19 +1,19 @@
 /*
- * http-parse.c: incremental HTTP/1.x response parser (RFC 9112 framing).
+ * parse.c: incremental HTTP/1.x response parser (RFC 9112 framing).
  *
  * Header and trailer sections are collected whole, up to a limit, and
  * checked once they are complete: that keeps the byte-level state machine
  * to the chunked framing, where lines are short and data runs are handed
  * out in place.  The status line is checked as soon as it is seen, so a
  * peer that sends garbage and then waits is rejected at once.  The
- * fields themselves are checked in http-field.c.
+ * fields themselves are checked in field.c.
  */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "http-parse.h"
+#include "ahttp-internal.h"
 
 enum {
 	S_START,	/* before the status line (empty lines skipped) */
@@ -32,34 +32,34 @@ enum {
 	S_ERROR
 };
 
-static int	 fail(struct http_parser *, int);
-static int	 grow(struct http_parser *, size_t);
-static int	 collect(struct http_parser *, const char *, size_t,
+static int	 fail(struct ahttp_parser *, int);
+static int	 grow(struct ahttp_parser *, size_t);
+static int	 collect(struct ahttp_parser *, const char *, size_t,
 		    size_t *);
-static int	 parse_status(struct http_parser *, const char *, size_t);
-static int	 end_headers(struct http_parser *);
-static int	 end_trailers(struct http_parser *);
-static int	 chunk_byte(struct http_parser *, unsigned char);
-static int	 deliver(struct http_parser *, const char *, size_t);
+static int	 parse_status(struct ahttp_parser *, const char *, size_t);
+static int	 end_headers(struct ahttp_parser *);
+static int	 end_trailers(struct ahttp_parser *);
+static int	 chunk_byte(struct ahttp_parser *, unsigned char);
+static int	 deliver(struct ahttp_parser *, const char *, size_t);
 
 void
-http_parser_init(struct http_parser *p, size_t max,
-    const struct http_parser_cb *cb, void *arg)
+ahttp_parser_init(struct ahttp_parser *p, size_t max,
+    const struct ahttp_parser_cb *cb, void *arg)
 {
 	memset(p, 0, sizeof(*p));
-	p->max = max != 0 ? max : HTTP_MAX_HEADER;
+	p->max = max != 0 ? max : AHTTP_MAX_HEADER;
 	p->cb = cb;
 	p->arg = arg;
-	http_parser_reset(p, 0);
+	ahttp_parser_reset(p, 0);
 }
 
 void
-http_parser_reset(struct http_parser *p, int flags)
+ahttp_parser_reset(struct ahttp_parser *p, int flags)
 {
 	p->status = 0;
 	p->minor = 0;
 	p->keep_alive = 0;
-	p->body_kind = HTTP_BODY_NONE;
+	p->body_kind = AHTTP_BODY_NONE;
 	p->content_length = -1;
 	p->body_bytes = 0;
 	p->wire_bytes = 0;
@@ -76,7 +76,7 @@ http_parser_reset(struct http_parser *p, int flags)
 }
 
 void
-http_parser_free(struct http_parser *p)
+ahttp_parser_free(struct ahttp_parser *p)
 {
 	free(p->buf);
 	p->buf = NULL;
@@ -84,19 +84,19 @@ http_parser_free(struct http_parser *p)
 }
 
 int
-http_parser_done(const struct http_parser *p)
+ahttp_parser_done(const struct ahttp_parser *p)
 {
 	return p->state == S_DONE;
 }
 
 int
-http_parser_idle(const struct http_parser *p)
+ahttp_parser_idle(const struct ahttp_parser *p)
 {
 	return p->state == S_START && p->wire_bytes == 0 && p->skipped == 0;
 }
 
 static int
-fail(struct http_parser *p, int err)
+fail(struct ahttp_parser *p, int err)
 {
 	p->err = err;
 	p->state = S_ERROR;
@@ -105,7 +105,7 @@ fail(struct http_parser *p, int err)
 
 /* Room for need bytes in buf, doubling; never beyond the limit. */
 static int
-grow(struct http_parser *p, size_t need)
+grow(struct ahttp_parser *p, size_t need)
 {
 	size_t cap;
 	char *nb;
@@ -118,7 +118,7 @@ grow(struct http_parser *p, size_t need)
 	if (cap > p->max)
 		cap = p->max;
 	if ((nb = realloc(p->buf, cap)) == NULL)
-		return HTTP_E_NOMEM;
+		return AHTTP_E_NOMEM;
 	p->buf = nb;
 	p->cap = cap;
 	return 0;
@@ -130,7 +130,7 @@ grow(struct http_parser *p, size_t need)
  * *used says how much of data was taken.
  */
 static int
-collect(struct http_parser *p, const char *data, size_t len, size_t *used)
+collect(struct ahttp_parser *p, const char *data, size_t len, size_t *used)
 {
 	static const char proto[] = "HTTP/";
 	size_t room, n, i, old = p->len, end;
@@ -148,7 +148,7 @@ collect(struct http_parser *p, const char *data, size_t len, size_t *used)
 	if (p->state == S_HEAD)
 		for (i = old; i < p->len && i < sizeof(proto) - 1; i++)
 			if (p->buf[i] != proto[i])
-				return HTTP_E_STATUS;
+				return AHTTP_E_STATUS;
 
 	for (i = old; i < p->len; i = (size_t)(nl - p->buf) + 1) {
 		nl = memchr(p->buf + i, '\n', p->len - i);
@@ -172,35 +172,35 @@ collect(struct http_parser *p, const char *data, size_t len, size_t *used)
 	}
 	*used = n;
 	if (p->skipped + p->len >= p->max)
-		return HTTP_E_TOOBIG;
+		return AHTTP_E_TOOBIG;
 	return 0;
 }
 
 static int
-parse_status(struct http_parser *p, const char *s, size_t len)
+parse_status(struct ahttp_parser *p, const char *s, size_t len)
 {
 	size_t i;
 
 	/* HTTP/1.1 200 [reason] */
-	if (len < 12 || memcmp(s, "HTTP/", 5) != 0 || !HTTP__IS_DIGIT(s[5]))
-		return HTTP_E_STATUS;
+	if (len < 12 || memcmp(s, "HTTP/", 5) != 0 || !AHTTP__IS_DIGIT(s[5]))
+		return AHTTP_E_STATUS;
 	if (s[5] != '1')
-		return HTTP_E_VERSION;
-	if (s[6] != '.' || !HTTP__IS_DIGIT(s[7]) || s[8] != ' ')
-		return HTTP_E_STATUS;
-	if (s[9] < '1' || s[9] > '9' || !HTTP__IS_DIGIT(s[10]) ||
-	    !HTTP__IS_DIGIT(s[11]))
-		return HTTP_E_STATUS;
+		return AHTTP_E_VERSION;
+	if (s[6] != '.' || !AHTTP__IS_DIGIT(s[7]) || s[8] != ' ')
+		return AHTTP_E_STATUS;
+	if (s[9] < '1' || s[9] > '9' || !AHTTP__IS_DIGIT(s[10]) ||
+	    !AHTTP__IS_DIGIT(s[11]))
+		return AHTTP_E_STATUS;
 	if (len > 12 && s[12] != ' ')
-		return HTTP_E_STATUS;
+		return AHTTP_E_STATUS;
 	for (i = 13; i < len; i++)
-		if (!HTTP__IS_TEXT((unsigned char)s[i]))
-			return HTTP_E_STATUS;
+		if (!AHTTP__IS_TEXT((unsigned char)s[i]))
+			return AHTTP_E_STATUS;
 	p->minor = s[7] - '0';
 	p->status = (s[9] - '0') * 100 + (s[10] - '0') * 10 + (s[11] - '0');
 	/* 101 would hand the stream to another protocol we never asked for. */
 	if (p->status == 101)
-		return HTTP_E_STATUS;
+		return AHTTP_E_STATUS;
 	p->reason_off = len > 12 ? 13 : 12;
 	p->reason_len = len - p->reason_off;
 	return 0;
@@ -208,17 +208,17 @@ parse_status(struct http_parser *p, const char *s, size_t len)
 
 /* The header block is complete: settle how the body is framed. */
 static int
-end_headers(struct http_parser *p)
+end_headers(struct ahttp_parser *p)
 {
-	struct http__framing seen = { -1, 0, 0, 0 };
+	struct ahttp__framing seen = { -1, 0, 0, 0 };
 	const char *nl;
 	size_t start;
 	int r;
 
 	nl = memchr(p->buf, '\n', p->len);
 	start = (size_t)(nl - p->buf) + 1;
-	if ((r = http__check_fields(p, start, p->len, &seen,
-	    HTTP_E_HEADER)) != 0)
+	if ((r = ahttp__check_fields(p, start, p->len, &seen,
+	    AHTTP_E_HEADER)) != 0)
 		return r;
 	p->hdr_len = p->len;
 	p->content_length = seen.clen;
@@ -228,23 +228,23 @@ end_headers(struct http_parser *p)
 		p->keep_alive = seen.conn_keep && !seen.conn_close;
 
 	if (p->status < 200 || p->status == 204 || p->status == 304 ||
-	    (p->flags & HTTP_PARSE_HEAD))
-		p->body_kind = HTTP_BODY_NONE;
+	    (p->flags & AHTTP_PARSE_HEAD))
+		p->body_kind = AHTTP_BODY_NONE;
 	else if (seen.chunked) {
-		p->body_kind = HTTP_BODY_CHUNKED;
+		p->body_kind = AHTTP_BODY_CHUNKED;
 		/* Both framings at once: never trust this connection again. */
 		if (seen.clen >= 0)
 			p->keep_alive = 0;
 	} else if (seen.clen >= 0)
-		p->body_kind = HTTP_BODY_LENGTH;
+		p->body_kind = AHTTP_BODY_LENGTH;
 	else {
-		p->body_kind = HTTP_BODY_CLOSE;
+		p->body_kind = AHTTP_BODY_CLOSE;
 		p->keep_alive = 0;
 	}
 
 	if (p->cb != NULL && p->cb->headers != NULL &&
 	    p->cb->headers(p, p->buf, p->len, p->arg) != 0)
-		return HTTP_E_ABORT;
+		return AHTTP_E_ABORT;
 
 	if (p->status < 200) {
 		/* Interim response: the real one follows. */
@@ -254,20 +254,20 @@ end_headers(struct http_parser *p)
 		return 0;
 	}
 	switch (p->body_kind) {
-	case HTTP_BODY_NONE:
+	case AHTTP_BODY_NONE:
 		p->state = S_DONE;
 		break;
-	case HTTP_BODY_LENGTH:
+	case AHTTP_BODY_LENGTH:
 		p->remain = (uint64_t)p->content_length;
 		p->state = p->remain > 0 ? S_BODY_LEN : S_DONE;
 		break;
-	case HTTP_BODY_CHUNKED:
+	case AHTTP_BODY_CHUNKED:
 		p->state = S_CHUNK_SIZE;
 		p->remain = 0;
 		p->chunk_line = 0;
 		p->chunk_digits = 0;
 		break;
-	case HTTP_BODY_CLOSE:
+	case AHTTP_BODY_CLOSE:
 		p->state = S_BODY_CLOSE;
 		break;
 	}
@@ -275,53 +275,53 @@ end_headers(struct http_parser *p)
 }
 
 static int
-end_trailers(struct http_parser *p)
+end_trailers(struct ahttp_parser *p)
 {
 	int r;
 
-	if ((r = http__check_fields(p, p->blk, p->len, NULL,
-	    HTTP_E_TRAILER)) != 0)
+	if ((r = ahttp__check_fields(p, p->blk, p->len, NULL,
+	    AHTTP_E_TRAILER)) != 0)
 		return r;
 	if (p->cb != NULL && p->cb->trailers != NULL &&
 	    p->cb->trailers(p, p->buf + p->blk, p->len - p->blk, p->arg) != 0)
-		return HTTP_E_ABORT;
+		return AHTTP_E_ABORT;
 	p->state = S_DONE;
 	return 0;
 }
 
 static int
-deliver(struct http_parser *p, const char *data, size_t len)
+deliver(struct ahttp_parser *p, const char *data, size_t len)
 {
 	p->body_bytes += len;
 	if (p->cb != NULL && p->cb->body != NULL &&
 	    p->cb->body(p, data, len, p->arg) != 0)
-		return HTTP_E_ABORT;
+		return AHTTP_E_ABORT;
 	return 0;
 }
 
 /* One byte of chunk framing (size line, or the CRLF after the data). */
 static int
-chunk_byte(struct http_parser *p, unsigned char c)
+chunk_byte(struct ahttp_parser *p, unsigned char c)
 {
 	int v;
 
 	if (p->state != S_CHUNK_CR && p->state != S_CHUNK_DATA_LF &&
 	    ++p->chunk_line > p->max)
-		return HTTP_E_CHUNK;
+		return AHTTP_E_CHUNK;
 	switch (p->state) {
 	case S_CHUNK_SIZE:
-		v = HTTP__IS_DIGIT(c) ? c - '0' : (c >= 'a' && c <= 'f') ?
+		v = AHTTP__IS_DIGIT(c) ? c - '0' : (c >= 'a' && c <= 'f') ?
 		    c - 'a' + 10 : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
 		if (v >= 0) {
 			if (p->remain >
 			    ((uint64_t)INT64_MAX - (uint64_t)v) / 16)
-				return HTTP_E_CHUNK_SIZE;
+				return AHTTP_E_CHUNK_SIZE;
 			p->remain = p->remain * 16 + (uint64_t)v;
 			p->chunk_digits++;
 			return 0;
 		}
 		if (p->chunk_digits == 0)
-			return HTTP_E_CHUNK;
+			return AHTTP_E_CHUNK;
 		/* The size ended: blanks, extensions or the line end follow. */
 		/* FALLTHROUGH */
 	case S_CHUNK_BWS:
@@ -334,19 +334,19 @@ chunk_byte(struct http_parser *p, unsigned char c)
 		else if (c == ' ' || c == '\t')
 			p->state = S_CHUNK_BWS;
 		else
-			return HTTP_E_CHUNK;
+			return AHTTP_E_CHUNK;
 		return 0;
 	case S_CHUNK_EXT:
 		if (c == '\r')
 			p->state = S_CHUNK_LF;
 		else if (c == '\n')
 			goto line_done;
-		else if (!HTTP__IS_TEXT(c))
-			return HTTP_E_CHUNK;
+		else if (!AHTTP__IS_TEXT(c))
+			return AHTTP_E_CHUNK;
 		return 0;
 	case S_CHUNK_LF:
 		if (c != '\n')
-			return HTTP_E_CHUNK;
+			return AHTTP_E_CHUNK;
 		goto line_done;
 	case S_CHUNK_CR:
 		if (c == '\r')
@@ -354,14 +354,14 @@ chunk_byte(struct http_parser *p, unsigned char c)
 		else if (c == '\n')
 			goto next_chunk;
 		else
-			return HTTP_E_CHUNK_END;
+			return AHTTP_E_CHUNK_END;
 		return 0;
 	case S_CHUNK_DATA_LF:
 		if (c != '\n')
-			return HTTP_E_CHUNK_END;
+			return AHTTP_E_CHUNK_END;
 		goto next_chunk;
 	}
-	return HTTP_E_CHUNK;
+	return AHTTP_E_CHUNK;
 
 line_done:
 	if (p->remain > 0) {
@@ -381,7 +381,7 @@ next_chunk:
 }
 
 ssize_t
-http_parser_feed(struct http_parser *p, const void *buf, size_t len)
+ahttp_parser_feed(struct ahttp_parser *p, const void *buf, size_t len)
 {
 	const char *d = buf;
 	size_t off = 0, n;
@@ -396,7 +396,7 @@ http_parser_feed(struct http_parser *p, const void *buf, size_t len)
 			if (d[off] == '\r' || d[off] == '\n') {
 				off++;
 				if (++p->skipped >= p->max)
-					r = HTTP_E_TOOBIG;
+					r = AHTTP_E_TOOBIG;
 				break;
 			}
 			p->state = S_HEAD;
@@ -438,7 +438,7 @@ http_parser_feed(struct http_parser *p, const void *buf, size_t len)
 }
 
 int
-http_parser_eof(struct http_parser *p)
+ahttp_parser_eof(struct ahttp_parser *p)
 {
 	switch (p->state) {
 	case S_ERROR:
@@ -449,24 +449,24 @@ http_parser_eof(struct http_parser *p)
 		p->state = S_DONE;
 		return 0;
 	case S_START:
-		return fail(p, p->wire_bytes == 0 ? HTTP_E_EMPTY :
-		    HTTP_E_TRUNC);
+		return fail(p, p->wire_bytes == 0 ? AHTTP_E_EMPTY :
+		    AHTTP_E_TRUNC);
 	case S_HEAD:
-		return fail(p, HTTP_E_TRUNC);
+		return fail(p, AHTTP_E_TRUNC);
 	default:
-		return fail(p, HTTP_E_SHORT);
+		return fail(p, AHTTP_E_SHORT);
 	}
 }
 
 const char *
-http_reason(const struct http_parser *p, size_t *len)
+ahttp_reason(const struct ahttp_parser *p, size_t *len)
 {
 	*len = p->reason_len;
 	return p->buf != NULL ? p->buf + p->reason_off : "";
 }
 
 const char *
-http_strerror(int err)
+ahttp_strerror(int err)
 {
 	static const char *const msgs[] = {
 		"malformed status line",
@@ -487,7 +487,7 @@ http_strerror(int err)
 		"out of memory",
 	};
 
-	if (err < 0 && err >= HTTP_E_LAST)
+	if (err < 0 && err >= AHTTP_E_LAST)
 		return msgs[-err - 1];
 	return "unknown error";
 }

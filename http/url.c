@@ -1,5 +1,5 @@
 /*
- * http-url.c: http:// URLs: parsing into what a request needs, resolving
+ * url.c: http:// URLs: parsing into what a request needs, resolving
  * a Location against the URL it came from (RFC 3986 section 5), and the
  * file name -O takes from a URL.
  */
@@ -8,13 +8,13 @@
 #include <arpa/inet.h>
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "cmd.h"
-#include "http.h"
+#include "ahttp.h"
 
 /* The parts of a URI reference, as spans of the string (RFC 3986 B). */
 struct span {
@@ -100,7 +100,7 @@ host_ok(const char *h, size_t n)
 }
 
 int
-http_url_parse(const char *s, struct http_url *u, const char **why)
+ahttp_url_parse(const char *s, struct ahttp_url *u, const char **why)
 {
 	struct parts pt;
 	const char *a, *colon, *host;
@@ -114,12 +114,12 @@ http_url_parse(const char *s, struct http_url *u, const char **why)
 	for (i = 0; s[i] != '\0'; i++)
 		if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f) {
 			*why = "contains a space or control character";
-			return AC_EXIT_BADURL;
+			return -EINVAL;
 		}
 	split(s, &pt);
 	if (!pt.scheme.set || !pt.auth.set) {
 		*why = "not an absolute http:// or https:// URL";
-		return AC_EXIT_BADURL;
+		return -EINVAL;
 	}
 	if (pt.scheme.n == 5 && strncasecmp(pt.scheme.p, "https", 5) == 0)
 		u->tls = 1;
@@ -127,19 +127,19 @@ http_url_parse(const char *s, struct http_url *u, const char **why)
 	    strncasecmp(pt.scheme.p, "http", 4) != 0) {
 		*why = "unknown scheme (only http:// and https:// are "
 		    "supported)";
-		return AC_EXIT_BADURL;
+		return -EINVAL;
 	}
 	a = pt.auth.p;
 	alen = pt.auth.n;
 	if (memchr(a, '@', alen) != NULL) {
 		*why = "user information (user@host) is not supported";
-		return AC_EXIT_BADURL;
+		return -EINVAL;
 	}
 	if (alen > 0 && a[0] == '[') {
 		colon = memchr(a, ']', alen);
 		if (colon == NULL || (size_t)(colon - a) - 1 >= sizeof(v6)) {
 			*why = "bad IPv6 address";
-			return AC_EXIT_BADURL;
+			return -EINVAL;
 		}
 		host = a + 1;
 		hlen = (size_t)(colon - a) - 1;
@@ -147,12 +147,12 @@ http_url_parse(const char *s, struct http_url *u, const char **why)
 		v6[hlen] = '\0';
 		if (inet_pton(AF_INET6, v6, &in6) != 1) {
 			*why = "bad IPv6 address";
-			return AC_EXIT_BADURL;
+			return -EINVAL;
 		}
 		colon++;
 		if (colon < a + alen && *colon != ':') {
 			*why = "junk after the IPv6 address";
-			return AC_EXIT_BADURL;
+			return -EINVAL;
 		}
 		bracket = 1;
 	} else {
@@ -161,11 +161,11 @@ http_url_parse(const char *s, struct http_url *u, const char **why)
 		hlen = colon != NULL ? (size_t)(colon - a) : alen;
 		if (hlen == 0) {
 			*why = "no host";
-			return AC_EXIT_BADURL;
+			return -EINVAL;
 		}
 		if (!host_ok(host, hlen)) {
 			*why = "bad host name";
-			return AC_EXIT_BADURL;
+			return -EINVAL;
 		}
 	}
 	plen = colon != NULL && colon < a + alen ? (size_t)(a + alen - colon) -
@@ -175,20 +175,20 @@ http_url_parse(const char *s, struct http_url *u, const char **why)
 		for (pn = 0, i = 1; i <= plen; i++) {
 			if (!isdigit((unsigned char)colon[i])) {
 				*why = "bad port";
-				return AC_EXIT_BADURL;
+				return -EINVAL;
 			}
 			if (pn <= 65535)
 				pn = pn * 10 + (colon[i] - '0');
 		}
 		if (pn < 1 || pn > 65535) {
 			*why = "port out of range";
-			return AC_EXIT_BADURL;
+			return -EINVAL;
 		}
 	}
 
 	*why = "out of memory";
 	if (asprintf(&port, "%ld", pn) < 0)
-		return AC_EXIT_FAIL;
+		return -ENOMEM;
 	u->port = port;
 	u->host = strndup(host, hlen);
 	/* Host: host[:port], the port left out when it is the default. */
@@ -208,15 +208,15 @@ http_url_parse(const char *s, struct http_url *u, const char **why)
 	}
 	if (u->host == NULL || u->authority == NULL || u->absolute == NULL ||
 	    u->target == NULL) {
-		http_url_free(u);
-		return AC_EXIT_FAIL;
+		ahttp_url_free(u);
+		return -ENOMEM;
 	}
 	*why = NULL;
 	return 0;
 }
 
 void
-http_url_free(struct http_url *u)
+ahttp_url_free(struct ahttp_url *u)
 {
 	free(u->host);
 	free(u->port);
@@ -268,7 +268,7 @@ remove_dots(char *in)
 }
 
 char *
-http_url_resolve(const char *base, const char *ref)
+ahttp_url_resolve(const char *base, const char *ref)
 {
 	struct parts b, r;
 	struct span path, query, auth, scheme;
@@ -320,7 +320,7 @@ http_url_resolve(const char *base, const char *ref)
 }
 
 char *
-http_url_filename(const struct http_url *u)
+ahttp_url_filename(const struct ahttp_url *u)
 {
 	const char *t = u->target, *end, *s;
 

@@ -1,12 +1,12 @@
 /*
- * http-decode.c: --compressed, undoing Content-Encoding gzip (x-gzip) and
- * deflate with zlib as the body arrives.
+ * decode.c: undoing Content-Encoding gzip (x-gzip) and deflate (what
+ * http-get --compressed asks for) with zlib as the body arrives.
  *
  * Memory is bounded whatever the input: inflate writes into one fixed
  * buffer that is handed on each time it fills, so a small body that
  * expands enormously costs output, never memory.  Anything zlib cannot
  * make sense of, bytes after the end of the coded stream, or a body that
- * ends before the stream does is -EBADMSG (the caller's status 8).
+ * ends before the stream does is -EBADMSG.
  * Concatenated gzip members are one stream (RFC 1952 2.2).  "deflate"
  * should be a zlib stream (RFC 9110 8.4.1.2) but some servers send raw
  * deflate: when the first bytes are not a zlib header, raw it is.
@@ -20,11 +20,11 @@
 #include <strings.h>
 #include <zlib.h>
 
-#include "http.h"
+#include "ahttp.h"
 
 #define OUT_SIZE	(64 * 1024)
 
-struct hg_decoder {
+struct ahttp_decoder {
 	z_stream	 z;
 	int		 gzip;
 	int		 started;	/* the first bytes were seen */
@@ -38,10 +38,10 @@ coding_is(const char *c, size_t len, const char *name)
 	return strlen(name) == len && strncasecmp(c, name, len) == 0;
 }
 
-struct hg_decoder *
-hg_decoder_new(const char *coding, size_t len, int *err)
+struct ahttp_decoder *
+ahttp_decoder_new(const char *coding, size_t len, int *err)
 {
-	struct hg_decoder *d;
+	struct ahttp_decoder *d;
 	int gzip;
 
 	if (coding_is(coding, len, "gzip") || coding_is(coding, len, "x-gzip"))
@@ -75,7 +75,7 @@ zlib_header(const unsigned char *b)
 }
 
 int
-hg_decode(struct hg_decoder *d, const void *buf, size_t len, hg_sink *sink,
+ahttp_decode(struct ahttp_decoder *d, const void *buf, size_t len, ahttp_sink *sink,
     void *arg)
 {
 	const unsigned char *in = buf;
@@ -130,14 +130,14 @@ hg_decode(struct hg_decoder *d, const void *buf, size_t len, hg_sink *sink,
 }
 
 int
-hg_decode_end(struct hg_decoder *d)
+ahttp_decode_end(struct ahttp_decoder *d)
 {
 	/* An empty body is an empty body, coded or not. */
 	return d->ended || !d->started ? 0 : -EBADMSG;
 }
 
 void
-hg_decoder_free(struct hg_decoder *d)
+ahttp_decoder_free(struct ahttp_decoder *d)
 {
 	if (d == NULL)
 		return;
