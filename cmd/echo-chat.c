@@ -19,6 +19,7 @@
 
 #include <err.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -324,11 +325,8 @@ const struct echo_handler_kind echo_handler_chat = {
 static struct chat_client {
 	struct echo_client_conf conf;
 	char		 where[300];	/* "HOST port PORT" or the path */
-	size_t		 got;		/* bytes echoed back */
-	size_t		 first_diff;	/* SIZE_MAX while the echo matches */
+	struct echo_check check;	/* what came back */
 	char		 head[128];	/* start of the reply, for ERR lines */
-	char		*rcvd;		/* the echo, kept for -v's RECEIVED */
-	size_t		 rcvd_cap;
 	int		 connected;
 	int		 finished;
 } cc;
@@ -340,8 +338,7 @@ client_finish(struct acore_dispatcher *d, int status)
 		return;
 	cc.finished = 1;
 	acore_close(d);
-	free(cc.rcvd);
-	cc.rcvd = NULL;
+	echo_check_free(&cc.check);
 	if (cc.conf.done != NULL)
 		cc.conf.done(status);
 }
@@ -391,83 +388,58 @@ client_connect(struct acore_dispatcher *d, void *arg)
 	acore_chat_set_terminator_count(d, cc.conf.len);
 }
 
+/* echo_span_fn for the check: the message is in memory, whole. */
+static size_t
+msg_span(void *arg, uint64_t off, uint64_t end, size_t max, const char **p)
+{
+	(void)arg;
+	*p = cc.conf.msg + off;
+	return end - off < max ? (size_t)(end - off) : max;
+}
+
 static void
 client_collect(struct acore_dispatcher *d, const void *data, size_t n,
     void *arg)
 {
-	const char *buf = data;
 	char what[64];
-	size_t same, i;
-	char *p;
+	size_t got = (size_t)cc.check.got;
 	int rc;
 
 	(void)arg;
 	snprintf(what, sizeof(what), "collect_incoming_data() -> (%zu)", n);
 	log_quoted(d, NULL, what, data, n);
-	if (cc.got < sizeof(cc.head) - 1)
-		memcpy(cc.head + cc.got, buf, n < sizeof(cc.head) - 1 - cc.got ?
-		    n : sizeof(cc.head) - 1 - cc.got);
-	if (cc.first_diff == SIZE_MAX) {
-		same = cc.got < cc.conf.len ? cc.conf.len - cc.got : 0;
-		if (same > n)
-			same = n;
-		for (i = 0; i < same && buf[i] == cc.conf.msg[cc.got + i]; i++)
-			;
-		if (i < n)
-			cc.first_diff = cc.got + i;
-	}
-	if (cc.conf.out_fd >= 0 &&
-	    (rc = cmd_write_all(cc.conf.out_fd, buf, n)) < 0) {
-		warnx("echo-client: %s: %s", cc.conf.out_name, strerror(-rc));
-		client_finish(d, AC_EXIT_WRITE);
-		return;
-	}
-	if (cmd_is_verbose()) {
-		if (cc.got + n > cc.rcvd_cap) {
-			cc.rcvd_cap = (cc.got + n) * 2;
-			if ((p = realloc(cc.rcvd, cc.rcvd_cap)) == NULL) {
-				warnx("echo-client: out of memory");
-				client_finish(d, AC_EXIT_FAIL);
-				return;
-			}
-			cc.rcvd = p;
-		}
-		memcpy(cc.rcvd + cc.got, buf, n);
-	}
-	cc.got += n;
+	if (got < sizeof(cc.head) - 1)
+		memcpy(cc.head + got, data, n < sizeof(cc.head) - 1 - got ?
+		    n : sizeof(cc.head) - 1 - got);
+	if ((rc = echo_check_take(&cc.check, data, n, cc.conf.len, msg_span,
+	    NULL)) != 0)
+		client_finish(d, rc);
 }
 
 /* The echo is complete, or the server closed before it was. */
 static void
 client_verdict(struct acore_dispatcher *d)
 {
-	const char *name = acore_name(d);
 	size_t n;
+	int rc;
 
-	if (cc.got == cc.conf.len && cc.first_diff == SIZE_MAX) {
-		acore_log(ACORE_LOG_DEBUG, name, "RECEIVED COPY OF MESSAGE");
+	if (echo_check_ok(&cc.check, acore_name(d), cc.conf.len, 1)) {
 		client_finish(d, AC_EXIT_OK);
 		return;
 	}
-	acore_log(ACORE_LOG_DEBUG, name, "ERROR IN TRANSMISSION");
-	cmd_log_data(name, "EXPECTED \"", cc.conf.msg, cc.conf.len, "\"");
-	cmd_log_data(name, "RECEIVED \"", cc.rcvd != NULL ? cc.rcvd : "",
-	    cc.rcvd != NULL ? cc.got : 0, "\"");
 	if (strncmp(cc.head, "ERR ", 4) == 0 &&
 	    !(cc.conf.len >= 4 && memcmp(cc.conf.msg, "ERR ", 4) == 0)) {
 		n = strcspn(cc.head, "\r\n");
 		warnx("echo-client: %s refused the message: %.*s", cc.where,
 		    (int)n, cc.head);
 		client_finish(d, AC_EXIT_PROTOCOL);
-	} else if (cc.first_diff == SIZE_MAX) {
-		warnx("echo-client: %s closed the connection after %zu of %zu "
-		    "bytes echoed", cc.where, cc.got, cc.conf.len);
+	} else if ((rc = echo_check_differs(&cc.check)) < 0) {
+		warnx("echo-client: %s closed the connection after %" PRIu64
+		    " of %zu bytes echoed", cc.where, cc.check.got,
+		    cc.conf.len);
 		client_finish(d, AC_EXIT_RESET);
-	} else {
-		warnx("echo-client: echo from %s differs from the message at "
-		    "byte %zu", cc.where, cc.first_diff);
-		client_finish(d, AC_EXIT_FAIL);
-	}
+	} else
+		client_finish(d, rc);
 }
 
 static void
@@ -511,8 +483,8 @@ echo_chat_client_start(struct acore_loop *loop,
 
 	memset(&cc, 0, sizeof(cc));
 	cc.conf = *c;
-	cc.first_diff = SIZE_MAX;
 	echo_client_where(c, cc.where, sizeof(cc.where));
+	echo_check_init(&cc.check, c, cc.where);
 	if ((d = acore_chat_new(loop, &client_ops, NULL)) == NULL) {
 		warn("echo-client");
 		return AC_EXIT_FAIL;

@@ -1,6 +1,6 @@
 /*
  * echo-client.c: acore echo-client: its options and main().  The client
- * channel is in echo-stream.c (TCP and Unix streams) and echo-chat.c
+ * channel is in echo-stream-client.c (TCP and Unix streams) and echo-chat.c
  * (--chat); connection set-up is shared with echo-server --with-client
  * through echo_client_start().
  */

@@ -10,9 +10,9 @@
  * --chat) print nothing on stdout, as their programs do.  SIGINT or
  * SIGTERM stops accepting, lets every client have the echo of what it
  * sent, and exits.  This file holds the options and the set-up; the
- * server dispatcher is in echo-accept.c, the handlers in echo-handler.c
- * and echo-chat.c, the port and pid files and --background in
- * echo-daemon.c.
+ * server dispatcher is in echo-accept.c, the handlers in
+ * echo-stream-server.c, echo-chat.c and echo-udp.c, the port and pid
+ * files and --background in echo-daemon.c.
  */
 #include "config.h"
 

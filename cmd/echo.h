@@ -1,5 +1,23 @@
 /*
- * echo.h: what echo-server.c, echo-handler.c and echo-client.c share.
+ * echo.h: what the echo-*.c files of echo-server and echo-client share.
+ *
+ * The files split by protocol: each wire protocol has its server handler
+ * and its client in files named after it, so a new transport or protocol
+ * is a new echo-PROTO*.c plus a handler kind and a client start function
+ * here.  One file per protocol, or -server and -client when that would
+ * pass ~600 lines.  The rest is named by what it does for every protocol.
+ *
+ *  echo-stream-server.c  stream: the docs and PyMOTW handlers
+ *  echo-stream-client.c  stream: the EchoClient (TCP, Unix, TLS)
+ *  echo-chat.c		  --chat: the asynchat handler and client
+ *  echo-udp.c		  -u: the datagram server channel and client
+ *  echo-server.c	  echo-server's options and set-up
+ *  echo-accept.c	  the listener: accepting, --max-conns, stopping
+ *  echo-daemon.c	  port and pid files, --background
+ *  echo-workers.c	  --workers N
+ *  echo-client.c	  echo-client's options and main()
+ *  echo-check.c	  the echo check of the stream and --chat clients
+ *  echo-common.c	  connecting, addresses, -v previews, reading a file
  *
  * The server owns the listener and picks one handler kind for all its
  * clients (a small vtable, so another protocol is one more kind); the
@@ -11,6 +29,7 @@
 
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <sys/socket.h>
 
@@ -172,5 +191,53 @@ int	 echo_unix_addr(const char *path, struct sockaddr_un *sun);
  * Exits with a message on failure.
  */
 char	*echo_read_message(const char *cmd, const char *path, size_t *len);
+
+/*
+ * echo-check.c: the echo check.  got counts the bytes echoed back;
+ * first_diff is the offset of the first wrong one.
+ */
+#define ECHO_NO_DIFF	UINT64_MAX
+#define ECHO_LOG_KEEP	(1 << 20)	/* -v: bytes of each side kept */
+struct echo_copy {
+	char		*p;
+	size_t		 len;
+};
+struct echo_check {
+	uint64_t	 got;
+	uint64_t	 first_diff;	/* ECHO_NO_DIFF: all matches so far */
+	const char	*msg;		/* the message, when held in memory */
+	size_t		 len;
+	struct echo_copy expected;	/* -v, when streamed from a file */
+	struct echo_copy received;	/* -v */
+	int		 out_fd;	/* -1: nowhere */
+	const char	*out_name;
+	const char	*where;		/* the server, for messages */
+};
+/*
+ * The sent bytes from off on (off < end), at most max of them, as far as
+ * they run contiguously: *p and the count.
+ */
+typedef size_t	 echo_span_fn(void *arg, uint64_t off, uint64_t end,
+	    size_t max, const char **p);
+void	 echo_check_init(struct echo_check *, const struct echo_client_conf *,
+	    const char *where);
+void	 echo_check_free(struct echo_check *);
+/* Input streamed from a file: n more bytes of the message, for -v. */
+void	 echo_check_sent(struct echo_check *, const void *buf, size_t n);
+/* n bytes echoed back (sent: bytes sent so far); 0 or AC_EXIT_WRITE. */
+int	 echo_check_take(struct echo_check *, const char *buf, size_t n,
+	    uint64_t sent, echo_span_fn *span, void *arg);
+/*
+ * 1 when the echo is all of total bytes, unchanged, and complete says
+ * the message has ended: "RECEIVED COPY OF MESSAGE".  Else 0 after
+ * "ERROR IN TRANSMISSION" and the EXPECTED and RECEIVED records.
+ */
+int	 echo_check_ok(const struct echo_check *, const char *name,
+	    uint64_t total, int complete);
+/*
+ * After echo_check_ok() said 0: the byte that differs and AC_EXIT_FAIL,
+ * or -1 when the echo is only short (the caller says why).
+ */
+int	 echo_check_differs(const struct echo_check *);
 
 #endif /* ACORE_ECHO_H */

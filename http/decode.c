@@ -75,8 +75,8 @@ zlib_header(const unsigned char *b)
 }
 
 int
-ahttp_decode(struct ahttp_decoder *d, const void *buf, size_t len, ahttp_sink *sink,
-    void *arg)
+ahttp_decode(struct ahttp_decoder *d, const void *buf, size_t len,
+    ahttp_sink *sink, void *arg)
 {
 	const unsigned char *in = buf;
 	size_t n;

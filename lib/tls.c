@@ -81,6 +81,32 @@ rbuf_drop(struct tls_conn *t)
 	t->roff = t->rlen = 0;
 }
 
+/*
+ * Whether the read-ahead holds a whole record.  OpenSSL (no read-ahead of
+ * its own) takes one record at a time and stops at its end, so rbuf starts
+ * at a record header whenever OpenSSL is not inside a call.  A part of a
+ * record is no reason to dispatch again: the rest is still to come from
+ * the socket, whose readiness will say so, and dispatching on it anyway
+ * spins a loop pass and a recv per wakeup while the peer is slower than we
+ * are.  A header that does not parse counts as whole: OpenSSL says why.
+ */
+static int
+rbuf_has_record(const struct tls_conn *t)
+{
+	const unsigned char *p;
+	size_t avail;
+
+	if (t->rbuf == NULL)
+		return 0;
+	p = (const unsigned char *)t->rbuf + t->roff;
+	avail = t->rlen - t->roff;
+	if (avail < 5)
+		return 0;
+	if (p[0] < 20 || p[0] > 24 || p[1] != 3)
+		return 1;
+	return avail >= 5 + ((size_t)p[3] << 8 | p[4]);
+}
+
 static int
 bio_read(BIO *b, char *buf, int len)
 {
@@ -371,7 +397,7 @@ tls_read(struct acore_dispatcher *d, void *buf, size_t len)
 		    len - got > INT_MAX ? INT_MAX : (int)(len - got));
 		if (n > 0) {
 			got += (size_t)n;
-			if (!SSL_has_pending(t->ssl) && t->rbuf == NULL)
+			if (SSL_pending(t->ssl) == 0 && !rbuf_has_record(t))
 				break;
 			continue;
 		}
@@ -448,8 +474,8 @@ tls_pending(const struct acore_dispatcher *d)
 		return 0;
 	if ((n = SSL_pending(t->ssl)) > 0)
 		return (size_t)n;
-	/* Read-ahead bytes not yet decrypted count too. */
-	return SSL_has_pending(t->ssl) || t->rbuf != NULL ? 1 : 0;
+	/* A whole record read ahead but not yet decrypted counts too. */
+	return rbuf_has_record(t);
 }
 
 static void

@@ -3,6 +3,7 @@
 # protocol of PyMOTW's asynchat article (example 7).
 
 load helper
+bats_require_minimum_version 1.5.0
 
 setup() {
 	setup_tmp
@@ -218,6 +219,48 @@ EOF
 	run acore echo-client --chat -m "abcdef" 127.0.0.1 "$(cat "$TMP/port")"
 	assert_failure 7
 	assert_output "acore: echo-client: 127.0.0.1 port $(cat "$TMP/port") closed the connection after 3 of 6 bytes echoed"
+}
+
+# chat_peer REPLY: a server that reads the ECHO line, answers REPLY and
+# closes; sets PORT.
+chat_peer() {
+	python3 - "$TMP/port" "$1" <<'EOF' 3>&- &
+import os, socket, sys
+l = socket.socket()
+l.bind(("127.0.0.1", 0))
+l.listen(1)
+open(sys.argv[1] + ".tmp", "w").write("%d\n" % l.getsockname()[1])
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+l.settimeout(20)
+c, _ = l.accept()
+c.settimeout(20)
+got = b""
+while b"\n" not in got:
+    got += c.recv(100)
+c.sendall(sys.argv[2].encode())
+c.close()
+EOF
+	server=$!
+	wait_for_file "$TMP/port"
+	PORT=$(cat "$TMP/port")
+}
+
+@test "echo-client --chat: a wrong echo names the byte, exit 1; -v logs both sides" {
+	chat_peer abXdef
+	run --separate-stderr acore echo-client --chat -v -m abcdef 127.0.0.1 "$PORT"
+	assert_failure 1
+	[ "$(tail -n 4 <<<"$stderr")" = 'EchoClient: ERROR IN TRANSMISSION
+EchoClient: EXPECTED "abcdef"
+EchoClient: RECEIVED "abXdef"
+acore: echo-client: echo from 127.0.0.1 port '"$PORT"' differs from the message at byte 2' ]
+}
+
+@test "echo-client --chat -v: a server that echoes nothing, RECEIVED is empty, exit 7" {
+	chat_peer ""
+	run --separate-stderr acore echo-client --chat -v -m abcdef 127.0.0.1 "$PORT"
+	assert_failure 7
+	grep -qx 'EchoClient: RECEIVED ""' <<<"$stderr"
+	[ "$(tail -n 1 <<<"$stderr")" = "acore: echo-client: 127.0.0.1 port $PORT closed the connection after 0 of 6 bytes echoed" ]
 }
 
 @test "echo-client --chat: nothing listening, exit 5" {

@@ -360,9 +360,11 @@ static const struct bad_case {
 	    S(OK200 "Content-Length: 5\r\nContent-Length: 6\r\n\r\n"),
 	    0, AHTTP_E_CLEN_DUP },
 	{ "gzip transfer coding",
-	    S(OK200 "Transfer-Encoding: gzip, chunked\r\n\r\n"), 0, AHTTP_E_TE },
+	    S(OK200 "Transfer-Encoding: gzip, chunked\r\n\r\n"), 0,
+	    AHTTP_E_TE },
 	{ "chunked not last",
-	    S(OK200 "Transfer-Encoding: chunked, gzip\r\n\r\n"), 0, AHTTP_E_TE },
+	    S(OK200 "Transfer-Encoding: chunked, gzip\r\n\r\n"), 0,
+	    AHTTP_E_TE },
 	{ "chunked twice",
 	    S(OK200 "Transfer-Encoding: chunked\r\n"
 	    "Transfer-Encoding: chunked\r\n\r\n"), 0, AHTTP_E_TE },
@@ -434,7 +436,8 @@ test_bad(void)
 		ok(all_splits(fits, len, 0, len, 0, &w) && w.result == 0,
 		    "block of exactly the limit parses");
 		ok(all_splits(fits, len, 0, len - 1, 0, &w) &&
-		    w.result == AHTTP_E_TOOBIG, "one byte over the limit fails");
+		    w.result == AHTTP_E_TOOBIG,
+		    "one byte over the limit fails");
 	}
 }
 
@@ -453,8 +456,8 @@ test_api(void)
 
 	ahttp_parser_init(&p, 0, NULL, NULL);
 	ok(ahttp_parser_idle(&p), "fresh parser is idle");
-	ok(ahttp_parser_feed(&p, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx",
-	    39) == 39 && ahttp_parser_done(&p), "no callbacks needed");
+	ok(ahttp_parser_feed(&p,
+	    "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx", 39) == 39 && ahttp_parser_done(&p), "no callbacks needed");
 	ok(!ahttp_parser_idle(&p), "not idle after a response");
 	ok(ahttp_parser_feed(&p, "more", 4) == 0,
 	    "nothing more taken once done");

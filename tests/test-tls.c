@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -82,6 +83,7 @@ static struct server {
 	int	 close_reason;
 	int	 closed;
 	int	 errors;
+	ssize_t	 echoed;	/* bytes sent back */
 } srv;
 
 static void
@@ -101,7 +103,7 @@ srv_read(struct acore_dispatcher *d, void *arg)
 		return;
 	}
 	if ((n = acore_recv(d, buf, sizeof(buf))) > 0)
-		acore_send(d, buf, (size_t)n);
+		srv.echoed += acore_send(d, buf, (size_t)n);
 }
 
 static void
@@ -162,6 +164,7 @@ static struct client {
 	int	 close_reason;
 	int	 closed;
 	int	 error;
+	int	 reads;		/* handle_read calls */
 	size_t	 heap_before;	/* malloc'd bytes before connecting */
 	size_t	 heap_idle;	/* and with every byte read, both ends idle */
 	char	 alpn[32];
@@ -213,6 +216,7 @@ cl_read(struct acore_dispatcher *d, void *arg)
 	ssize_t n;
 
 	(void)arg;
+	cl.reads++;
 	if ((n = acore_recv(d, buf, sizeof(buf))) <= 0)
 		return;
 	if (memcmp(buf, cl.out + cl.got, (size_t)n) != 0)
@@ -272,14 +276,39 @@ reset_client(void)
 	memset(&cl, 0, sizeof(cl));
 }
 
+/*
+ * Copy what from holds to to, keeping the last hold bytes in buf (*held
+ * of them) back; hold 0 releases them all.  Returns the bytes read.
+ */
+static size_t
+relay(int from, int to, char *buf, size_t *held, size_t hold)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (*held < 65536 &&
+	    (n = read(from, buf + *held, 65536 - *held)) > 0) {
+		*held += (size_t)n;
+		got += (size_t)n;
+	}
+	if (*held > hold && (n = write(to, buf, *held - hold)) > 0) {
+		memmove(buf, buf + n, *held - (size_t)n);
+		*held -= (size_t)n;
+	}
+	return got;
+}
+
 int
 main(void)
 {
 	struct acore_loop *loop;
 	struct acore_dispatcher *l;
 	struct acore_tls *ctls, *untrusted;
-	struct sockaddr_in sin;
+	struct sockaddr_in sin, psin;
 	socklen_t len = sizeof(sin);
+	int pl, pc = -1, ps, passes;
+	size_t up = 0, down = 0, got;
+	char upbuf[65536], downbuf[65536];
 	char *out;
 	size_t i;
 
@@ -394,6 +423,61 @@ main(void)
 	for (i = 0; i < 50 && srv.errors < 2; i++)
 		acore_loop_run(loop, 0.1, 1);
 	is_int(srv.errors, 2, "the server saw both handshakes fail");
+
+	/*
+	 * 5. A record cut in two, by a relay that holds its last bytes back:
+	 * the client waits for the socket, it does not spin its loop.
+	 */
+	reset_client();
+	cl.out = out;
+	cl.sent = TOTAL - 100;	/* 100 bytes, echoed in one record */
+	psin = sin;
+	psin.sin_port = 0;
+	len = sizeof(psin);
+	pl = socket(AF_INET, SOCK_STREAM, 0);
+	ps = socket(AF_INET, SOCK_STREAM, 0);
+	if (pl < 0 || ps < 0 ||
+	    bind(pl, (struct sockaddr *)&psin, sizeof(psin)) < 0 ||
+	    listen(pl, 1) < 0 ||
+	    getsockname(pl, (struct sockaddr *)&psin, &len) < 0 ||
+	    connect(ps, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+		printf("Bail out! no relay\n");
+		return 1;
+	}
+	ok(client(loop, ctls, "localhost", &psin) != NULL, "client connects");
+	for (i = 0; i < 100 && pc < 0; i++) {
+		acore_loop_run(loop, 0.05, 1);
+		pc = accept(pl, NULL, NULL);
+	}
+	ok(pc >= 0, "the relay has the client");
+	fcntl(pc, F_SETFL, O_NONBLOCK);
+	fcntl(ps, F_SETFL, O_NONBLOCK);
+	srv.echoed = 0;
+	/* Until the server has echoed: every byte both ways. */
+	for (i = 0; i < 200 && srv.echoed < 100 && cl.error == 0; i++) {
+		relay(pc, ps, upbuf, &up, 0);
+		relay(ps, pc, downbuf, &down, 0);
+		acore_loop_run(loop, 0.01, 1);
+	}
+	/* The echo's record: 100 bytes, a 5-byte header, type and tag. */
+	for (i = 0, got = 0; i < 100 && got < 100 + 22; i++) {
+		got += relay(ps, pc, downbuf, &down, 10);
+		acore_loop_run(loop, 0.01, 1);
+	}
+	ok(got >= 100 + 22 && down == 10,
+	    "the relay holds the last 10 bytes of the echo back");
+	cl.reads = 0;
+	for (passes = 0; passes < 50; passes++)
+		acore_loop_run(loop, 0.01, 1);
+	ok(cl.reads <= 2, "50 passes on a part of a record: %d reads",
+	    cl.reads);
+	relay(ps, pc, downbuf, &down, 0);
+	for (i = 0; i < 100 && cl.got < 100 && cl.error == 0; i++)
+		acore_loop_run(loop, 0.05, 1);
+	is_int((int)cl.got, 100, "the rest of the record completes the echo");
+	close(pc);
+	close(pl);
+	close(ps);
 
 	acore_tls_free(untrusted);
 	acore_tls_free(ctls);

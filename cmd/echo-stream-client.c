@@ -1,5 +1,6 @@
 /*
- * echo-stream.c: the EchoClient channel (PyMOTW example 4), streaming.
+ * echo-stream-client.c: the EchoClient channel (PyMOTW example 4),
+ * streaming.
  *
  * The message is either in memory (-m, echo-server --with-client) or read
  * from a descriptor as it arrives (-f, standard input).  Input goes out
@@ -38,14 +39,6 @@
 
 #define RING_MIN	(1 << 20)	/* in flight: enough to fill loopback */
 #define READ_MAX	65536		/* input bytes per read */
-#define LOG_KEEP	(1 << 20)	/* -v: bytes of each side kept for the log */
-#define NO_DIFF		UINT64_MAX
-
-struct copy {
-	char		*p;
-	size_t		 len;
-};
-
 static struct client {
 	struct echo_client_conf conf;
 	char		 where[300];	/* "HOST port PORT" or the path */
@@ -57,10 +50,7 @@ static struct client {
 	char		*rbuf;
 	uint64_t	 nread;		/* message bytes taken in */
 	uint64_t	 sent;		/* message bytes sent */
-	uint64_t	 got;		/* bytes echoed back */
-	uint64_t	 first_diff;	/* NO_DIFF while the echo matches */
-	struct copy	 expected;	/* -v: EXPECTED and RECEIVED */
-	struct copy	 received;
+	struct echo_check check;	/* what came back */
 	int		 eof;		/* all input taken in */
 	int		 connected;
 	int		 shut;		/* write side shut down */
@@ -82,26 +72,11 @@ finish(int status)
 		acore_timer_free(cl.quit);
 	free(cl.ring);
 	free(cl.rbuf);
-	free(cl.expected.p);
-	free(cl.received.p);
+	echo_check_free(&cl.check);
 	cl.sock = cl.in = NULL;
 	cl.quit = NULL;
 	if (cl.conf.done != NULL)
 		cl.conf.done(status);
-}
-
-/* -v: keep the first LOG_KEEP bytes of what went each way. */
-static void
-keep(struct copy *c, const char *buf, size_t n)
-{
-	if (!cmd_is_verbose() || c->len >= LOG_KEEP)
-		return;
-	if (c->p == NULL && (c->p = malloc(LOG_KEEP)) == NULL)
-		return;
-	if (n > LOG_KEEP - c->len)
-		n = LOG_KEEP - c->len;
-	memcpy(c->p + c->len, buf, n);
-	c->len += n;
 }
 
 /* The message bytes from off on, as far as they run contiguously. */
@@ -132,41 +107,18 @@ input_done(void)
 		cl.quit_armed = 1;
 		acore_timer_start(cl.quit, cl.conf.quit_after);
 	}
-	if (cl.shut || (cl.conf.late_shutdown && cl.got < cl.nread))
+	if (cl.shut || (cl.conf.late_shutdown && cl.check.got < cl.nread))
 		return;
 	cl.shut = 1;
 	acore_shutdown(cl.sock, SHUT_WR);
 }
 
-/* Compare what came back, copy it out, keep it for -v. */
-static int
-take_echo(const char *buf, size_t n)
+/* echo_span_fn for the check: the message bytes, in memory or the ring. */
+static size_t
+sent_span(void *arg, uint64_t off, uint64_t end, size_t max, const char **p)
 {
-	const char *p;
-	size_t i = 0, len, j;
-	int rc;
-
-	while (cl.first_diff == NO_DIFF && i < n) {
-		if (cl.got + i >= cl.sent) {
-			cl.first_diff = cl.got + i;	/* more than was sent */
-			break;
-		}
-		len = span(cl.got + i, cl.sent, n - i, &p);
-		if (memcmp(buf + i, p, len) != 0) {
-			for (j = 0; buf[i + j] == p[j]; j++)
-				;
-			cl.first_diff = cl.got + i + j;
-		}
-		i += len;
-	}
-	if (cl.conf.out_fd >= 0 &&
-	    (rc = cmd_write_all(cl.conf.out_fd, buf, n)) < 0) {
-		warnx("echo-client: %s: %s", cl.conf.out_name, strerror(-rc));
-		return AC_EXIT_WRITE;
-	}
-	keep(&cl.received, buf, n);
-	cl.got += n;
-	return 0;
+	(void)arg;
+	return span(off, end, max, p);
 }
 
 /* ------------------------------------------------------------- input */
@@ -174,7 +126,7 @@ take_echo(const char *buf, size_t n)
 static size_t
 ring_room(void)
 {
-	uint64_t base = cl.got < cl.sent ? cl.got : cl.sent;
+	uint64_t base = cl.check.got < cl.sent ? cl.check.got : cl.sent;
 
 	return cl.cap - (size_t)(cl.nread - base);
 }
@@ -201,7 +153,7 @@ in_read(struct acore_dispatcher *d, void *arg)
 	/* A 0 read runs in_close first, as asyncore's recv does. */
 	if ((n = acore_recv(d, cl.ring + at, len)) <= 0)
 		return;
-	keep(&cl.expected, cl.ring + at, (size_t)n);
+	echo_check_sent(&cl.check, cl.ring + at, (size_t)n);
 	cl.nread += (size_t)n;
 	/* nc -w: a connection is idle only while input is idle too. */
 	if (cl.connected && cl.conf.idle > 0)
@@ -254,7 +206,7 @@ prime(int fd)
 			cl.eof = 1;
 			break;
 		}
-		keep(&cl.expected, cl.ring + cl.nread, (size_t)n);
+		echo_check_sent(&cl.check, cl.ring + cl.nread, (size_t)n);
 		cl.nread += (size_t)n;
 	}
 	return 0;
@@ -312,7 +264,8 @@ client_read(struct acore_dispatcher *d, void *arg)
 	if ((n = acore_recv(d, cl.rbuf, cl.conf.chunk)) < 0)
 		return;
 	echo_log_data(d, "handle_read()", cl.rbuf, (size_t)n);
-	if (n > 0 && (rc = take_echo(cl.rbuf, (size_t)n)) != 0) {
+	if (n > 0 && (rc = echo_check_take(&cl.check, cl.rbuf, (size_t)n,
+	    cl.sent, sent_span, NULL)) != 0) {
 		finish(rc);
 		return;
 	}
@@ -320,29 +273,13 @@ client_read(struct acore_dispatcher *d, void *arg)
 		input_done();
 }
 
-/* The verdict, from what came back so far. */
+/* The verdict, from what came back so far; -1: the echo is short. */
 static int
 verdict(void)
 {
-	const char *name = acore_name(cl.sock);
-	const char *exp = cl.ring == NULL ? cl.conf.msg : cl.expected.p;
-	size_t explen = cl.ring == NULL ? cl.conf.len : cl.expected.len;
-
-	if (cl.eof && cl.got == cl.nread && cl.first_diff == NO_DIFF) {
-		acore_log(ACORE_LOG_DEBUG, name, "RECEIVED COPY OF MESSAGE");
+	if (echo_check_ok(&cl.check, acore_name(cl.sock), cl.nread, cl.eof))
 		return AC_EXIT_OK;
-	}
-	acore_log(ACORE_LOG_DEBUG, name, "ERROR IN TRANSMISSION");
-	cmd_log_data(name, "EXPECTED \"", exp != NULL ? exp : "", explen,
-	    "\"");
-	cmd_log_data(name, "RECEIVED \"", cl.received.p != NULL ?
-	    cl.received.p : "", cl.received.len, "\"");
-	if (cl.first_diff != NO_DIFF) {
-		warnx("echo-client: echo from %s differs from the message at "
-		    "byte %" PRIu64, cl.where, cl.first_diff);
-		return AC_EXIT_FAIL;
-	}
-	return -1;
+	return echo_check_differs(&cl.check);
 }
 
 static void
@@ -354,7 +291,7 @@ client_close(struct acore_dispatcher *d, void *arg)
 	acore_debug(d, "handle_close()");
 	if ((status = verdict()) < 0) {
 		warnx("echo-client: %s closed the connection after %" PRIu64
-		    " of %" PRIu64 " bytes echoed", cl.where, cl.got,
+		    " of %" PRIu64 " bytes echoed", cl.where, cl.check.got,
 		    cl.nread);
 		status = AC_EXIT_RESET;
 	}
@@ -388,8 +325,8 @@ quit_timeout(void *arg)
 	(void)arg;
 	if ((status = verdict()) < 0) {
 		warnx("echo-client: %s: %" PRIu64 " of %" PRIu64 " bytes "
-		    "echoed %g s after the end of input", cl.where, cl.got,
-		    cl.nread, cl.conf.quit_after);
+		    "echoed %g s after the end of input", cl.where,
+		    cl.check.got, cl.nread, cl.conf.quit_after);
 		status = AC_EXIT_TIMEOUT;
 	}
 	finish(status);
@@ -406,8 +343,8 @@ echo_client_start(struct acore_loop *loop, const struct echo_client_conf *c)
 		return echo_udp_client_start(loop, c);
 	memset(&cl, 0, sizeof(cl));
 	cl.conf = *c;
-	cl.first_diff = NO_DIFF;
 	echo_client_where(c, cl.where, sizeof(cl.where));
+	echo_check_init(&cl.check, c, cl.where);
 	if (c->msg != NULL) {
 		cl.nread = c->len;
 		cl.eof = 1;

@@ -1,5 +1,5 @@
 /*
- * echo-handler.c: the two EchoHandler kinds of acore echo-server.
+ * echo-stream-server.c: the two EchoHandler kinds of acore echo-server.
  *
  * docs	  the library-docs handler (example 6): a dispatcher_with_send
  *	  that sends back every read.  It has no readable/writable hooks, so
