@@ -53,10 +53,12 @@ void	 cmd_usage(const struct acore_cmd *cmd, int to_stderr);
  */
 int	 cmd_bad_option(const struct acore_cmd *cmd, int ch, char **argv);
 extern const char *cmd_name;
-/* Handle --help / -h as the only argument check: prints usage, exit 0. */
-int	 cmd_wants_help(int argc, char **argv);
-/* -V / --version among a command's arguments: cmd_version(), exit 0. */
-int	 cmd_wants_version(int argc, char **argv);
+/*
+ * longopt or shortopt ("--help", "-h") among a command's arguments before
+ * any "--": help and version win over every other argument, as in git.
+ */
+int	 cmd_wants(int argc, char **argv, const char *longopt,
+	    const char *shortopt);
 void	 cmd_version(void);
 /*
  * A usage error: "acore: NAME: <problem>" then the usage line, on stderr;
@@ -104,10 +106,7 @@ void	 cmd_log_data(const char *name, const char *prefix, const void *data,
 int	 cmd_write_all(int fd, const void *buf, size_t len);
 
 struct acore_dispatcher;
-/*
- * Connect d (no socket yet) to host:port over TCP: an address literal at
- * once, a name through the non-blocking resolver.  0 or -errno/ACORE_EAI_*.
- */
+/* acore_connect_host() under the name http-conn.c still calls it by. */
 int	 cmd_connect(struct acore_dispatcher *d, const char *host,
 	    const char *port, int family);
 

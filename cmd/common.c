@@ -52,30 +52,15 @@ cmd_bad_option(const struct acore_cmd *cmd, int ch, char **argv)
 }
 
 int
-cmd_wants_help(int argc, char **argv)
+cmd_wants(int argc, char **argv, const char *longopt, const char *shortopt)
 {
 	int i;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0)
 			break;
-		if (strcmp(argv[i], "--help") == 0 ||
-		    strcmp(argv[i], "-h") == 0)
-			return 1;
-	}
-	return 0;
-}
-
-int
-cmd_wants_version(int argc, char **argv)
-{
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			break;
-		if (strcmp(argv[i], "--version") == 0 ||
-		    strcmp(argv[i], "-V") == 0)
+		if (strcmp(argv[i], longopt) == 0 ||
+		    strcmp(argv[i], shortopt) == 0)
 			return 1;
 	}
 	return 0;
@@ -321,27 +306,14 @@ cmd_exit_for(int err)
 }
 
 /*
- * An address literal needs no lookup (and must not be filtered by the
- * resolver's idea of which families are configured: [::1] works on hosts
- * without IPv6 routes); names are resolved without blocking, every address
- * tried in turn.
+ * The library already parses a literal without its resolver (and without
+ * AI_ADDRCONFIG, so [::1] works on hosts without IPv6 routes): this is
+ * acore_connect_host(), kept under its old name only until http-conn.c
+ * calls the library directly.
  */
 int
 cmd_connect(struct acore_dispatcher *d, const char *host, const char *port,
     int family)
 {
-	struct addrinfo hints, *ai;
-	int rc;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = family;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	if ((rc = getaddrinfo(host, port, &hints, &ai)) != 0)
-		return rc == EAI_NONAME ? acore_connect_host(d, host, port,
-		    family) : ACORE_EAI(rc);
-	if ((rc = acore_create_socket(d, ai->ai_family, SOCK_STREAM)) == 0)
-		rc = acore_connect(d, ai->ai_addr, ai->ai_addrlen);
-	freeaddrinfo(ai);
-	return rc;
+	return acore_connect_host(d, host, port, family);
 }

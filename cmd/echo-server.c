@@ -90,9 +90,6 @@ try_listen(const char *host, const char *port, int family, int backlog,
     int reuse_port)
 {
 	struct acore_dispatcher *d;
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	char addr[160];
 	int rc;
 
 	if ((d = acore_dispatcher_new(echo_srv.conf.loop, &echo_server_ops,
@@ -103,46 +100,31 @@ try_listen(const char *host, const char *port, int family, int backlog,
 		acore_close(d);
 		return rc;
 	}
-	if (getsockname(acore_fd(d), (struct sockaddr *)&ss, &len) == 0) {
-		echo_str_addr((struct sockaddr *)&ss, len, addr,
-		    sizeof(addr));
-		echo_server_debug(d, "binding to %s", addr);
-	}
 	echo_srv.listener = d;
 	return 0;
 }
 
+/* TCP or UDP, the same listener log line and the same failures. */
 static void
-listen_tcp(const struct options *o)
-{
-	int rc;
-
-	if ((rc = try_listen(o->bind, o->port, o->family, o->backlog,
-	    o->workers > 1)) == 0)
-		return;
-	if (ACORE_IS_EAI(rc))
-		errx(AC_EXIT_DNS, "echo-server: cannot resolve %s: %s",
-		    o->bind, acore_strerror(rc));
-	errx(AC_EXIT_LISTEN, "echo-server: cannot listen on %s port %s: %s",
-	    o->bind, o->port, acore_strerror(rc));
-}
-
-static void
-listen_udp(const struct options *o)
+listen_inet(const struct options *o)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	char addr[160];
 	int rc;
 
-	if ((rc = echo_udp_listen(echo_srv.conf.loop, o->bind, o->port,
-	    o->family, o->workers > 1)) < 0) {
-		if (ACORE_IS_EAI(rc))
-			errx(AC_EXIT_DNS, "echo-server: cannot resolve %s: %s",
-			    o->bind, acore_strerror(rc));
+	if (o->udp)
+		rc = echo_udp_listen(echo_srv.conf.loop, o->bind, o->port,
+		    o->family, o->workers > 1);
+	else
+		rc = try_listen(o->bind, o->port, o->family, o->backlog,
+		    o->workers > 1);
+	if (ACORE_IS_EAI(rc))
+		errx(AC_EXIT_DNS, "echo-server: cannot resolve %s: %s",
+		    o->bind, acore_strerror(rc));
+	if (rc < 0)
 		errx(AC_EXIT_LISTEN, "echo-server: cannot listen on %s port "
 		    "%s: %s", o->bind, o->port, acore_strerror(rc));
-	}
 	if (getsockname(acore_fd(echo_srv.listener), (struct sockaddr *)&ss,
 	    &len) == 0) {
 		echo_str_addr((struct sockaddr *)&ss, len, addr, sizeof(addr));
@@ -405,10 +387,8 @@ serve(const char *port, int ready_fd, void *arg)
 
 	if (o->unix_path != NULL)
 		listen_unix(o);
-	else if (o->udp)
-		listen_udp(o);
 	else
-		listen_tcp(o);
+		listen_inet(o);
 	/* Stoppable by signal before anyone can read our pid or port. */
 	if (ready_fd < 0 && (sigint = acore_signal_new(echo_srv.conf.loop,
 	    SIGINT, echo_server_signal, NULL)) == NULL)

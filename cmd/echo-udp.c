@@ -167,7 +167,11 @@ echo_udp_listen(struct acore_loop *loop, const char *host, const char *port,
 		if ((rc = acore_create_socket(d, ai->ai_family,
 		    SOCK_DGRAM)) < 0)
 			continue;
-		acore_set_reuse_addr(d);
+		/*
+		 * No SO_REUSEADDR: UDP has no TIME_WAIT to skip, and on
+		 * Linux it lets a second server bind a port in use, which
+		 * then takes the first one's datagrams.
+		 */
 		if (reuse_port && (rc = acore_set_reuse_port(d)) < 0)
 			;
 		else if ((rc = acore_bind(d, ai->ai_addr, ai->ai_addrlen)) == 0)

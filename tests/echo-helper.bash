@@ -46,10 +46,11 @@ srv_stop() {
 	wait "$SPID" || SSTATUS=$?
 }
 
-# peer_srv MODE: a misbehaving server from echo-peer.py; sets PPORT.
+# peer_srv MODE [server|udp]: a misbehaving TCP (or UDP) server from
+# echo-peer.py; sets PPORT.
 peer_srv() {
 	rm -f "$TMP/pport"
-	python3 "$PEER" server "$1" "$TMP/pport" 3>&- &
+	python3 "$PEER" "${2:-server}" "$1" "$TMP/pport" 3>&- &
 	PIDS+=("$!")
 	wait_for_file "$TMP/pport" 10
 	PPORT=$(cat "$TMP/pport")

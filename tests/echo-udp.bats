@@ -8,15 +8,6 @@ bats_require_minimum_version 1.5.0
 load helper
 load echo-helper
 
-# udp_peer MODE: a misbehaving UDP server from echo-peer.py; sets PPORT.
-udp_peer() {
-	rm -f "$TMP/pport"
-	python3 "$PEER" udp "$1" "$TMP/pport" 3>&- &
-	PIDS+=("$!")
-	wait_for_file "$TMP/pport" 10
-	PPORT=$(cat "$TMP/pport")
-}
-
 @test "nc -u and socat UDP: as clients of echo-server -u" {
 	srv -u -v
 	# nc -u waits -w 1 for more after its input ends: that is its exit.
@@ -85,7 +76,7 @@ EchoClient: RECEIVED COPY OF MESSAGE" ]
 @test "a lost datagram is sent again; a peer that never answers is a timeout" {
 	# Exactly two sends: the peer must answer the second within -w even
 	# on a loaded machine, so 1 s (0.2 s was a race).
-	udp_peer drop
+	peer_srv drop udp
 	run --separate-stderr acore echo-client -u -v -w 1 -m 'one' -o - \
 	    127.0.0.1 "$PPORT"
 	assert_success
@@ -106,12 +97,12 @@ EchoClient: RECEIVED COPY OF MESSAGE" ]
 }
 
 @test "duplicated echoes are ignored; a changed one is an error at its byte" {
-	udp_peer dup
+	peer_srv dup udp
 	run acore echo-client -u --chunk-size 4 -m 'abcdefghij' -o - \
 	    127.0.0.1 "$PPORT"
 	assert_success
 	assert_output abcdefghij
-	udp_peer garble
+	peer_srv garble udp
 	run --separate-stderr acore echo-client -u --chunk-size 4 \
 	    -m 'abcdefghij' 127.0.0.1 "$PPORT"
 	[ "$status" -eq 1 ]
@@ -129,4 +120,16 @@ EchoClient: RECEIVED COPY OF MESSAGE" ]
 	[ "$status" -eq 2 ]
 	[ "${stderr_lines[0]}" = "acore: echo-client: --retries needs -u" ]
 	[[ "${stderr_lines[1]}" == "usage: acore echo-client "* ]]
+}
+
+@test "echo-server -u: a port in use is exit 12, a -b that does not resolve exit 4" {
+	srv -u
+	run --separate-stderr acore echo-server -u -p "$PORT"
+	[ "$status" -eq 12 ]
+	[ "$stderr" = "acore: echo-server: cannot listen on localhost port $PORT: Address already in use" ]
+	run --separate-stderr acore echo-server -u -b no.such.host.invalid -p 0
+	[ "$status" -eq 4 ]
+	[[ "$stderr" == "acore: echo-server: cannot resolve no.such.host.invalid: "* ]]
+	srv_stop
+	[ "$SSTATUS" -eq 0 ]
 }
