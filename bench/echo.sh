@@ -94,9 +94,9 @@ start_server() {
 	epoll)	$pin_srv "$work/epoll-echo" "$pf" 4096 & ;;
 	bev)	$pin_srv "$work/bev-echo" "$pf" 4096 & ;;
 	asyncore) $pin_srv "$python" "$here/asyncore_echo.py" "$pf" 4096 >/dev/null & ;;
-	acore)	$pin_srv "$acore" echo-server -b 127.0.0.1 -p 0 --backlog 4096 \
+	acore)	$pin_srv "$acore" echo-server -b 127.0.0.1 -p 0 \
 		    --port-file "$pf" >/dev/null & ;;
-	acore-w2) "$acore" echo-server -b 127.0.0.1 -p 0 --backlog 4096 \
+	acore-w2) "$acore" echo-server -b 127.0.0.1 -p 0 \
 		    --workers 2 --port-file "$pf" >/dev/null & ;;
 	esac
 	spid=$!

@@ -29,6 +29,7 @@
 #include "http.h"
 
 #define HOLD_IN_MEMORY	(1024 * 1024)	/* then a temp file */
+#define PROGRESS_DELAY	1.0		/* s before the meter shows */
 
 struct hg_out {
 	struct hg_writer *w;
@@ -56,12 +57,33 @@ struct hg_writer {
 	uint64_t	 bytes;
 	uint64_t	 size;
 	double		 start;
+	double		 delay;	/* PROGRESS_DELAY or the environment's */
 	int		 shown;
 	int		 stopped;	/* hg_progress_stop(): no more */
 	char		 why[512];	/* last hg_out_new() failure */
 };
 
 #define now	hg_now
+
+/*
+ * ACORE_PROGRESS_DELAY: seconds before the meter first shows, so the
+ * tests need not keep a transfer going for a whole second to see it.
+ */
+static double
+progress_delay(void)
+{
+	const char *s = getenv("ACORE_PROGRESS_DELAY");
+	char *end;
+	double d;
+
+	if (s == NULL || *s == '\0')
+		return PROGRESS_DELAY;
+	errno = 0;
+	d = strtod(s, &end);
+	if (errno != 0 || *end != '\0' || !(d >= 0 && d <= 3600))
+		return PROGRESS_DELAY;
+	return d;
+}
 
 struct hg_writer *
 hg_writer_new(int progress, size_t outputs)
@@ -78,6 +100,7 @@ hg_writer_new(int progress, size_t outputs)
 	w->progress = progress;
 	w->total_outputs = outputs;
 	w->start = now();
+	w->delay = progress_delay();
 	return w;
 }
 
@@ -379,9 +402,10 @@ clock_text(char *buf, size_t size, double secs)
 }
 
 /*
- * One line on stderr, rewritten in place: after the first second only, so
- * quick fetches never show it; final ends the line if one was shown.  When
- * every size is known: the total, the percentage and the time left.
+ * One line on stderr, rewritten in place: after the first second (the
+ * delay) only, so quick fetches never show it; final ends the line if one
+ * was shown, or with no delay is the only one.  When every size is known:
+ * the total, the percentage and the time left.
  */
 void
 hg_progress_tick(struct hg_writer *w, int final)
@@ -390,8 +414,8 @@ hg_progress_tick(struct hg_writer *w, int final)
 	double secs = now() - w->start, bps;
 	int n;
 
-	if (!w->progress || w->stopped || (!w->shown && (final ||
-	    secs < 1.0)))
+	if (!w->progress || w->stopped || (!w->shown && (final ?
+	    w->delay > 0 : secs < w->delay)))
 		return;
 	bps = secs > 0 ? (double)w->bytes / secs : 0;
 	human(got, sizeof(got), (double)w->bytes);

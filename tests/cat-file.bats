@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # acore cat-file: the file_dispatcher example, and cat(1) behaviour.
 
+bats_require_minimum_version 1.8.0
 load helper
 
 setup() {
@@ -123,14 +124,14 @@ $DATA/lorem.txt: handle_read() -> 0 bytes"
 
 @test "missing file: one line, exit 1, the other files still copied" {
 	run --separate-stderr acore cat-file "$TMP/nope" "$DATA/lorem-asynchat.txt"
-	[ "$status" -eq 1 ]
+	assert_failure 1
 	[ "$stderr" = "acore: cat-file: $TMP/nope: No such file or directory" ]
 	[ "$output" = "$(cat "$DATA/lorem-asynchat.txt")" ]
 }
 
 @test "a directory: one line, exit 1" {
 	run --separate-stderr acore cat-file "$TMP"
-	[ "$status" -eq 1 ]
+	assert_failure 1
 	[ "$stderr" = "acore: cat-file: $TMP: Is a directory" ]
 	[ -z "$output" ]
 }
@@ -140,28 +141,28 @@ $DATA/lorem.txt: handle_read() -> 0 bytes"
 	echo secret > "$TMP/locked"
 	chmod 000 "$TMP/locked"
 	run --separate-stderr acore cat-file "$TMP/locked"
-	[ "$status" -eq 1 ]
+	assert_failure 1
 	[ "$stderr" = "acore: cat-file: $TMP/locked: Permission denied" ]
 }
 
 @test "a read error mid-file (EISDIR via stdin): one line, exit 1" {
 	run --separate-stderr acore cat-file - < "$TMP"
-	[ "$status" -eq 1 ]
+	assert_failure 1
 	[ "$stderr" = "acore: cat-file: -: Is a directory" ]
 }
 
 @test "bad --chunk-size values: one line, exit 2" {
 	run --separate-stderr acore cat-file --chunk-size 0 "$DATA/lorem.txt"
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[ "$stderr" = "acore: cat-file: chunk size is too small: 0" ]
 	run --separate-stderr acore cat-file --chunk-size abc "$DATA/lorem.txt"
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[ "$stderr" = "acore: cat-file: chunk size is invalid: abc" ]
 	run --separate-stderr acore cat-file --chunk-size 65M "$DATA/lorem.txt"
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[ "$stderr" = "acore: cat-file: chunk size is too large: 65M" ]
 	run --separate-stderr acore cat-file -c -5 "$DATA/lorem.txt"
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[ "$stderr" = "acore: cat-file: chunk size is invalid: -5" ]
 	[ -z "$output" ]
 }
@@ -177,7 +178,7 @@ $DATA/lorem.txt: handle_read() -> 0 bytes"
 	[ -w /dev/full ] || skip "no /dev/full"
 	run --separate-stderr acore cat-file "$DATA/lorem.txt"
 	run bash -c "'$ACORE' cat-file '$DATA/lorem.txt' > /dev/full"
-	[ "$status" -eq 10 ]
+	assert_failure 10
 	assert_output "acore: cat-file: write error: No space left on device"
 }
 

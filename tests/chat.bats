@@ -2,8 +2,8 @@
 # chat.bats: echo-server --chat and echo-client --chat, the asynchat echo
 # protocol of PyMOTW's asynchat article (example 7).
 
+bats_require_minimum_version 1.8.0
 load helper
-bats_require_minimum_version 1.5.0
 
 setup() {
 	setup_tmp

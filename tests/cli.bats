@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # The acore front end: help, version, the command table, usage errors.
 
+bats_require_minimum_version 1.8.0
 load helper
 
 @test "acore --version prints the version and exits 0" {
@@ -28,7 +29,7 @@ load helper
 	assert_success
 	assert_line --regexp '^  cat-file '
 	run --separate-stderr acore
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[ -z "$output" ]
 	[[ "$stderr" == "usage: acore [-hV] command [args ...]"* ]]
 }
@@ -49,19 +50,19 @@ load helper
 
 @test "unknown command: one line, exit 2" {
 	run --separate-stderr acore frobnicate
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[ "$stderr" = "acore: unknown command 'frobnicate'; try 'acore help'" ]
 	run --separate-stderr acore help frobnicate
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[ "$stderr" = "acore: unknown command 'frobnicate'; try 'acore help'" ]
 }
 
 @test "unknown global option: one line, exit 2" {
 	run --separate-stderr acore -x cat-file
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[ "$stderr" = "acore: unknown option '-x'; try 'acore help'" ]
 	run --separate-stderr acore --frob
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[ "$stderr" = "acore: unknown option '--frob'; try 'acore help'" ]
 }
 
@@ -69,22 +70,22 @@ load helper
 	local usage
 	usage=$(acore cat-file --help | head -n 1)
 	run --separate-stderr acore cat-file --bogus
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[ "$stderr" = "acore: cat-file: unknown option '--bogus'
 $usage" ]
 	run --separate-stderr acore cat-file -rx
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[ "$stderr" = "acore: cat-file: unknown option '-x'
 $usage" ]
 	run --separate-stderr acore cat-file --chunk-size
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[ "$stderr" = "acore: cat-file: missing value for option '--chunk-size'
 $usage" ]
 	# The same two lines from every command.
 	local cmd
 	for cmd in $(acore help | awk '/^  [a-z]/ { print $1 }'); do
 		run --separate-stderr acore "$cmd" -%
-		[ "$status" -eq 2 ]
+		assert_failure 2
 		[ "${stderr_lines[0]}" = "acore: $cmd: unknown option '-%'" ]
 		[ "${stderr_lines[1]}" = "$(acore "$cmd" --help | head -n 1)" ]
 	done
@@ -109,7 +110,7 @@ $usage" ]
 	local cmd
 	for cmd in $(acore help | awk '/not implemented yet/ { print $1 }'); do
 		run --separate-stderr acore "$cmd"
-		[ "$status" -eq 11 ]
+		assert_failure 11
 		[ "$stderr" = "acore: $cmd: not implemented yet" ]
 		run acore "$cmd" --help
 		assert_output "usage: acore $cmd (not implemented yet)"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # completions/acore against the commands and their man pages.
 
+bats_require_minimum_version 1.8.0
 load helper
 
 setup() {

@@ -3,7 +3,7 @@
 # exit), --background (returns once the server accepts connections), the
 # man page's script patterns as printed, and README's bats example.
 
-bats_require_minimum_version 1.5.0
+bats_require_minimum_version 1.8.0
 load helper
 load echo-helper
 
@@ -78,11 +78,14 @@ man_examples() {
 }
 
 @test "--background: a server that cannot listen fails in the foreground" {
+	local addr
+	addr=$(nonlocal_addr)
+	[ -n "$addr" ]
 	mkdir "$TMP/d" && cd "$TMP/d"
-	run --separate-stderr acore echo-server -b 192.0.2.1 -p 0 \
+	run --separate-stderr acore echo-server -b "$addr" -p 0 \
 	    --port-file port --pid-file pid --background
-	[ "$status" -eq 12 ]
-	[ "$stderr" = "acore: echo-server: cannot listen on 192.0.2.1 port 0: Cannot assign requested address" ]
+	assert_failure 12
+	[ "$stderr" = "acore: echo-server: cannot listen on $addr port 0: Cannot assign requested address" ]
 	[ -z "$(ls -A)" ]
 }
 
@@ -119,7 +122,7 @@ man_examples() {
 	mkdir "$TMP/d" && cd "$TMP/d"
 	run --separate-stderr acore echo-server -p 0 --port-file port \
 	    --pid-file /nonexistent/dir/pid
-	[ "$status" -eq 10 ]
+	assert_failure 10
 	[ "$stderr" = "acore: echo-server: /nonexistent/dir/pid: No such file or directory" ]
 	[ -z "$(ls -A)" ]
 }

@@ -4,7 +4,7 @@
 # of input shuts down the sending side.  Loopback only; every process is
 # stopped by pid in teardown.
 
-bats_require_minimum_version 1.5.0
+bats_require_minimum_version 1.8.0
 load helper
 load echo-helper
 
@@ -95,7 +95,7 @@ PY
 	# The echo differs: exit 1 naming the first differing byte.
 	run --separate-stderr acore echo-client 127.0.0.1 "$SPORT" \
 	    <<<'HELLO, world'
-	[ "$status" -eq 1 ]
+	assert_failure 1
 	[ "$stderr" = "acore: echo-client: echo from 127.0.0.1 port $SPORT differs from the message at byte 7" ]
 }
 
@@ -110,7 +110,7 @@ PY
 	peer_srv shorthold
 	run --separate-stderr acore echo-client -q 2 -m hello \
 	    127.0.0.1 "$PPORT"
-	[ "$status" -eq 6 ]
+	assert_failure 6
 	[ "$stderr" = "acore: echo-client: 127.0.0.1 port $PPORT: 3 of 5 bytes echoed 2 s after the end of input" ]
 }
 
@@ -118,7 +118,7 @@ PY
 	peer_srv shorthold
 	run --separate-stderr acore echo-client -w 0.3 -m hello \
 	    127.0.0.1 "$PPORT"
-	[ "$status" -eq 6 ]
+	assert_failure 6
 	[ "$stderr" = "acore: echo-client: no data from 127.0.0.1 port $PPORT: timed out after 0.3 s" ]
 }
 

@@ -3,7 +3,7 @@
 # against openssl s_client and socat OPENSSL, with certificates made by
 # tls_pki for this file.
 
-bats_require_minimum_version 1.5.0
+bats_require_minimum_version 1.8.0
 
 load helper
 load echo-helper

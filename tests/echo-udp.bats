@@ -4,7 +4,7 @@
 # (echo-peer.py udp ...).  Every wait is bounded; every process is stopped
 # by pid in teardown.
 
-bats_require_minimum_version 1.5.0
+bats_require_minimum_version 1.8.0
 load helper
 load echo-helper
 
@@ -68,7 +68,7 @@ EchoClient: RECEIVED COPY OF MESSAGE" ]
 	# echo is UDP port 7: nothing listens there, so the kernel refuses.
 	if ! ss -lun | grep -q ':7 '; then
 		run --separate-stderr acore echo-client -u -m x 127.0.0.1 echo
-		[ "$status" -eq 5 ]
+		assert_failure 5
 		[ "$stderr" = "acore: echo-client: connect to 127.0.0.1 port 7: Connection refused" ]
 	fi
 }
@@ -91,7 +91,7 @@ EchoClient: RECEIVED COPY OF MESSAGE" ]
 	wait_listen "$port" udp
 	run --separate-stderr acore echo-client -u -w 0.2 --retries 2 -m 'lost' \
 	    127.0.0.1 "$port"
-	[ "$status" -eq 6 ]
+	assert_failure 6
 	[ "$stderr" = "acore: echo-client: no echo of datagram 1 (4 bytes) from 127.0.0.1 port $port after 3 tries of 0.2 s" ]
 	[ "$(cat "$TMP/sink")" = lostlostlost ]
 }
@@ -105,19 +105,19 @@ EchoClient: RECEIVED COPY OF MESSAGE" ]
 	peer_srv garble udp
 	run --separate-stderr acore echo-client -u --chunk-size 4 \
 	    -m 'abcdefghij' 127.0.0.1 "$PPORT"
-	[ "$status" -eq 1 ]
+	assert_failure 1
 	[ "$stderr" = "acore: echo-client: echo from 127.0.0.1 port $PPORT differs from the message at byte 4" ]
 }
 
 @test "-u usage errors: the problem, then the usage line" {
 	run --separate-stderr acore echo-server -u --chat
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[ "${stderr_lines[0]}" = "acore: echo-server: -u cannot be used with --chat, --once, -U, --with-client, --max-conns, -i or --backlog" ]
 	run --separate-stderr acore echo-client -u --chat 127.0.0.1 7
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[ "${stderr_lines[0]}" = "acore: echo-client: -u cannot be used with --chat, -U, --late-shutdown or -q" ]
 	run --separate-stderr acore echo-client --retries 2 127.0.0.1 7
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[ "${stderr_lines[0]}" = "acore: echo-client: --retries needs -u" ]
 	[[ "${stderr_lines[1]}" == "usage: acore echo-client "* ]]
 }

@@ -3,7 +3,7 @@
 # socket on one port (SO_REUSEPORT), under a master that owns the files
 # and the signals.  Loopback only; every process stopped by pid.
 
-bats_require_minimum_version 1.5.0
+bats_require_minimum_version 1.8.0
 load helper
 load echo-helper
 
@@ -93,16 +93,16 @@ time.sleep(30)' "$PORT" >"$TMP/held" 3>&- &
 	timeout 10 tail --pid="$pid" -f /dev/null
 	[ -z "$(ls -A)" ]
 	run --separate-stderr acore echo-server --workers 2 --once
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[ "${stderr_lines[0]}" = "acore: echo-server: --workers cannot be used with --once, --with-client or -U" ]
 	run --separate-stderr acore echo-server --workers 0
-	[ "$status" -eq 2 ]
+	assert_failure 2
 	[ "$stderr" = "acore: echo-server: workers is too small: 0" ]
 }
 
 @test "--workers: a port in use fails at once, no worker left behind" {
 	srv
 	run --separate-stderr acore echo-server --workers 2 -p "$PORT"
-	[ "$status" -eq 12 ]
+	assert_failure 12
 	[ "$stderr" = "acore: echo-server: cannot listen on localhost port $PORT: Address already in use" ]
 }

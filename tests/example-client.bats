@@ -4,6 +4,8 @@
 # command returns once it accepts connections) and stopped by its pid.
 # The client under test here is nc(1); put yours in its place.
 
+bats_require_minimum_version 1.7.0
+
 setup() {
 	cd "$BATS_TEST_TMPDIR"
 	acore echo-server -p 0 --port-file port --pid-file pid --background
@@ -14,8 +16,7 @@ teardown() {
 }
 
 @test "the client gets back the line it sent" {
-	run nc -N 127.0.0.1 "$(cat port)" <<<'hello, world'
-	[ "$status" -eq 0 ]
+	run -0 nc -N 127.0.0.1 "$(cat port)" <<<'hello, world'
 	[ "$output" = 'hello, world' ]
 }
 

@@ -87,3 +87,37 @@ wait_for_file() {
 	done
 	[ -s "$f" ]
 }
+
+# A host name no resolver can answer, refused before any query is sent: a
+# label longer than 63 octets (RFC 1035, 2.3.4).  A name such as
+# no.such.host.invalid goes to the configured name server, whose answer
+# (and how long it takes, and its wording) depends on the network.
+UNRESOLVABLE=$(printf '%064d' 0 | tr 0 a).invalid
+
+# nonlocal_addr: an IPv4 address (from the documentation ranges) that no
+# interface of this host has, so bind(2) to it fails with EADDRNOTAVAIL.
+# Some sandboxes number their own network from 192.0.2.0/24.
+nonlocal_addr() {
+	python3 -c '
+import errno, socket
+for a in ("192.0.2.1", "198.51.100.1", "203.0.113.1"):
+    s = socket.socket()
+    try:
+        s.bind((a, 0))
+    except OSError as e:
+        if e.errno == errno.EADDRNOTAVAIL:
+            print(a)
+            break
+    finally:
+        s.close()
+'
+}
+
+# lock_port PORT: for a test that must use a fixed port (a default such
+# as 8080): hold a lock on it, machine-wide, until the test ends, so that
+# test files run in parallel (make check -j) or two checkouts' suites
+# take turns instead of racing between "is it free?" and bind(2).
+lock_port() {
+	exec {ACORE_PORT_LOCK}>"${TMPDIR:-/tmp}/acore-test-port-$1.lock"
+	flock -w 120 "$ACORE_PORT_LOCK"
+}

@@ -182,7 +182,16 @@ nginx_stop() {
 access_mark() {
 	ACCESS_MARK=$(wc -l <"$NGINX_ACCESS")
 }
+# access_since [N]: those lines, once there are at least N (default 1).
+# nginx logs a request after its last write, so a client can have read
+# the whole response and exited before the line is there (seen once under
+# load): wait (bounded) for it.
 access_since() {
+	local want=$((ACCESS_MARK + ${1:-1})) i
+	for i in $(seq 100); do
+		[ "$(wc -l <"$NGINX_ACCESS")" -lt "$want" ] || break
+		sleep 0.05
+	done
 	tail -n +"$((ACCESS_MARK + 1))" "$NGINX_ACCESS"
 }
 

@@ -2,7 +2,7 @@
 # acore http-get over TLS: nginx with ssl on loopback, certificates made by
 # tls_pki in setup_file, and tests/tls-peer.py for servers that misbehave.
 
-bats_require_minimum_version 1.5.0
+bats_require_minimum_version 1.8.0
 
 load helper
 load http-helper
@@ -119,7 +119,7 @@ tls_peer() {
 	run -0 acore http-get -L --cacert "$CA" "$NGINX_TLS_URL/to-plain"
 	assert_output "$(cat "$NGINX_ROOT/small.txt")"
 	# The log shows both legs: the redirect, then the other scheme.
-	access_since | awk '{ print $3, $4, $(NF-2) }' >"$TMP/log"
+	access_since 4 | awk '{ print $3, $4, $(NF-2) }' >"$TMP/log"
 	cat >"$TMP/want" <<-W
 	"GET /to-tls 302
 	"GET /small.txt 200
@@ -137,7 +137,7 @@ tls_peer() {
 	run -0 acore http-get -Z 1 --cacert "$CA" "${urls[@]}" "$NGINX_URL/files/f001.txt"
 	[ "${#lines[@]}" = 11 ]
 	# nginx's $connection: one for the ten https requests, another for http
-	[ "$(access_since | awk '{ print $1 }' | sort -u | wc -l)" = 2 ]
+	[ "$(access_since 11 | awk '{ print $1 }' | sort -u | wc -l)" = 2 ]
 	[ "$(access_since | awk '$4 ~ /f0[01]/ { print $1 }' | sort -u | wc -l)" = 2 ]
 }
 

@@ -2,6 +2,7 @@
 # make install / uninstall into a scratch DESTDIR, and the examples/ programs
 # built against the installed library with pkg-config alone.
 
+bats_require_minimum_version 1.8.0
 load helper
 
 setup_file() {

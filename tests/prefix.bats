@@ -5,7 +5,7 @@
 # distributed sources (a separate build: the tree's own is configured for
 # another prefix), with the tree's compiler and flags.
 
-bats_require_minimum_version 1.5.0
+bats_require_minimum_version 1.8.0
 
 load helper
 
