@@ -105,11 +105,6 @@ void	 cmd_log_data(const char *name, const char *prefix, const void *data,
 /* Write all of buf to fd (blocking fd), retrying short writes: 0 or -errno. */
 int	 cmd_write_all(int fd, const void *buf, size_t len);
 
-struct acore_dispatcher;
-/* acore_connect_host() under the name http-conn.c still calls it by. */
-int	 cmd_connect(struct acore_dispatcher *d, const char *host,
-	    const char *port, int family);
-
 /* Map a negative errno / ACORE_EAI_* from a connect to an exit status. */
 int	 cmd_exit_for(int err);
 

@@ -304,16 +304,3 @@ cmd_exit_for(int err)
 		return AC_EXIT_FAIL;
 	}
 }
-
-/*
- * The library already parses a literal without its resolver (and without
- * AI_ADDRCONFIG, so [::1] works on hosts without IPv6 routes): this is
- * acore_connect_host(), kept under its old name only until http-conn.c
- * calls the library directly.
- */
-int
-cmd_connect(struct acore_dispatcher *d, const char *host, const char *port,
-    int family)
-{
-	return acore_connect_host(d, host, port, family);
-}

@@ -92,6 +92,9 @@ target(struct echo_client_conf *c, int argc, char **argv)
 		p = argv[1];
 	} else if (cmd_split_host_port(argv[0], host, sizeof(host), &p))
 		c->host = host;
+	else if (strpbrk(argv[0], ":[]") != NULL)
+		cmd_usage_error(self(), "'%s' is not HOST:PORT or [V6]:PORT",
+		    argv[0]);
 	else
 		cmd_usage_error(self(), "missing port");
 	snprintf(port, sizeof(port), "%d", cmd_service(p, c->udp ? "udp" :

@@ -542,7 +542,7 @@ open_now(struct hg_conn *c)
 	acore_debug(c->d, "connecting to ('%s', %s)", j->u.host, j->u.port);
 	if (c->g->o.connect_timeout > 0)
 		acore_set_timeout(c->d, c->g->o.connect_timeout);
-	if ((rc = cmd_connect(c->d, j->u.host, j->u.port,
+	if ((rc = acore_connect_host(c->d, j->u.host, j->u.port,
 	    c->g->o.family)) < 0)
 		c_error(c->d, rc, c);
 }

@@ -90,15 +90,17 @@ load echo-helper
 @test "200 concurrent clients each echo 1 MiB of random data byte for byte" {
 	head -c 1048576 /dev/urandom >"$TMP/rand"
 	srv
-	local i pids=() fails=0
+	local i pids=() fails=0 queued=0
+	# SIGCONT whatever happens (teardown's SIGTERM would wait for ever).
 	kill -STOP "$SPID"
 	for i in $(seq 200); do
 		timeout 60 "$ACORE" echo-client --chunk-size 64k -f "$TMP/rand" \
 		    127.0.0.1 "$PORT" 3>&- &
 		pids+=("$!")
 	done
-	wait_queued "$PORT" 200 60
+	wait_queued "$PORT" 200 60 || queued=$?
 	kill -CONT "$SPID"
+	[ "$queued" -eq 0 ]
 	for i in "${pids[@]}"; do wait "$i" || fails=$((fails + 1)); done
 	[ "$fails" -eq 0 ]
 	# echo-client compares; check its own output path on one as well.
@@ -446,6 +448,8 @@ noread_bounded() {
 		[ "${#stderr_lines[@]}" -eq 2 ]
 	}
 	usage_error 'missing port' 127.0.0.1
+	usage_error "'bad:host:port' is not HOST:PORT or [V6]:PORT" bad:host:port
+	usage_error "'[::1:80' is not HOST:PORT or [V6]:PORT" '[::1:80'
 	usage_error 'missing host and port' -m a
 	usage_error "too many arguments: '8'" 127.0.0.1 7 8
 	usage_error '-f and -m cannot be used together' -m a -f b 127.0.0.1 7

@@ -58,8 +58,6 @@ bg_stop() {
 	for pid in "$@"; do
 		[ -n "$pid" ] || continue
 		kill "$pid" 2>/dev/null || true
-		# A test that failed while holding it stopped (SIGSTOP).
-		kill -CONT "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
 }
