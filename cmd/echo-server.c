@@ -346,6 +346,7 @@ listen_port(void)
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 
+	memset(&ss, 0, sizeof(ss));	/* scan-build: getsockname fills ss */
 	if (getsockname(acore_fd(echo_srv.listener), (struct sockaddr *)&ss,
 	    &len) < 0)
 		err(AC_EXIT_FAIL, "echo-server: getsockname");

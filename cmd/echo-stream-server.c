@@ -61,7 +61,7 @@ static struct acore_dispatcher *
 adopt(struct acore_dispatcher *d, const struct echo_conf *conf, int fd)
 {
 	char name[160];
-	int rc;
+	int rc = -ENOMEM;	/* rbuf NULL even with rbuf_size >= chunk 0 */
 
 	if (d == NULL)
 		rc = -errno;

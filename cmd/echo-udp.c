@@ -231,6 +231,7 @@ uc_finish(int status)
 	free(uc.cur);
 	free(uc.prev);
 	free(uc.rbuf);
+	uc.cur = uc.prev = uc.rbuf = NULL;
 	uc.sock = uc.in = NULL;
 	uc.retry = NULL;
 	if (uc.conf.done != NULL)

@@ -139,10 +139,12 @@ hg_parse_options(int argc, char **argv, struct hg_opts *o, char ***files,
 			o->family = AF_INET6;
 			break;
 		case 'A':
-			if (!hg_value_ok(optarg))
+			o->user_agent = optarg;
+			if (!hg_value_ok(o->user_agent))
 				errx(AC_EXIT_USAGE, "http-get: bad user agent "
 				    "(control characters)");
-			o->user_agent = *optarg != '\0' ? optarg : NULL;
+			if (*o->user_agent == '\0')
+				o->user_agent = NULL;	/* -A '': none */
 			break;
 		case 'C':
 			if (strcmp(optarg, "-") != 0)
@@ -199,6 +201,10 @@ hg_parse_options(int argc, char **argv, struct hg_opts *o, char ***files,
 			if (optarg != NULL)
 				o->parallel = (long)cmd_number("parallel-max",
 				    optarg, 1, 100000);
+#ifdef __clang_analyzer__
+			/* scan-build: getopt_long() sets optarg afresh. */
+			optarg = "";
+#endif
 			break;
 		case OPT_PARALLEL_MAX:
 			o->parallel = (long)cmd_number("parallel-max", optarg,

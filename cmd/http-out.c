@@ -45,6 +45,7 @@ struct hg_out {
 };
 
 struct hg_writer {
+	/* cppcheck-suppress unusedStructMember ; used through the TAILQ_* macros */
 	TAILQ_HEAD(, hg_out) order;	/* stdout outputs not yet all out */
 	int		 err;		/* stdout failed: sticky */
 	mode_t		 mode;	/* for new files: 0666 & ~umask */
@@ -110,8 +111,14 @@ hg_writer_free(struct hg_writer *w)
 
 	if (w == NULL)
 		return;
-	while ((o = TAILQ_FIRST(&w->order)) != NULL)
+	while ((o = TAILQ_FIRST(&w->order)) != NULL) {
+#ifdef __clang_analyzer__
+		/* Only stdout outputs (no path) are queued, and dequeued. */
+		if (o->path != NULL)
+			abort();
+#endif
 		hg_out_finish(o, 0);
+	}
 	free(w);
 }
 
@@ -340,6 +347,11 @@ hg_out_finish(struct hg_out *o, int ok)
 		if (!o->finished)
 			break;
 		TAILQ_REMOVE(&w->order, o, link);
+#ifdef __clang_analyzer__
+		/* scan-build misses the head update made through tqe_prev. */
+		if (TAILQ_FIRST(&w->order) == o)
+			abort();
+#endif
 		out_free(o);
 	}
 	return w->err;

@@ -86,7 +86,7 @@ static int
 range_ok(const char *v, size_t len, int64_t from)
 {
 	const char *s = v, *end = v + len;
-	int64_t first, last, size;
+	int64_t first, last;
 
 	if (len < 6 || strncasecmp(s, "bytes ", 6) != 0)
 		return 0;
@@ -96,7 +96,7 @@ range_ok(const char *v, size_t len, int64_t from)
 		return 0;
 	if (s + 1 == end && *s == '*')
 		return first == from;
-	return (size = number(&s, end)) > last && s == end && first == from;
+	return number(&s, end) > last && s == end && first == from;
 }
 
 /* A 416's "bytes * /SIZE" (no space) saying the file is complete. */

@@ -71,6 +71,11 @@ static void
 item_free(struct acore_chat *c, struct chat_item *it)
 {
 	TAILQ_REMOVE(&c->queue, it, link);
+#ifdef __clang_analyzer__
+	/* scan-build misses the head update made through tqe_prev. */
+	if (TAILQ_FIRST(&c->queue) == it)
+		abort();
+#endif
 	if (it->type == ITEM_DATA) {
 		c->queued -= it->buf.len;
 		acore__buf_free(&it->buf);
@@ -126,6 +131,7 @@ chat_refill(struct acore_dispatcher *d)
 			piece = NULL;
 			n = it->pops->more(it->parg, &piece);
 			/* more() may have discarded the queue or closed. */
+			/* cppcheck-suppress knownConditionTrueFalse ; more() may bump c->gen */
 			if (gen != c->gen || (d->flags & ACORE_CLOSED))
 				return;
 			if (n == 0) {

@@ -311,7 +311,14 @@ chat_scan(struct acore_dispatcher *d)
  * partial terminator is copied into the channel's own buffer after the
  * scan.  One per loop, not per process: loops in other threads have their
  * own.
+ *
+ * gcc 12 -fanalyzer thinks a channel's own buffer may be the scratch one
+ * (it never is), then that the memcpy() below may get c->in NULL.
  */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wanalyzer-null-argument"
+#endif
 void
 acore__chat_handle_read(struct acore_dispatcher *d)
 {
@@ -376,6 +383,9 @@ acore__chat_handle_read(struct acore_dispatcher *d)
 		c->in_cap = 0;
 	}
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 int
 acore__chat_feed(struct acore_dispatcher *d, const void *buf, size_t len)

@@ -217,7 +217,7 @@ ready_add(struct acore_loop *loop, struct acore_dispatcher *d)
 }
 
 static void
-ready_remove(struct acore_loop *loop, struct acore_dispatcher *d)
+ready_remove(struct acore_loop *loop, const struct acore_dispatcher *d)
 {
 	size_t i;
 

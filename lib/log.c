@@ -46,12 +46,13 @@ emit(int level, const char *name, const char *msg, size_t len)
 static void
 default_sink(int level, const char *name, const char *msg, size_t len)
 {
-	char stackbuf[4096], *p = stackbuf;
+	char stackbuf[4096], *p;
 	size_t nlen = strlen(name), off = 0, total = nlen + len + 3;
 	ssize_t n;
 
 	(void)level;
-	if (total > sizeof(stackbuf) && (p = malloc(total)) == NULL)
+	p = total > sizeof(stackbuf) ? malloc(total) : stackbuf;
+	if (p == NULL)
 		return;
 	memcpy(p, name, nlen);
 	memcpy(p + nlen, ": ", 2);

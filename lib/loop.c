@@ -148,7 +148,9 @@ acore_close_all(struct acore_loop *loop)
 {
 	struct acore_dispatcher *d;
 
-	loop = acore__loop(loop);
+	/* NULL: no default loop and none could be made, so none to close. */
+	if ((loop = acore__loop(loop)) == NULL)
+		return;
 	while ((d = TAILQ_FIRST(&loop->map)) != NULL)
 		acore_close(d);
 	if (!loop->in_pass)
@@ -182,13 +184,16 @@ acore_loop_free(struct acore_loop *loop)
 size_t
 acore_loop_size(struct acore_loop *loop)
 {
-	return acore__loop(loop)->n;
+	if ((loop = acore__loop(loop)) == NULL)
+		return 0;
+	return loop->n;
 }
 
 void
 acore_loop_stop(struct acore_loop *loop)
 {
-	loop = acore__loop(loop);
+	if ((loop = acore__loop(loop)) == NULL)
+		return;
 	loop->stop = 1;
 	event_base_loopbreak(loop->base);
 }

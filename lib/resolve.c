@@ -246,6 +246,14 @@ acore__connect_next(struct acore_dispatcher *d, int err)
 	return err != 0 ? err : -EHOSTUNREACH;
 }
 
+/*
+ * gcc 12 -fanalyzer loses the nodes copy_list() links past the second and
+ * reports them leaked; c->list owns them all (acore__connect_free).
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wanalyzer-malloc-leak"
+#endif
 static void
 host_resolved(int err, const struct addrinfo *res, void *arg)
 {
@@ -269,6 +277,9 @@ host_resolved(int err, const struct addrinfo *res, void *arg)
 	acore__connect_free(d);
 	acore__handle_error(d, err);
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 int
 acore_connect_host(struct acore_dispatcher *d, const char *host,

@@ -76,6 +76,15 @@ diag(const char *fmt, ...)
 	printf("\n");
 }
 
+/* The rest cannot run (no loopback listener, say): stop the plan here. */
+static inline void
+bail_out(const char *why)
+{
+	printf("Bail out! %s\n", why);
+	fflush(stdout);
+	exit(1);
+}
+
 static inline int
 tap_exit(void)
 {

@@ -597,7 +597,8 @@ test_connect_host(void)
 	char port[16];
 	int connected = 0, err = 0, i;
 
-	listener(loop, &lops, NULL, &l, &sin);
+	if (listener(loop, &lops, NULL, &l, &sin) < 0)
+		bail_out("cannot listen on 127.0.0.1:0");
 	snprintf(port, sizeof(port), "%u", ntohs(sin.sin_port));
 	c = acore_dispatcher_new(loop, &cops, &connected);
 	is_int(acore_connect_host(c, "localhost", port, AF_INET), 0,
@@ -651,7 +652,8 @@ test_quick_reset(void)
 	struct linger lg = { 1, 0 };
 	int fd, i;
 
-	listener(loop, &lops, NULL, &l, &sin);
+	if (listener(loop, &lops, NULL, &l, &sin) < 0)
+		bail_out("cannot listen on 127.0.0.1:0");
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	connect(fd, (struct sockaddr *)&sin, sizeof(sin));
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));

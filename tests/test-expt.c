@@ -142,7 +142,8 @@ test_expt(void)
 
 	/* Without the hook nothing is added: no descriptor, no wake-up. */
 	loop = acore_loop_new();
-	lfd = listener(AF_INET, &ss, &len);
+	if ((lfd = listener(AF_INET, &ss, &len)) < 0)
+		bail_out("cannot listen on 127.0.0.1:0");
 	d = acore_dispatcher_new(loop, &plain, NULL);
 	acore_create_socket(d, AF_INET, SOCK_STREAM);
 	acore_connect(d, (struct sockaddr *)&ss, len);
@@ -187,7 +188,8 @@ test_expt_many(void)
 	int lfd, sfd[80], i, n;
 
 	guard("many urgent", 20);
-	lfd = listener(AF_INET, &ss, &len);
+	if ((lfd = listener(AF_INET, &ss, &len)) < 0)
+		bail_out("cannot listen on 127.0.0.1:0");
 	listen(lfd, 128);
 	for (i = 0; i < 80; i++) {
 		d[i] = acore_dispatcher_new(loop, &ops, NULL);
@@ -285,7 +287,8 @@ test_defaults(void)
 	acore_close(d);
 
 	/* test_unhandled: connect, write, urgent data, close, accepted. */
-	lfd = listener(AF_INET, &ss, &len);
+	if ((lfd = listener(AF_INET, &ss, &len)) < 0)
+		bail_out("cannot listen on 127.0.0.1:0");
 	d = acore_dispatcher_new(loop, &bare, NULL);
 	acore_create_socket(d, AF_INET, SOCK_STREAM);
 	acore_connect(d, (struct sockaddr *)&ss, len);

@@ -91,7 +91,8 @@ test_with_send_polls(void)
 	double t0;
 
 	guard("with-send polls", 20);
-	lfd = listener(AF_INET, &ss, &len);
+	if ((lfd = listener(AF_INET, &ss, &len)) < 0)
+		bail_out("cannot listen on 127.0.0.1:0");
 	d = acore_dispatcher_with_send_new(loop, &noread, NULL);
 	acore_create_socket(d, AF_INET, SOCK_STREAM);
 	is_int(acore_connect(d, (struct sockaddr *)&ss, len), 0,
@@ -262,7 +263,8 @@ reset_case(int use_poll)
 	int lfd, sfd;
 
 	acore_loop_use_poll(loop, use_poll);
-	lfd = listener(AF_INET, &ss, &len);
+	if ((lfd = listener(AF_INET, &ss, &len)) < 0)
+		bail_out("cannot listen on 127.0.0.1:0");
 	d = acore_dispatcher_new(loop, &ops, NULL);
 	acore_create_socket(d, AF_INET, SOCK_STREAM);
 	acore_connect(d, (struct sockaddr *)&ss, len);
