@@ -77,7 +77,7 @@ assign(struct hg_conn *c, struct hg_job *j, int last)
 	ahttp_decoder_free(c->dec);
 	c->dec = NULL;
 	if (j->start == 0)
-		j->start = hg_now();
+		j->start = acore_now();
 	ahttp_parser_reset(&c->p, o->head ? AHTTP_PARSE_HEAD : 0);
 	acore_set_name(c->d, j->url);
 	free(c->req);

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "acore.h"
 #include "cmd.h"
 #include "http.h"
 
@@ -63,7 +64,6 @@ struct hg_writer {
 	char		 why[512];	/* last hg_out_new() failure */
 };
 
-#define now	hg_now
 
 /*
  * ACORE_PROGRESS_DELAY: seconds before the meter first shows, so the
@@ -99,7 +99,7 @@ hg_writer_new(int progress, size_t outputs)
 	w->mode = 0666 & ~mask;
 	w->progress = progress;
 	w->total_outputs = outputs;
-	w->start = now();
+	w->start = acore_now();
 	w->delay = progress_delay();
 	return w;
 }
@@ -411,7 +411,7 @@ void
 hg_progress_tick(struct hg_writer *w, int final)
 {
 	char line[160], got[32], rate[32], total[32], left[32], more[96] = "";
-	double secs = now() - w->start, bps;
+	double secs = acore_now() - w->start, bps;
 	int n;
 
 	if (!w->progress || w->stopped || (!w->shown && (final ?

@@ -19,21 +19,13 @@
 #include <strings.h>
 #include <time.h>
 
+#include "acore.h"
 #include "cmd.h"
 #include "http.h"
 
 #define BACKOFF_FIRST	1.0	/* seconds before the first retry */
 #define BACKOFF_MAX	30.0	/* the doubling stops here */
 #define RETRY_AFTER_MAX	300.0	/* a Retry-After, at most */
-
-double
-hg_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* ------------------------------------------------------------ verdicts */
 
@@ -324,7 +316,7 @@ hg_write_out(struct hg *g, struct hg_job *j)
 			fprintf(fp, "%" PRIu64, j->body);
 			break;
 		case 2:
-			fprintf(fp, "%.6f", j->start > 0 ? hg_now() - j->start :
+			fprintf(fp, "%.6f", j->start > 0 ? acore_now() - j->start :
 			    0.0);
 			break;
 		case 3:

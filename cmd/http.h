@@ -145,7 +145,6 @@ int	 hg_request(const struct hg_opts *o, const struct hg_job *j,
 	    int close, char **req, size_t *len);
 
 /* http-retry.c */
-double	 hg_now(void);
 
 /* What a final response (status >= 200) means for its job. */
 struct hg_verdict {

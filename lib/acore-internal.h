@@ -6,6 +6,7 @@
 #define ACORE_INTERNAL_H
 
 #include <sys/queue.h>
+#include <sys/time.h>
 #include <stdarg.h>
 #include <stdint.h>
 
@@ -175,6 +176,13 @@ struct acore_loop {
 	struct evdns_base	*dns;
 };
 
+/* The descriptor's event lives right after the dispatcher (one allocation). */
+static inline struct event *
+acore__ev(struct acore_dispatcher *d)
+{
+	return (struct event *)(d + 1);
+}
+
 /* dispatcher.c */
 struct acore_dispatcher *acore__dispatcher_new(struct acore_loop *loop,
 	    enum acore_kind kind, const struct acore_ops *ops, void *arg);
@@ -209,7 +217,14 @@ void	 acore__expt_free(struct acore_loop *loop);
 /* loop.c */
 struct acore_loop *acore__loop(struct acore_loop *loop);
 void	 acore__flush_free(struct acore_loop *loop);
-double	 acore__now(void);
+/* secs as a timeval for libevent, written into *tv; returns tv. */
+static inline struct timeval *
+acore__timeval(struct timeval *tv, double secs)
+{
+	tv->tv_sec = (time_t)secs;
+	tv->tv_usec = (suseconds_t)((secs - (double)tv->tv_sec) * 1e6);
+	return tv;
+}
 
 /* sendbuf.c: the byte queue and the with-send flush */
 int	 acore__buf_append(struct acore_buf *b, const void *p, size_t len);

@@ -179,6 +179,11 @@ struct acore_timer *acore_timer_new(struct acore_loop *loop,
 int	 acore_timer_start(struct acore_timer *t, double secs);
 void	 acore_timer_stop(struct acore_timer *t);
 void	 acore_timer_free(struct acore_timer *t);
+/*
+ * Seconds on the monotonic clock the loop's timers and idle timeouts use,
+ * for measuring intervals (the origin is arbitrary).
+ */
+double	 acore_now(void);
 
 /*
  * Deliver signo to cb from the loop, not from signal context.  Freed only

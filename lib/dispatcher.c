@@ -24,12 +24,6 @@
 
 static void	io_cb(evutil_socket_t, short, void *);
 
-static struct event *
-ev_of(struct acore_dispatcher *d)
-{
-	/* The descriptor's event lives right after the dispatcher. */
-	return (struct event *)(d + 1);
-}
 
 struct acore_dispatcher *
 acore__dispatcher_new(struct acore_loop *loop, enum acore_kind kind,
@@ -85,7 +79,7 @@ want_is(struct acore_dispatcher *d, short what)
 static void
 set_want(struct acore_dispatcher *d, short what)
 {
-	struct event *ev = ev_of(d);
+	struct event *ev = acore__ev(d);
 
 	if (d->always_ready) {
 		/* Never added (epoll refuses it): loop.c activates it by hand. */
@@ -135,7 +129,7 @@ acore__kick_pending(struct acore_dispatcher *d)
 {
 	if (d->tp->pending != NULL && (d->want & EV_READ) &&
 	    d->tp_want == 0 && d->tp->pending(d) > 0)
-		event_active(ev_of(d), EV_READ, 0);
+		event_active(acore__ev(d), EV_READ, 0);
 }
 
 int

@@ -15,7 +15,7 @@ void
 acore__touch(struct acore_dispatcher *d)
 {
 	if (d->idle_secs > 0)
-		d->last_io = acore__now();
+		d->last_io = acore_now();
 }
 
 static void
@@ -30,11 +30,9 @@ idle_cb(evutil_socket_t fd, short what, void *arg)
 	if ((d->flags & ACORE_CLOSED) || d->idle_secs <= 0)
 		return;
 	/* I/O only stamps last_io; the timer catches up lazily here. */
-	left = d->last_io + d->idle_secs - acore__now();
+	left = d->last_io + d->idle_secs - acore_now();
 	if (left > 0.0005) {
-		tv.tv_sec = (time_t)left;
-		tv.tv_usec = (suseconds_t)((left - (double)tv.tv_sec) * 1e6);
-		evtimer_add(d->idle_ev, &tv);
+		evtimer_add(d->idle_ev, acore__timeval(&tv, left));
 		return;
 	}
 	d->loop->woke = 1;
@@ -58,8 +56,7 @@ acore_set_timeout(struct acore_dispatcher *d, double secs)
 	    (d->idle_ev = evtimer_new(d->loop->base, idle_cb, d)) == NULL)
 		return -ENOMEM;
 	d->idle_secs = secs;
-	d->last_io = acore__now();
-	tv.tv_sec = (time_t)secs;
-	tv.tv_usec = (suseconds_t)((secs - (double)tv.tv_sec) * 1e6);
-	return evtimer_add(d->idle_ev, &tv) == 0 ? 0 : -ENOMEM;
+	d->last_io = acore_now();
+	return evtimer_add(d->idle_ev, acore__timeval(&tv, secs)) == 0 ? 0 :
+	    -ENOMEM;
 }

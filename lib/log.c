@@ -42,11 +42,18 @@ emit(int level, const char *name, const char *msg, size_t len)
 	    len);
 }
 
+/*
+ * Stack space for one formatted record and for one whole line: most
+ * records fit, so logging costs no malloc; longer ones are allocated.
+ */
+#define LOG_FMT_STACK	1024
+#define LOG_LINE_STACK	4096
+
 /* "name: msg\n" in one write(2), so concurrent writers never mix lines. */
 static void
 default_sink(int level, const char *name, const char *msg, size_t len)
 {
-	char stackbuf[4096], *p;
+	char stackbuf[LOG_LINE_STACK], *p;
 	size_t nlen = strlen(name), off = 0, total = nlen + len + 3;
 	ssize_t n;
 
@@ -102,7 +109,7 @@ acore_log_bytes(int level, const char *name, const char *msg, size_t len)
 void
 acore__vlog(int level, const char *name, const char *fmt, va_list ap)
 {
-	char buf[1024], *p = buf;
+	char buf[LOG_FMT_STACK], *p = buf;
 	va_list again;
 	int n;
 

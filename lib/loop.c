@@ -211,7 +211,7 @@ acore__flush_free(struct acore_loop *loop)
 }
 
 double
-acore__now(void)
+acore_now(void)
 {
 	struct timespec ts;
 
@@ -378,7 +378,7 @@ activate_ready(struct acore_loop *loop)
 		if (idle)
 			acore__fire(d, d->want);
 		else
-			event_active((struct event *)(d + 1), d->want, 0);
+			event_active(acore__ev(d), d->want, 0);
 	}
 	if (idle && loop->nfired > 0) {
 		dispatch(loop);
@@ -401,9 +401,7 @@ wait_once(struct acore_loop *loop, double timeout)
 	if (timeout == 0 || loop->nfired > 0)
 		flags |= EVLOOP_NONBLOCK;
 	else if (timeout > 0) {
-		tv.tv_sec = (time_t)timeout;
-		tv.tv_usec = (suseconds_t)((timeout - (double)tv.tv_sec) * 1e6);
-		event_add(loop->pass_timer, &tv);
+		event_add(loop->pass_timer, acore__timeval(&tv, timeout));
 	} else if (loop->nwatch == 0 && loop->nxreg == 0 &&
 	    event_base_get_num_events(loop->base,
 	    EVENT_BASE_COUNT_ADDED) <= 1) {
@@ -532,9 +530,8 @@ acore_timer_start(struct acore_timer *t, double secs)
 
 	if (secs < 0)
 		return -EINVAL;
-	tv.tv_sec = (time_t)secs;
-	tv.tv_usec = (suseconds_t)((secs - (double)tv.tv_sec) * 1e6);
-	return evtimer_add(t->ev, &tv) == 0 ? 0 : -ENOMEM;
+	return evtimer_add(t->ev, acore__timeval(&tv, secs)) == 0 ? 0 :
+	    -ENOMEM;
 }
 
 void

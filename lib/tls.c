@@ -39,6 +39,7 @@
 
 /* Bytes per recv(2) (bench/https.sh: 256 KiB beats 64 KiB by about 6%). */
 #define TLS_RBUF	(256 * 1024)
+#define TLS_RECORD_HEADER 5	/* type, version (2), length (2) */
 
 /* A channel's TLS state (tp_ctx). */
 struct tls_conn {
@@ -100,11 +101,11 @@ rbuf_has_record(const struct tls_conn *t)
 		return 0;
 	p = (const unsigned char *)t->rbuf + t->roff;
 	avail = t->rlen - t->roff;
-	if (avail < 5)
+	if (avail < TLS_RECORD_HEADER)
 		return 0;
 	if (p[0] < 20 || p[0] > 24 || p[1] != 3)
 		return 1;
-	return avail >= 5 + ((size_t)p[3] << 8 | p[4]);
+	return avail >= TLS_RECORD_HEADER + ((size_t)p[3] << 8 | p[4]);
 }
 
 static int

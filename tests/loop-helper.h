@@ -36,15 +36,6 @@ note(const char *fmt, ...)
 	va_end(ap);
 }
 
-static inline double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static inline void
 on_alarm(int signo)
 {

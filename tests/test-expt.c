@@ -280,10 +280,10 @@ test_defaults(void)
 	/* dispatcher_with_send.writable(): (not connected) or out_buffer */
 	d = acore_dispatcher_with_send_new(loop, &bare, NULL);
 	acore_create_socket(d, AF_INET, SOCK_STREAM);
-	t0 = now();
+	t0 = acore_now();
 	acore_loop_run(loop, 5.0, 1);
-	ok(now() - t0 < 2.5, "with-send, not connected: writable, the pass "
-	    "does not sleep (%.2f s)", now() - t0);
+	ok(acore_now() - t0 < 2.5, "with-send, not connected: writable, the pass "
+	    "does not sleep (%.2f s)", acore_now() - t0);
 	acore_close(d);
 
 	/* test_unhandled: connect, write, urgent data, close, accepted. */
