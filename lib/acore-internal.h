@@ -174,6 +174,10 @@ struct acore_loop {
 	char			*chat_scratch;
 	size_t			 chat_scratch_cap;
 	struct evdns_base	*dns;
+	/* Closed TLS sockets waiting for the peer's end (linger.c). */
+	LIST_HEAD(, acore_linger) lingering;
+	size_t			 nlinger;
+	int			 inner_wake;	/* only such an event ran */
 };
 
 /* The descriptor's event lives right after the dispatcher (one allocation). */
@@ -182,6 +186,11 @@ acore__ev(struct acore_dispatcher *d)
 {
 	return (struct event *)(d + 1);
 }
+
+/* linger.c */
+struct acore_linger;
+void	 acore__linger_close(struct acore_loop *loop, int fd);
+void	 acore__linger_free(struct acore_loop *loop);
 
 /* dispatcher.c */
 struct acore_dispatcher *acore__dispatcher_new(struct acore_loop *loop,

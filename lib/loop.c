@@ -84,6 +84,7 @@ acore_loop_new(void)
 		return NULL;
 	TAILQ_INIT(&loop->map);
 	TAILQ_INIT(&loop->polled);
+	LIST_INIT(&loop->lingering);
 	loop->xfd = -1;
 	loop->sweep_fd = -1;
 	/*
@@ -167,6 +168,7 @@ acore_loop_free(struct acore_loop *loop)
 	if (loop->dns != NULL)
 		evdns_base_free(loop->dns, 1);
 	acore__expt_free(loop);
+	acore__linger_free(loop);
 	event_free(loop->sweep_ev);
 	close(loop->sweep_fd);
 	event_free(loop->pass_timer);
@@ -404,18 +406,25 @@ wait_once(struct acore_loop *loop, double timeout)
 		event_add(loop->pass_timer, acore__timeval(&tv, timeout));
 	} else if (loop->nwatch == 0 && loop->nxreg == 0 &&
 	    event_base_get_num_events(loop->base,
-	    EVENT_BASE_COUNT_ADDED) <= 1) {
-		/* Only the sweep event and no timeout: it would be forever. */
+	    EVENT_BASE_COUNT_ADDED) <= 1 + (int)loop->nlinger) {
+		/*
+		 * Only the sweep event (and lingering sockets, which end on
+		 * their own) and no timeout: it would be forever.
+		 */
 		return -EDEADLK;
 	}
 	loop->timer_fired = 0;
 	for (;;) {
-		loop->woke = 0;
+		loop->woke = loop->inner_wake = 0;
 		rc = event_base_loop(loop->base, flags);
-		if (rc < 0 || !loop->sweep_due || (flags & EVLOOP_NONBLOCK) ||
-		    loop->timer_fired || loop->woke || loop->nfired > 0 ||
-		    loop->stop || loop->n == 0)
+		/* The sweep tick and lingering sockets alone end no wait. */
+		if (rc < 0 || (!loop->sweep_due && !loop->inner_wake) ||
+		    (flags & EVLOOP_NONBLOCK) || loop->timer_fired ||
+		    loop->woke || loop->nfired > 0 || loop->stop ||
+		    loop->n == 0)
 			break;
+		if (!loop->sweep_due)
+			continue;
 		sweep(loop);
 		if (loop->nfired > 0 || loop->nbad > 0)
 			break;

@@ -483,12 +483,16 @@ static void
 tls_close(struct acore_dispatcher *d)
 {
 	struct tls_conn *t = d->tp_ctx;
+	int linger = 0;
 
 	if (t->ssl != NULL) {
 		if (t->done && !t->shut) {
 			ERR_clear_error();
 			(void)SSL_shutdown(t->ssl);
 		}
+		/* The peer's close_notify may still cross ours: linger.c. */
+		linger = t->done &&
+		    !(SSL_get_shutdown(t->ssl) & SSL_RECEIVED_SHUTDOWN);
 		SSL_free(t->ssl);
 		t->ssl = NULL;
 	}
@@ -496,7 +500,10 @@ tls_close(struct acore_dispatcher *d)
 	ERR_clear_error();
 	t->done = t->shut = 0;
 	t->deferred = 0;
-	close(d->fd);
+	if (linger)
+		acore__linger_close(d->loop, d->fd);
+	else
+		close(d->fd);
 }
 
 static void

@@ -75,6 +75,18 @@ out:
 
 /* ---------------------------------------------------------------- server */
 
+#define SMALL	(16 * 1024)
+
+/* Small kernel buffers, so both directions fill with little data. */
+static void
+small_buffers(int fd)
+{
+	int n = SMALL;
+
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &n, sizeof(n));
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &n, sizeof(n));
+}
+
 static struct server {
 	struct acore_tls *tls;
 	int	 accepted;
@@ -84,6 +96,8 @@ static struct server {
 	int	 closed;
 	int	 errors;
 	ssize_t	 echoed;	/* bytes sent back */
+	int	 small;		/* 64 KiB socket buffers and high water */
+	struct acore_dispatcher *conn;	/* the last accepted */
 } srv;
 
 static void
@@ -144,8 +158,15 @@ srv_accepted(struct acore_dispatcher *d, int fd, const struct sockaddr *sa,
 	c = acore_dispatcher_with_send_new(acore_loop_of(d), &srv_conn_ops,
 	    NULL);
 	if (c == NULL || acore_set_socket(c, fd) < 0 ||
-	    acore_tls_attach(c, srv.tls, NULL) < 0)
+	    acore_tls_attach(c, srv.tls, NULL) < 0) {
 		acore_close(c);
+		return;
+	}
+	srv.conn = c;
+	if (srv.small) {
+		small_buffers(fd);
+		acore_set_high_water(c, SMALL);
+	}
 }
 
 static const struct acore_ops listener_ops = {
@@ -165,6 +186,7 @@ static struct client {
 	int	 closed;
 	int	 error;
 	int	 reads;		/* handle_read calls */
+	int	 hold;		/* not readable for now */
 	size_t	 heap_before;	/* malloc'd bytes before connecting */
 	size_t	 heap_idle;	/* and with every byte read, both ends idle */
 	char	 alpn[32];
@@ -256,16 +278,40 @@ static const struct acore_ops cl_ops = {
 	.handle_error = cl_error,
 };
 
+static int
+cl_readable(struct acore_dispatcher *d, void *arg)
+{
+	(void)d;
+	(void)arg;
+	return !cl.hold;
+}
+
+/* The client that can hold its reads back (cl.hold). */
+static const struct acore_ops cl_hold_ops = {
+	.name = "client",
+	.readable = cl_readable,
+	.writable = cl_writable,
+	.handle_connect = cl_connect,
+	.handle_write = cl_write,
+	.handle_read = cl_read,
+	.handle_close = cl_close,
+	.handle_error = cl_error,
+};
+
 static struct acore_dispatcher *
 client(struct acore_loop *loop, struct acore_tls *tls, const char *name,
     const struct sockaddr_in *sin)
 {
 	struct acore_dispatcher *d;
 
-	d = acore_dispatcher_new(loop, &cl_ops, NULL);
+	d = acore_dispatcher_new(loop, cl.hold ? &cl_hold_ops : &cl_ops,
+	    NULL);
 	if (d == NULL || acore_tls_attach(d, tls, name) < 0 ||
-	    acore_create_socket(d, AF_INET, SOCK_STREAM) < 0 ||
-	    acore_connect(d, (const struct sockaddr *)sin, sizeof(*sin)) < 0)
+	    acore_create_socket(d, AF_INET, SOCK_STREAM) < 0)
+		return NULL;
+	if (cl.hold)
+		small_buffers(acore_fd(d));
+	if (acore_connect(d, (const struct sockaddr *)sin, sizeof(*sin)) < 0)
 		return NULL;
 	return d;
 }
@@ -306,7 +352,7 @@ main(void)
 	struct acore_tls *ctls, *untrusted;
 	struct sockaddr_in sin, psin;
 	socklen_t len = sizeof(sin);
-	int pl, pc = -1, ps, passes;
+	int pl, pc = -1, ps, passes, stall;
 	size_t up = 0, down = 0, got;
 	char upbuf[65536], downbuf[65536];
 	char *out;
@@ -478,6 +524,48 @@ main(void)
 	close(pc);
 	close(pl);
 	close(ps);
+	/* That client and its server end see their ends before the next. */
+	for (i = 0; i < 100 && cl.closed == 0 && cl.error == 0; i++)
+		acore_loop_run(loop, 0.01, 1);
+
+	/*
+	 * 6. The server closes while its last records are still on their
+	 * way and the client, which has not read yet, goes on sending (its
+	 * close_notify crossing the server's, as socat's does).  Closed at
+	 * once, the server's socket would answer with a reset and drop what
+	 * it had not yet sent; lingering, it sends all of it, then FIN.
+	 */
+	reset_client();
+	cl.out = out;
+	cl.hold = 1;
+	srv.small = 1;
+	srv.conn = NULL;
+	srv.echoed = 0;
+	ok(client(loop, ctls, "localhost", &sin) != NULL, "client connects");
+	for (i = 0, stall = 0; i < 3000 && stall < 20 && cl.error == 0; i++) {
+		got = cl.sent;
+		acore_loop_run(loop, 0.01, 1);
+		stall = srv.conn != NULL && srv.echoed > 0 && cl.sent == got ?
+		    stall + 1 : 0;
+	}
+	ok(srv.conn != NULL && srv.echoed > 0 && cl.sent < TOTAL,
+	    "both directions full: %zu sent, %zd echoed", cl.sent,
+	    srv.echoed);
+	/* What the server's kernel took (a record may wait in OpenSSL). */
+	got = srv.conn != NULL ? (size_t)srv.echoed -
+	    acore_pending(srv.conn) : 0;
+	acore_close(srv.conn);
+	cl.hold = 0;
+	for (i = 0; i < 1000 && cl.closed == 0 && cl.error == 0; i++)
+		acore_loop_run(loop, 0.01, 1);
+	ok(cl.closed == 1 && (cl.close_reason == 0 ||
+	    cl.close_reason == ACORE_ETLS_TRUNCATED),
+	    "the client reads to an end, not a reset: %s",
+	    acore_strerror(cl.close_reason));
+	ok(cl.got + 16384 + 256 >= got && cl.mismatch == 0,
+	    "every byte the server's kernel took arrived: %zu of %zu",
+	    cl.got, got);
+	srv.small = 0;
 
 	acore_tls_free(untrusted);
 	acore_tls_free(ctls);
