@@ -267,16 +267,6 @@ cl_error(struct acore_dispatcher *d, int err, void *arg)
 	acore_close(d);
 }
 
-static const struct acore_ops cl_ops = {
-	.name = "client",
-	.readable = NULL,
-	.writable = cl_writable,
-	.handle_connect = cl_connect,
-	.handle_write = cl_write,
-	.handle_read = cl_read,
-	.handle_close = cl_close,
-	.handle_error = cl_error,
-};
 
 static int
 cl_readable(struct acore_dispatcher *d, void *arg)
@@ -286,8 +276,8 @@ cl_readable(struct acore_dispatcher *d, void *arg)
 	return !cl.hold;
 }
 
-/* The client that can hold its reads back (cl.hold). */
-static const struct acore_ops cl_hold_ops = {
+/* cl.hold keeps the client from reading for a while (case 6). */
+static const struct acore_ops cl_ops = {
 	.name = "client",
 	.readable = cl_readable,
 	.writable = cl_writable,
@@ -304,8 +294,7 @@ client(struct acore_loop *loop, struct acore_tls *tls, const char *name,
 {
 	struct acore_dispatcher *d;
 
-	d = acore_dispatcher_new(loop, cl.hold ? &cl_hold_ops : &cl_ops,
-	    NULL);
+	d = acore_dispatcher_new(loop, &cl_ops, NULL);
 	if (d == NULL || acore_tls_attach(d, tls, name) < 0 ||
 	    acore_create_socket(d, AF_INET, SOCK_STREAM) < 0)
 		return NULL;
