@@ -297,10 +297,7 @@ handler_start(const struct echo_conf *conf, int fd)
 	acore_chat_set_max_input(d, CMD_MAX);
 	return d;
 fail:
-	acore_log(ACORE_LOG_WARN, "EchoHandler", "cannot serve a client: %s",
-	    acore_strerror(rc));
-	if (d != NULL)
-		acore_close(d);
+	echo_handler_failed(d, rc);
 	return NULL;
 }
 

@@ -56,6 +56,15 @@ echo_handler_name(int fd, char *buf, size_t size)
 		    size - (size_t)n);
 }
 
+void
+echo_handler_failed(struct acore_dispatcher *d, int rc)
+{
+	acore_log(ACORE_LOG_WARN, "EchoHandler", "cannot serve a client: %s",
+	    acore_strerror(rc));
+	if (d != NULL)
+		acore_close(d);
+}
+
 /* Common set-up: adopt fd, name the channel, arm the idle timeout. */
 static struct acore_dispatcher *
 adopt(struct acore_dispatcher *d, const struct echo_conf *conf, int fd)
@@ -91,10 +100,7 @@ adopt(struct acore_dispatcher *d, const struct echo_conf *conf, int fd)
 		goto fail;
 	return d;
 fail:
-	acore_log(ACORE_LOG_WARN, "EchoHandler", "cannot serve a client: %s",
-	    acore_strerror(rc));
-	if (d != NULL)
-		acore_close(d);
+	echo_handler_failed(d, rc);
 	return NULL;
 }
 

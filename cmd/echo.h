@@ -124,6 +124,8 @@ int	 echo_workers(int n, const char *port, echo_serve_fn serve, void *arg,
 
 /* "EchoHandler('127.0.0.1', 8080)": named by the server side's address. */
 void	 echo_handler_name(int fd, char *buf, size_t size);
+/* A handler that could not be set up: one warning, and d (if any) closed. */
+void	 echo_handler_failed(struct acore_dispatcher *d, int rc);
 
 /* The PyMOTW EchoClient. */
 struct echo_client_conf {
