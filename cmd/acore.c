@@ -103,12 +103,12 @@ main(int argc, char **argv)
 	}
 	if ((cmd = find_cmd(argv[0])) == NULL)
 		return unknown(argv[0]);
-	if (cmd_wants(argc, argv, "--help", "-h")) {
+	if (cmd_wants(cmd, argc, argv, "--help", 'h')) {
 		cmd_usage(cmd, 0);
 		return AC_EXIT_OK;
 	}
 	/* As git and nc: the version from any subcommand too. */
-	if (cmd_wants(argc, argv, "--version", "-V")) {
+	if (cmd_wants(cmd, argc, argv, "--version", 'V')) {
 		cmd_version();
 		return AC_EXIT_OK;
 	}

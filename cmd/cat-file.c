@@ -144,20 +144,22 @@ cat_one(struct acore_loop *loop, struct reader *r)
 	return r->write_err != 0 ? AC_EXIT_WRITE : r->status;
 }
 
+#define OPTSTRING	":c:rv"
+static const struct option longopts[] = {
+	{ "chunk-size",	required_argument, NULL, 'c' },
+	{ "show-reads",	no_argument,	   NULL, 'r' },
+	{ "verbose",	no_argument,	   NULL, 'v' },
+	{ NULL, 0, NULL, 0 }
+};
+
 static int
 cmd_main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "chunk-size",	required_argument, NULL, 'c' },
-		{ "show-reads",	no_argument,	   NULL, 'r' },
-		{ "verbose",	no_argument,	   NULL, 'v' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct reader r = { .chunk = DEFAULT_CHUNK };
 	struct acore_loop *loop;
 	int ch, i, rc, status = AC_EXIT_OK;
 
-	while ((ch = getopt_long(argc, argv, ":c:rv", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, OPTSTRING, longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			r.chunk = cmd_size("chunk size", optarg, 1, MAX_CHUNK);
@@ -208,5 +210,7 @@ const struct acore_cmd acore_cmd_cat_file = {
 	    "  -V, --version          print the version\n"
 	    "  file ...               the files, in order ('-' or none: "
 	    "stdin)\n",
+	.optstring = OPTSTRING,
+	.longopts = longopts,
 	.main = cmd_main,
 };

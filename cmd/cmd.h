@@ -8,11 +8,16 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+struct option;
+
 struct acore_cmd {
 	const char	*name;		/* "echo-server" */
 	const char	*usage;		/* synopsis after "acore NAME ", as in the man page */
 	const char	*summary;	/* one line for `acore help` */
 	const char	*options;	/* --help: one line per option; may be NULL */
+	/* its getopt_long tables, so cmd_wants() skips option values */
+	const char	*optstring;
+	const struct option *longopts;
 	int		 (*main)(int, char **);	/* argv[0] is the name */
 };
 
@@ -54,11 +59,12 @@ void	 cmd_usage(const struct acore_cmd *cmd, int to_stderr);
 int	 cmd_bad_option(const struct acore_cmd *cmd, int ch, char **argv);
 extern const char *cmd_name;
 /*
- * longopt or shortopt ("--help", "-h") among a command's arguments before
- * any "--": help and version win over every other argument, as in git.
+ * longopt or shortopt ("--help", 'h') among cmd's options, read as its own
+ * getopt_long scan reads them (so not the value of -m, nor after "--"):
+ * help and version win over every other argument, as in git.
  */
-int	 cmd_wants(int argc, char **argv, const char *longopt,
-	    const char *shortopt);
+int	 cmd_wants(const struct acore_cmd *cmd, int argc, char **argv,
+	    const char *longopt, int shortopt);
 void	 cmd_version(void);
 /*
  * A usage error: "acore: NAME: <problem>" then the usage line, on stderr;

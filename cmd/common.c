@@ -52,18 +52,27 @@ cmd_bad_option(const struct acore_cmd *cmd, int ch, char **argv)
 }
 
 int
-cmd_wants(int argc, char **argv, const char *longopt, const char *shortopt)
+cmd_wants(const struct acore_cmd *cmd, int argc, char **argv,
+    const char *longopt, int shortopt)
 {
-	int i;
+	char **copy;
+	int ch, found = 0;
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			break;
-		if (strcmp(argv[i], longopt) == 0 ||
-		    strcmp(argv[i], shortopt) == 0)
-			return 1;
-	}
-	return 0;
+	/* A copy: GNU getopt permutes argv, and the command reads it raw. */
+	if ((copy = calloc((size_t)argc + 1, sizeof(*copy))) == NULL)
+		err(AC_EXIT_FAIL, "%s", cmd->name);
+	memcpy(copy, argv, (size_t)argc * sizeof(*copy));
+	optind = 0;
+	opterr = 0;
+	/* Neither is in the command's tables: each comes back as unknown. */
+	while (!found && (ch = getopt_long(argc, copy, cmd->optstring,
+	    cmd->longopts, NULL)) != -1)
+		if (ch == '?')
+			found = optopt != 0 ? optopt == shortopt :
+			    strcmp(copy[optind - 1], longopt) == 0;
+	free(copy);
+	optind = 0;
+	return found;
 }
 
 void

@@ -44,6 +44,7 @@ done(int st)
 	status = st;
 }
 
+#define OPTSTRING	":46Nf:i:km:o:q:s:uU:vw:"
 static const struct option longopts[] = {
 	{ "file",		required_argument, NULL, 'f' },
 	{ "idle-timeout",	required_argument, NULL, 'i' },
@@ -143,8 +144,7 @@ cmd_main(int argc, char **argv)
 	c.in_fd = -1;
 	c.done = done;
 	c.retries = DEFAULT_RETRIES;
-	while ((ch = getopt_long(argc, argv, ":46Nf:i:km:o:q:s:uU:vw:", longopts,
-	    NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, OPTSTRING, longopts, NULL)) != -1) {
 		switch (ch) {
 		case '4':
 		case '6':
@@ -318,6 +318,8 @@ const struct acore_cmd acore_cmd_echo_client = {
 	    "certificate\n"
 	    "  host port, host:port, [v6]:port   the server; port may be "
 	    "a service name\n",
+	.optstring = OPTSTRING,
+	.longopts = longopts,
 	.main = cmd_main,
 };
 

@@ -143,6 +143,7 @@ listen_unix(const struct options *o)
 	echo_srv.unix_path = o->unix_path;
 }
 
+#define OPTSTRING	":46b:i:klp:uU:v"
 static const struct option longopts[] = {
 	{ "bind",		required_argument, NULL, 'b' },
 	{ "idle-timeout",	required_argument, NULL, 'i' },
@@ -211,8 +212,7 @@ parse_options(int argc, char **argv, struct options *o)
 	o->backlog = -1;
 	echo_srv.conf.chunk = DEFAULT_CHUNK;
 	echo_srv.conf.max_message = DEFAULT_MAX_MESSAGE;
-	while ((ch = getopt_long(argc, argv, ":46b:i:klp:uU:v", longopts,
-	    NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, OPTSTRING, longopts, NULL)) != -1) {
 		switch (ch) {
 		case '4':
 		case '6':
@@ -487,6 +487,8 @@ const struct acore_cmd acore_cmd_echo_server = {
 	    "      --workers N      N processes share the port, a loop "
 	    "each\n"
 	    "  [address] port, address:port   as -b and -p, the nc -l way\n",
+	.optstring = OPTSTRING,
+	.longopts = longopts,
 	.main = cmd_main,
 };
 

@@ -532,4 +532,6 @@ const struct acore_cmd acore_cmd_http_get = {
 	.summary = "fetch http:// and https:// URLs (the asyncore HTTP "
 	    "client examples)",
 	.main = cmd_main,
+	.optstring = HG_OPTSTRING,
+	.longopts = hg_longopts,
 };

@@ -26,7 +26,7 @@ enum {
 	OPT_CACERT, OPT_CAPATH
 };
 
-static const struct option longopts[] = {
+const struct option hg_longopts[] = {
 	{ "absolute-form", no_argument, NULL, OPT_ABSOLUTE },
 	{ "cacert", required_argument, NULL, OPT_CACERT },
 	{ "capath", required_argument, NULL, OPT_CAPATH },
@@ -125,18 +125,19 @@ hg_parse_options(int argc, char **argv, struct hg_opts *o, char ***files,
 	int ch;
 
 	rewrite_z(argc, argv);
-	while ((ch = getopt_long(argc, argv, ":046A:C:fH:iIkLm:o:OsSvw:Z::",
-	    longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, HG_OPTSTRING, hg_longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case '0':
 		case OPT_HTTP10:
 			o->http10 = 1;
 			break;
 		case '4':
-			o->family = AF_INET;
-			break;
 		case '6':
-			o->family = AF_INET6;
+			if (o->family == (ch == '4' ? AF_INET6 : AF_INET))
+				cmd_usage_error(&acore_cmd_http_get,
+				    "-4 and -6 cannot be used together");
+			o->family = ch == '4' ? AF_INET : AF_INET6;
 			break;
 		case 'A':
 			o->user_agent = optarg;

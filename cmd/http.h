@@ -17,6 +17,7 @@
 #define ACORE_HTTP_H
 
 #include <sys/queue.h>
+#include <getopt.h>
 #include <stdint.h>
 
 #include "ahttp.h"
@@ -130,6 +131,8 @@ struct hg {
 };
 
 /* http-opts.c: the command line; 0, or an exit status */
+#define HG_OPTSTRING	":046A:C:fH:iIkLm:o:OsSvw:Z::"
+extern const struct option hg_longopts[];
 int	 hg_parse_options(int argc, char **argv, struct hg_opts *o,
 	    char ***files, int *nfiles);
 

@@ -91,6 +91,46 @@ $usage" ]
 	done
 }
 
+@test "an option's value or an operand after -- is never -h or -V" {
+	run --separate-stderr acore cat-file -c -h
+	assert_failure 2
+	[ "$stderr" = "acore: cat-file: chunk size is invalid: -h" ]
+	run --separate-stderr acore cat-file --chunk-size -V
+	assert_failure 2
+	[ "$stderr" = "acore: cat-file: chunk size is invalid: -V" ]
+	run --separate-stderr acore echo-server --chunk-size -V
+	assert_failure 2
+	[ "$stderr" = "acore: echo-server: chunk size is invalid: -V" ]
+	# -m's value is the message: sent to a closed port, not help.
+	run --separate-stderr acore echo-client -m -h 127.0.0.1 1
+	assert_failure 5
+	[ "$stderr" = "acore: echo-client: connect to 127.0.0.1 port 1: Connection refused" ]
+	run --separate-stderr acore http-get -A -V http://127.0.0.1:1/
+	assert_failure 5
+	[ -z "$output" ]
+	run --separate-stderr acore cat-file -- -h
+	assert_failure 1
+	[ "$stderr" = "acore: cat-file: -h: No such file or directory" ]
+	# A real -h or -V still wins, wherever it stands.
+	run acore echo-client -m text -h
+	assert_success
+	assert_line --index 0 "$(acore help echo-client | head -n 1)"
+	run acore http-get -A agent -V
+	assert_success
+	assert_output "$(acore -V)"
+}
+
+@test "-4 and -6 together: a usage error from every command that takes them" {
+	local cmd
+	for cmd in echo-client echo-server http-get; do
+		run --separate-stderr acore "$cmd" -4 -6 127.0.0.1 1
+		assert_failure 2
+		[ "${stderr_lines[0]}" = "acore: $cmd: -4 and -6 cannot be used together" ]
+		[ "${stderr_lines[1]}" = "$(acore "$cmd" --help | head -n 1)" ]
+		[ "${#stderr_lines[@]}" -eq 2 ]
+	done
+}
+
 @test "every --help usage line equals its man page SYNOPSIS" {
 	local cmd page synopsis n=0
 	for cmd in $(acore help | awk '/^  [a-z]/ && !/not implemented yet/ { print $1 }'); do
