@@ -25,6 +25,7 @@
 enum {
 	OPT_CACERT = 256,
 	OPT_CHAT,
+	OPT_CHECK_ONLY,
 	OPT_CHUNK_SIZE,
 	OPT_LATE_SHUTDOWN,
 	OPT_RETRIES,
@@ -59,6 +60,7 @@ static const struct option longopts[] = {
 	{ "wait",		required_argument, NULL, 'w' },
 	{ "cacert",		required_argument, NULL, OPT_CACERT },
 	{ "chat",		no_argument,	   NULL, OPT_CHAT },
+	{ "check-only",		no_argument,	   NULL, OPT_CHECK_ONLY },
 	{ "chunk-size",		required_argument, NULL, OPT_CHUNK_SIZE },
 	{ "late-shutdown",	no_argument,	   NULL, OPT_LATE_SHUTDOWN },
 	{ "retries",		required_argument, NULL, OPT_RETRIES },
@@ -136,6 +138,7 @@ cmd_main(int argc, char **argv)
 	const char *cacert = NULL;
 	double wait = 0, idle = 0;
 	int ch, rc, chunk_set = 0, retries_set = 0, tls = 0, insecure = 0;
+	int check_only = 0;
 
 	memset(&c, 0, sizeof(c));
 	c.family = AF_UNSPEC;
@@ -195,6 +198,9 @@ cmd_main(int argc, char **argv)
 		case OPT_CHAT:
 			c.chat = 1;
 			break;
+		case OPT_CHECK_ONLY:
+			check_only = 1;
+			break;
 		case OPT_SERVERNAME:
 			c.servername = optarg;
 			break;
@@ -220,6 +226,9 @@ cmd_main(int argc, char **argv)
 	argv += optind;
 	if (file != NULL && text != NULL)
 		cmd_usage_error(self(), "-f and -m cannot be used together");
+	if (check_only && out != NULL)
+		cmd_usage_error(self(), "-o and --check-only cannot be used "
+		    "together");
 	if (c.udp && (c.chat || c.unix_path != NULL || c.late_shutdown ||
 	    c.quit_after > 0))
 		cmd_usage_error(self(), "-u cannot be used with --chat, -U, "
@@ -244,6 +253,14 @@ cmd_main(int argc, char **argv)
 	if (c.chat && !chunk_set)
 		c.chunk = CHAT_CHUNK;
 	open_input(&c, file, text);
+	/*
+	 * Typed or given text comes back on stdout, as with nc.  A file (the
+	 * PyMOTW client) and --chat (the asynchat one) are the articles'
+	 * examples, whose programs print nothing there.
+	 */
+	if (out == NULL && !check_only && !c.chat && (text != NULL ||
+	    c.in_fd == STDIN_FILENO))
+		out = "-";
 	if (out != NULL && strcmp(out, "-") == 0) {
 		c.out_fd = STDOUT_FILENO;
 		c.out_name = "stdout";
@@ -279,8 +296,9 @@ cmd_main(int argc, char **argv)
 
 const struct acore_cmd acore_cmd_echo_client = {
 	.name = "echo-client",
-	.usage = "[-46kNuv] [-f file | -m text] [-i secs] [-o file] [-q secs] "
-	    "[-s address] [-w secs] [--cacert file] [--chat] [--chunk-size n] "
+	.usage = "[-46kNuv] [-f file | -m text] [-i secs] [-o file | "
+	    "--check-only] [-q secs] [-s address] [-w secs] [--cacert file] "
+	    "[--chat] [--chunk-size n] "
 	    "[--late-shutdown] [--retries n] [--servername name] [--tls] "
 	    "[-U path | host port | host:port]",
 	.summary = "asyncore echo client: send, verify the echo (PyMOTW)",
@@ -293,7 +311,9 @@ const struct acore_cmd acore_cmd_echo_client = {
 	    "  -m, --message TEXT   send TEXT\n"
 	    "  -N                   shut down sending at end of input "
 	    "(the default)\n"
-	    "  -o, --output FILE    write the echo to FILE ('-': stdout)\n"
+	    "  -o, --output FILE    write the echo to FILE ('-': stdout; the "
+	    "default for -m\n"
+	    "                       and stdin, not for -f FILE or --chat)\n"
 	    "  -q, --quit SECS      after end of input, wait at most SECS "
 	    "for the echo\n"
 	    "  -s, --source ADDR    connect from ADDR\n"
@@ -307,6 +327,7 @@ const struct acore_cmd acore_cmd_echo_client = {
 	    "      --cacert FILE    --tls: trust the CAs in FILE (PEM)\n"
 	    "      --chat           the asynchat protocol: ECHO <length>, "
 	    "then the bytes\n"
+	    "      --check-only     check the echo, write it nowhere\n"
 	    "      --chunk-size N   bytes per send and per read "
 	    "(default 512)\n"
 	    "      --late-shutdown  shut down sending only once all came "

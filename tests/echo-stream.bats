@@ -18,6 +18,44 @@ socat_srv() {
 	wait_listen "$SPORT"
 }
 
+@test "the echo of -m or stdin goes to stdout, as nc; -f FILE, --chat, --check-only: nowhere" {
+	srv
+	run --separate-stderr acore echo-client -m 'hello, world' 127.0.0.1 "$PORT"
+	assert_success
+	[ "$output" = 'hello, world' ]
+	[ -z "$stderr" ]
+	run --separate-stderr acore echo-client 127.0.0.1 "$PORT" <<<'from stdin'
+	assert_success
+	[ "$output" = 'from stdin' ]
+	run --separate-stderr acore echo-client -f - 127.0.0.1 "$PORT" <<<'dash'
+	assert_success
+	[ "$output" = 'dash' ]
+	# The article's client: a file is checked, nothing printed.
+	run --separate-stderr acore echo-client -f "$DATA/lorem.txt" 127.0.0.1 "$PORT"
+	assert_success
+	[ -z "$output" ]
+	run --separate-stderr acore echo-client --check-only -m quiet 127.0.0.1 "$PORT"
+	assert_success
+	[ -z "$output" ]
+	run --separate-stderr acore echo-client -o "$TMP/o" -m 'to a file' 127.0.0.1 "$PORT"
+	assert_success
+	[ -z "$output" ]
+	[ "$(cat "$TMP/o")" = 'to a file' ]
+	run --separate-stderr acore echo-client -f "$DATA/lorem.txt" -o - 127.0.0.1 "$PORT"
+	assert_success
+	[ "$output" = "$(cat "$DATA/lorem.txt")" ]
+	run --separate-stderr acore echo-client --check-only -o - -m x 127.0.0.1 "$PORT"
+	assert_failure 2
+	[ "${stderr_lines[0]}" = "acore: echo-client: -o and --check-only cannot be used together" ]
+	srv_stop
+	# The asynchat article's client prints nothing either.
+	srv --chat
+	run --separate-stderr acore echo-client --chat -m 'chat text' 127.0.0.1 "$PORT"
+	assert_success
+	[ -z "$output" ]
+	srv_stop
+}
+
 @test "a line comes back before the input ends (fifo in, fifo out)" {
 	srv
 	mkfifo "$TMP/in" "$TMP/out"
