@@ -477,19 +477,11 @@ cmd_main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc == 0) {
-		warnx("http-get: no URL given; try 'acore http-get --help'");
-		free(files);
-		free(g.o.headers);
-		return AC_EXIT_USAGE;
-	}
-	if (nfiles > argc) {
-		warnx("http-get: more -o files (%d) than URLs (%d)", nfiles,
-		    argc);
-		free(files);
-		free(g.o.headers);
-		return AC_EXIT_USAGE;
-	}
+	if (argc == 0)
+		cmd_usage_error(&acore_cmd_http_get, "no URL given");
+	if (nfiles > argc)
+		cmd_usage_error(&acore_cmd_http_get, "more -o files (%d) than "
+		    "URLs (%d)", nfiles, argc);
 
 	/*
 	 * A closed standard descriptor would be taken by the first socket

@@ -1,7 +1,9 @@
 /*
  * http-opts.c: the command line of acore http-get.  Option values that end
  * up in a request are checked by hg_value_ok() (http-req.c), the one place
- * that decides what may go on the wire.
+ * that decides what may go on the wire.  A bad command line is reported
+ * through cmd_usage_error(), as the other commands do: the problem, then
+ * the usage line, exit 2.
  */
 #include "config.h"
 
@@ -73,7 +75,7 @@ add_header(struct hg_opts *o, char *h)
 
 	if (n == 0 || h[n] != ':' || !hg_value_ok(h) ||
 	    strcspn(h, " \t") < n)
-		errx(AC_EXIT_USAGE, "http-get: bad header '%s' (want "
+		cmd_usage_error(&acore_cmd_http_get, "bad header '%s' (want "
 		    "'Name: value')", h);
 	if ((nh = reallocarray(o->headers, (size_t)o->nheaders + 1,
 	    sizeof(*nh))) == NULL)
@@ -108,12 +110,12 @@ static void
 check_combination(const struct hg_opts *o, int nfiles)
 {
 	if (o->resume && nfiles == 0 && !o->remote_name)
-		errx(AC_EXIT_USAGE, "http-get: -C - needs -o or -O");
+		cmd_usage_error(&acore_cmd_http_get, "-C - needs -o or -O");
 	if (o->resume && o->compressed)
-		errx(AC_EXIT_USAGE, "http-get: -C - and --compressed cannot "
-		    "be combined");
+		cmd_usage_error(&acore_cmd_http_get, "-C - and --compressed "
+		    "cannot be combined");
 	if (o->head && o->raw)
-		errx(AC_EXIT_USAGE, "http-get: -I and --raw cannot be "
+		cmd_usage_error(&acore_cmd_http_get, "-I and --raw cannot be "
 		    "combined");
 }
 
@@ -142,15 +144,15 @@ hg_parse_options(int argc, char **argv, struct hg_opts *o, char ***files,
 		case 'A':
 			o->user_agent = optarg;
 			if (!hg_value_ok(o->user_agent))
-				errx(AC_EXIT_USAGE, "http-get: bad user agent "
-				    "(control characters)");
+				cmd_usage_error(&acore_cmd_http_get, "bad user "
+				    "agent (control characters)");
 			if (*o->user_agent == '\0')
 				o->user_agent = NULL;	/* -A '': none */
 			break;
 		case 'C':
 			if (strcmp(optarg, "-") != 0)
-				errx(AC_EXIT_USAGE, "http-get: only '-C -' "
-				    "(continue where the file ends) is "
+				cmd_usage_error(&acore_cmd_http_get, "only "
+				    "'-C -' (continue where the file ends) is "
 				    "supported");
 			o->resume = 1;
 			break;
@@ -195,7 +197,8 @@ hg_parse_options(int argc, char **argv, struct hg_opts *o, char ***files,
 			break;
 		case 'w':
 			if (hg_write_out_check(optarg, &why) < 0)
-				errx(AC_EXIT_USAGE, "http-get: -w: %s", why);
+				cmd_usage_error(&acore_cmd_http_get, "-w: %s",
+				    why);
 			o->write_out = optarg;
 			break;
 		case 'Z':
