@@ -1,9 +1,9 @@
 /*
- * http-get.c: acore http-get: fetch http:// URLs with HttpClient
- * dispatchers, as the PyMOTW asyncore examples do, and as a fetcher curl
- * and wget users would accept: keep-alive reuse per host:port, several
- * URLs at once with output in argument order, files renamed into place,
- * redirects, time limits, one exit status per cause.
+ * http-get.c: acore http-get: fetch http:// and https:// URLs with
+ * HttpClient dispatchers, as the PyMOTW asyncore examples do, and as a
+ * fetcher curl and wget users would accept: keep-alive reuse per
+ * host:port, several URLs at once with output in argument order, files
+ * renamed into place, redirects, time limits, one exit status per cause.
  *
  * This file holds the job queue and the loop.  A job is one URL of the
  * command line through all its redirects; jobs wait in one queue (and in
@@ -513,7 +513,7 @@ cmd_main(int argc, char **argv)
 
 const struct acore_cmd acore_cmd_http_get = {
 	.name = "http-get",
-	.usage = "[-046fiIkLOsSvZ] [-A agent] [-C -] [-H header] [-m secs] "
+	.usage = "[-046fiIkLOsSvVZ] [-A agent] [-C -] [-H header] [-m secs] "
 	    "[-o file] [-w format] [--absolute-form] [--cacert file] "
 	    "[--capath dir] [--chunk-size bytes] "
 	    "[--compressed] [--connect-timeout secs] [--http1.0] "
@@ -523,6 +523,7 @@ const struct acore_cmd acore_cmd_http_get = {
 	    "[--summary] url ...",
 	.summary = "fetch http:// and https:// URLs (the asyncore HTTP "
 	    "client examples)",
+	.options = hg_options_help,
 	.main = cmd_main,
 	.optstring = HG_OPTSTRING,
 	.longopts = hg_longopts,

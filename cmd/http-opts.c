@@ -67,6 +67,71 @@ const struct option hg_longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+/*
+ * --help: a line per option; tests/cli.bats checks that it names every one
+ * of the table above and of HG_OPTSTRING.
+ */
+const char hg_options_help[] =
+    "  -0, --http1.0        the examples' bare request: GET path "
+    "HTTP/1.0 and Host\n"
+    "  -4, -6               IPv4 or IPv6 addresses only\n"
+    "  -A, --user-agent AGENT  the User-Agent header ('': none)\n"
+    "  -C, --continue-at -  continue the -o or -O file where it "
+    "ends\n"
+    "  -f, --fail           HTTP 400 or more is an error, status 9 "
+    "(the default)\n"
+    "  -H, --header 'NAME: VALUE'  add or replace a header "
+    "('NAME:' removes it)\n"
+    "  -i, --include        write each status line and header block "
+    "too\n"
+    "  -I, --head           send HEAD, write the status line and "
+    "headers\n"
+    "  -k, --insecure       https: do not verify the server\n"
+    "  -L, --location       follow redirects\n"
+    "  -m, --max-time SECS  stop everything after SECS (status 6)\n"
+    "  -o, --output FILE    write the next URL's body to FILE "
+    "('-': stdout)\n"
+    "  -O, --remote-name    write each URL to its last path segment, "
+    "here\n"
+    "  -s, --silent         no progress meter, no error lines\n"
+    "  -S, --show-error     with -s, still report errors\n"
+    "  -v, --verbose        log every event as the PyMOTW article\n"
+    "  -V, --version        print the version\n"
+    "  -w, --write-out FORMAT  write FORMAT after each URL "
+    "(%{http_code}, ...)\n"
+    "  -Z, --parallel       fetch in parallel, the default (-Z N: "
+    "--parallel-max N)\n"
+    "      --absolute-form  the whole URL in the request line\n"
+    "      --cacert FILE    https: trust the CAs in FILE (PEM)\n"
+    "      --capath DIR     https: trust the CAs in the hashed "
+    "DIR\n"
+    "      --chunk-size N   bytes per read (default 1M)\n"
+    "      --compressed     ask for gzip or deflate, write it "
+    "decoded\n"
+    "      --connect-timeout SECS  give up a connect after SECS "
+    "(status 6)\n"
+    "      --loop-counter   one loop pass at a time, as "
+    "asyncore_loop.py\n"
+    "      --max-host-conns N  connections per host and port "
+    "(default 6)\n"
+    "      --max-redirs N   follow at most N redirects per URL "
+    "(default 20)\n"
+    "      --no-fail        HTTP 400 or more is no error\n"
+    "      --no-progress    never show the progress meter\n"
+    "      --parallel-max N at most N requests at once "
+    "(default 50)\n"
+    "      --progress       always show the progress meter\n"
+    "      --raw            write the responses as received\n"
+    "      --retry N        retry a failure that may pass, up to N "
+    "times\n"
+    "      --retry-delay SECS  wait SECS before each retry "
+    "(default: backoff)\n"
+    "      --show-reads     print each read, as the library docs' "
+    "HTTPClient\n"
+    "      --summary        'URL got N bytes' for each URL instead "
+    "of bodies\n"
+    "  url ...              http:// or https:// URLs\n";
+
 static void
 add_header(struct hg_opts *o, char *h)
 {

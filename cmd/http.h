@@ -133,6 +133,7 @@ struct hg {
 /* http-opts.c: the command line; 0, or an exit status */
 #define HG_OPTSTRING	":046A:C:fH:iIkLm:o:OsSvw:Z::"
 extern const struct option hg_longopts[];
+extern const char hg_options_help[];	/* --help: a line per option */
 int	 hg_parse_options(int argc, char **argv, struct hg_opts *o,
 	    char ***files, int *nfiles);
 

@@ -204,16 +204,37 @@ print("\n".join(seen))' "$ACORE_SRCDIR/lib/acore.h")
 	done
 }
 
-@test "--help with an options list names every long option on a line" {
-	local cmd opt n=0
+# The options of CMD's getopt tables: its long options (as
+# tests/completion.bats reads them) and the letters of its optstring,
+# "--name" and "-x" a line each.
+getopt_options() {
+	local cmd=$1 src
+	src=$ACORE_SRCDIR/cmd/$cmd.c
+	[ -f "$ACORE_SRCDIR/cmd/${cmd%-*}-opts.c" ] && src=$ACORE_SRCDIR/cmd/${cmd%-*}-opts.c
+	grep -o '{[[:space:]]*"[a-z0-9.-]*",[[:space:]]*[a-z]*_argument' "$src" |
+	    sed 's/{[[:space:]]*"\([^"]*\)".*/--\1/'
+	# the optstring: "#define [HG_]OPTSTRING ..." in its file or its .h
+	grep -ho '^#define [A-Z_]*OPTSTRING[[:space:]]*"[^"]*"' "$src" \
+	    "$ACORE_SRCDIR/cmd/$cmd.c" "$ACORE_SRCDIR/cmd/${cmd%-*}.h" 2>/dev/null |
+	    sed 's/.*"\(.*\)"/\1/' | sort -u | tr -d ':' | fold -w 1 | sed 's/^/-/'
+}
+
+@test "--help names every option of the getopt table, -V and --version, a line each" {
+	local cmd opt n
 	for cmd in $(acore help | awk '/^  [a-z]/ { print $1 }'); do
 		run acore "$cmd" --help
-		[ "${#lines[@]}" -gt 1 ] || continue
-		for opt in $(grep -o '{[[:space:]]*"[a-z0-9.-]*",[[:space:]]*[a-z]*_argument' \
-		    "$ACORE_SRCDIR/cmd/$cmd.c" | sed 's/{[[:space:]]*"\([^"]*\)".*/--\1/'); do
-			assert_line --regexp "^ +(-[a-zA-Z0-9], )?$opt( |\$)"
+		assert_success
+		n=0
+		for opt in $(getopt_options "$cmd") -V --version; do
+			# "  -x, --long VALUE  text", "  -4, -6  text", "      --long"
+			printf '%s\n' "${lines[@]:1}" |
+			    grep -Eq -- "^ +(-[a-zA-Z0-9], )*$opt(,| |\$)" ||
+			    { echo "$cmd --help lacks $opt"; false; }
+			n=$((n + 1))
 		done
-		n=$((n + 1))
+		[ "$n" -gt 4 ]
+		# and the man page documents -V
+		grep -qx '\.It Fl V' "$ACORE_SRCDIR/man/acore-$cmd.1" ||
+		    { echo "acore-$cmd(1) lacks -V"; false; }
 	done
-	[ "$n" -ge 3 ]
 }

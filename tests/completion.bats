@@ -47,6 +47,19 @@ complete_words() {
 	done
 }
 
+@test "every command completes -h, --help, -V and --version, once each" {
+	local cmd
+	for cmd in cat-file echo-client echo-server http-get; do
+		run complete_words acore "$cmd" --vers
+		assert_output --version
+		run complete_words acore "$cmd" --hel
+		assert_output --help
+		run complete_words acore "$cmd" -
+		[ "$(printf '%s\n' "$output" | grep -cx -- -V)" -eq 1 ]
+		[ "$(printf '%s\n' "$output" | grep -cx -- -h)" -eq 1 ]
+	done
+}
+
 @test "options complete by prefix, files after -o" {
 	run complete_words acore http-get --max-
 	assert_output "$(printf -- '--max-host-conns\n--max-redirs\n--max-time')"
