@@ -15,6 +15,7 @@
 
 #include <sys/socket.h>
 
+#include <ctype.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -302,6 +303,34 @@ signal_cb(int signo, void *arg)
 
 /* ---------------------------------------------------------------- main */
 
+/*
+ * A URL typed without a scheme ("127.0.0.1:8080/x", "localhost:8080")
+ * means http://, as in curl: the scheme counts only when "://" follows
+ * it, since "localhost:8080" is a host and a port, not scheme
+ * "localhost".  This is a guess about what a person typed, so it is made
+ * here, for command-line arguments only, and not in ahttp_url_parse():
+ * there a Location without a scheme is a relative reference, resolved
+ * against the URL it came from ("page.txt", "example.com/x" being paths),
+ * and guessing http:// for it would send a redirect to the wrong host.
+ */
+static char *
+with_scheme(const char *arg)
+{
+	const char *p = arg;
+	char *url;
+
+	if (isalpha((unsigned char)*p)) {
+		while (isalnum((unsigned char)*p) || *p == '+' || *p == '-' ||
+		    *p == '.')
+			p++;
+		if (strncmp(p, "://", 3) == 0)
+			return strdup(arg);
+	}
+	if (asprintf(&url, "http://%s", arg) < 0)
+		return NULL;
+	return url;
+}
+
 /* Jobs from the command line; URLs that cannot be fetched end here. */
 static void
 make_jobs(struct hg *g, char **urls, int n, char **files, int nfiles)
@@ -319,9 +348,9 @@ make_jobs(struct hg *g, char **urls, int n, char **files, int nfiles)
 		j->arg = urls[i];
 		j->seq = i;
 		j->retry_after = -1;
-		if ((j->url = strdup(urls[i])) == NULL)
+		if ((j->url = with_scheme(urls[i])) == NULL)
 			err(AC_EXIT_FAIL, "http-get");
-		if ((rc = ahttp_url_parse(urls[i], &j->u, &why)) != 0) {
+		if ((rc = ahttp_url_parse(j->url, &j->u, &why)) != 0) {
 			hg_job_done(g, j, rc == -ENOMEM ? AC_EXIT_FAIL :
 			    AC_EXIT_BADURL, why);
 			continue;

@@ -130,7 +130,8 @@ const char hg_options_help[] =
     "HTTPClient\n"
     "      --summary        'URL got N bytes' for each URL instead "
     "of bodies\n"
-    "  url ...              http:// or https:// URLs\n";
+    "  url ...              http:// or https:// URLs (no scheme: "
+    "http://)\n";
 
 static void
 add_header(struct hg_opts *o, char *h)

@@ -450,12 +450,49 @@ EOF2
 	    'http:///x|no host' 'http://h:0/|port out of range' \
 	    'http://h:65536/|port out of range' 'http://h:8x/|bad port' \
 	    'http://a b/|contains a space or control character' \
-	    'http://[::1/|bad IPv6 address' 'http://u@h/|user information (user@host) is not supported' \
-	    'www.example.com|not an absolute http:// or https:// URL'; do
+	    'http://[::1/|bad IPv6 address' 'http://u@h/|user information (user@host) is not supported'; do
 		run --separate-stderr acore http-get "${u%%|*}"
 		assert_failure 3
 		[ "$stderr" = "acore: http-get: ${u%%|*}: ${u#*|}" ]
 	done
+	# without a scheme: named as the http:// URL it was taken for
+	run --separate-stderr acore http-get 'h:8x/'
+	assert_failure 3
+	[ "$stderr" = "acore: http-get: http://h:8x/: bad port" ]
+}
+
+@test "a URL without a scheme means http://, as in curl" {
+	run --separate-stderr acore http-get -o "$TMP/a" "127.0.0.1:$NGINX_PORT/small.txt"
+	assert_success
+	[ -z "$stderr" ]
+	cmp "$NGINX_ROOT/small.txt" "$TMP/a"
+	access_since | grep -q '"GET /small.txt HTTP/1.1" .* 200 '
+	# a name before the port is a host, not a scheme; no path is /
+	run acore http-get "localhost:$NGINX_PORT"
+	assert_success
+	assert_output 'index of the site'
+	# -O takes the name from the path
+	(cd "$TMP" && acore http-get -O "127.0.0.1:$NGINX_PORT/files/f002.txt")
+	cmp "$NGINX_ROOT/files/f002.txt" "$TMP/f002.txt"
+	# Locations resolve against the http:// URL: root-relative,
+	# absolute, relative and ../
+	run --separate-stderr acore http-get -L -w '%{url_effective} %{num_redirects}\n' \
+	    -o "$TMP/r1" -o "$TMP/r4" "127.0.0.1:$NGINX_PORT/r1" "127.0.0.1:$NGINX_PORT/dir/r4"
+	assert_success
+	assert_output "http://127.0.0.1:$NGINX_PORT/dir/page.txt 3
+http://127.0.0.1:$NGINX_PORT/small.txt 1"
+	cmp "$NGINX_ROOT/dir/page.txt" "$TMP/r1"
+	cmp "$NGINX_ROOT/small.txt" "$TMP/r4"
+	# errors name the URL fetched
+	port=$(free_port)
+	run --separate-stderr acore http-get "127.0.0.1:$port/x"
+	assert_failure 5
+	[ "$stderr" = "acore: http-get: http://127.0.0.1:$port/x: connect to 127.0.0.1 port $port: Connection refused" ]
+	if [ "$NGINX_V6" = 1 ]; then
+		run acore http-get "[::1]:$NGINX_PORT/dir/page.txt"
+		assert_success
+		assert_output 'in dir'
+	fi
 }
 
 @test "several URLs: each failure reported, the first in argument order returned" {
