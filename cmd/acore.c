@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,8 +63,9 @@ main(int argc, char **argv)
 	const struct acore_cmd *cmd;
 	int ch;
 
-	/* A closed peer must show up as EPIPE, never kill the process. */
-	signal(SIGPIPE, SIG_IGN);
+	/* Before any descriptor of ours exists: see cmd.h. */
+	cmd_guard_stdio();
+	cmd_ignore_sigpipe();
 
 	/* "+": stop at the command name; its options are its own. */
 	opterr = 0;

@@ -192,6 +192,8 @@ cmd_main(int argc, char **argv)
 	}
 	acore_loop_free(loop);
 	free(r.buf);
+	if (r.write_err == -EPIPE)
+		cmd_sigpipe_exit();
 	if (r.write_err != 0) {
 		warnx("cat-file: write error: %s", acore_strerror(r.write_err));
 		return AC_EXIT_WRITE;

@@ -108,6 +108,24 @@ int	 cmd_is_verbose(void);
 void	 cmd_log_data(const char *name, const char *prefix, const void *data,
 	    size_t len, const char *suffix);
 
+/*
+ * Ignore SIGPIPE (a closed peer must show up as EPIPE, never kill us),
+ * remembering whether our caller had it ignored too.
+ */
+void	 cmd_ignore_sigpipe(void);
+/*
+ * stdout's reader has gone (EPIPE): end as cat(1) does, killed by SIGPIPE
+ * without a word, unless our caller ignored SIGPIPE; then it returns and
+ * the write error is reported as usual.
+ */
+void	 cmd_sigpipe_exit(void);
+/*
+ * Open /dev/null on each of 0, 1 and 2 that is closed, so that no socket
+ * or file of ours lands there and gets stdin's reads or stdout's and
+ * stderr's writes.  stdin reads as empty; writes to a closed stdout or
+ * stderr still fail with EBADF.  Exits AC_EXIT_FAIL without /dev/null.
+ */
+void	 cmd_guard_stdio(void);
 /* Write all of buf to fd (blocking fd), retrying short writes: 0 or -errno. */
 int	 cmd_write_all(int fd, const void *buf, size_t len);
 

@@ -5,12 +5,14 @@
 #include "config.h"
 
 #include <err.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <errno.h>
 #include <math.h>
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +24,7 @@
 #include "cmd.h"
 
 static int verbose;
+static int sigpipe_was_ignored;	/* by whoever started us */
 
 /* The running subcommand, for messages ("acore: NAME: ..."). */
 const char *cmd_name = "acore";
@@ -254,6 +257,47 @@ cmd_log_data(const char *name, const char *prefix, const void *data,
 	memcpy(msg + plen + len, suffix, slen);
 	acore_log_bytes(ACORE_LOG_DEBUG, name, msg, plen + len + slen);
 	free(msg);
+}
+
+void
+cmd_ignore_sigpipe(void)
+{
+	sigpipe_was_ignored = signal(SIGPIPE, SIG_IGN) == SIG_IGN;
+}
+
+void
+cmd_sigpipe_exit(void)
+{
+	if (sigpipe_was_ignored)
+		return;
+	fflush(NULL);
+	signal(SIGPIPE, SIG_DFL);
+	raise(SIGPIPE);
+}
+
+void
+cmd_guard_stdio(void)
+{
+	int fd, nfd;
+
+	for (fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/*
+		 * Open the lowest free descriptor, which is fd.  Read-only
+		 * for 1 and 2 as glibc does for set-uid programs: a write
+		 * still fails with EBADF, as on the closed descriptor, so
+		 * `>&-' is a write error and not a silent success.
+		 */
+		nfd = open("/dev/null", O_RDONLY);
+		if (nfd != fd) {
+			/* No /dev/null (a bare chroot): refuse, never guess. */
+			if (nfd >= 0)
+				close(nfd);
+			errx(AC_EXIT_FAIL, "/dev/null: cannot open for a closed "
+			    "descriptor %d", fd);
+		}
+	}
 }
 
 int

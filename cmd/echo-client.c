@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <sys/un.h>
+
 #include <err.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -73,6 +75,13 @@ static const struct option longopts[] = {
 static void
 check_unix(struct echo_client_conf *c, int argc, const char *source)
 {
+	struct sockaddr_un sun;
+
+	/* What no socket address can hold is a bad argument, not a failure. */
+	if (echo_unix_addr(c->unix_path, &sun) < 0)
+		cmd_usage_error(self(), "-U path is longer than a socket "
+		    "address holds (%zu bytes): '%s'",
+		    sizeof(sun.sun_path) - 1, c->unix_path);
 	if (argc > 0)
 		cmd_usage_error(self(), "-U takes no host or port");
 	if (c->family != AF_UNSPEC || source != NULL)

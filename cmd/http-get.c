@@ -513,17 +513,15 @@ cmd_main(int argc, char **argv)
 		    "URLs (%d)", nfiles, argc);
 
 	/*
-	 * A closed standard descriptor would be taken by the first socket
-	 * we open, and bodies or messages sent down it.
+	 * A stdout that was closed (cmd_guard_stdio left it read-only)
+	 * fails before any fetch, not after the first body.
 	 */
 	to_stdout = g.o.summary || (nfiles < argc && !g.o.remote_name);
 	for (fd = 0; fd < nfiles; fd++)
 		to_stdout |= strcmp(files[fd], "-") == 0;
-	if (to_stdout && fcntl(STDOUT_FILENO, F_GETFD) < 0)
-		err(AC_EXIT_WRITE, "http-get: stdout");
-	for (fd = 0; fd <= 2; fd++)
-		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
-			err(AC_EXIT_FAIL, "http-get: /dev/null");
+	if (to_stdout && (fcntl(STDOUT_FILENO, F_GETFL) & O_ACCMODE) ==
+	    O_RDONLY)
+		errx(AC_EXIT_WRITE, "http-get: stdout: %s", strerror(EBADF));
 
 	/* Trust anchors given: a bad file is an error before any fetch. */
 	if (g.o.cacert != NULL || g.o.capath != NULL || g.o.insecure)

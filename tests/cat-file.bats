@@ -167,11 +167,38 @@ $DATA/lorem.txt: handle_read() -> 0 bytes"
 	[ -z "$output" ]
 }
 
-@test "stdout closed early (EPIPE): one line, exit 10, no crash" {
+@test "stdout closed early (EPIPE): ends quietly by SIGPIPE, as cat does" {
 	head -c 5000000 /dev/urandom > "$TMP/rand"
 	run bash -c "'$ACORE' cat-file '$TMP/rand' 2>'$TMP/err' | head -c 10 >/dev/null; echo \${PIPESTATUS[0]}"
-	assert_output '10'
+	# 128 + SIGPIPE, what cat's own status is in the same pipeline.
+	assert_output "$(bash -c "cat '$TMP/rand' | head -c 10 >/dev/null; echo \${PIPESTATUS[0]}")"
+	assert_output 141
+	[ ! -s "$TMP/err" ]
+	# SIGPIPE ignored by the caller: then, as cat, the error is said.
+	run bash -c "trap '' PIPE; '$ACORE' cat-file '$TMP/rand' 2>'$TMP/err' | head -c 10 >/dev/null; echo \${PIPESTATUS[0]}"
+	assert_output 10
 	[ "$(cat "$TMP/err")" = "acore: cat-file: write error: Broken pipe" ]
+}
+
+@test "closed stdin, stdout or stderr: /dev/null in their place" {
+	# stdin closed reads as empty, as </dev/null, and no descriptor of
+	# ours (the dispatcher's dup) lands on 0.  The redirection is inside
+	# the function: on `run` itself it would close fd 0 before bats
+	# makes its output pipe, which would then take fd 0.
+	no_stdin() { "$@" <&-; }
+	run --separate-stderr no_stdin acore cat-file
+	assert_success
+	[ -z "$output" ] && [ -z "$stderr" ]
+	run --separate-stderr no_stdin acore cat-file - "$DATA/lorem.txt"
+	assert_success
+	[ "$output" = "$(cat "$DATA/lorem.txt")" ] && [ -z "$stderr" ]
+	# stdout closed: a write error, as cat says it.
+	run bash -c "'$ACORE' cat-file '$DATA/lorem.txt' >&-"
+	assert_failure 10
+	assert_output "acore: cat-file: write error: Bad file descriptor"
+	# stderr closed: the data is copied all the same.
+	acore cat-file "$DATA/lorem.txt" 2>&- >"$TMP/out"
+	cmp "$DATA/lorem.txt" "$TMP/out"
 }
 
 @test "stdout on a full device (ENOSPC): one line, exit 10" {

@@ -459,6 +459,9 @@ noread_bounded() {
 	usage_error '-4 and -6 cannot be used together' -4 -6 127.0.0.1 7
 	usage_error '-U takes no host or port' -U "$TMP/s" 127.0.0.1 7
 	usage_error '-U cannot be used with -4, -6 or -s' -U "$TMP/s" -s 127.0.0.1
+	local long
+	long=$TMP/$(printf '%0108d' 0)
+	usage_error "-U path is longer than a socket address holds (107 bytes): '$long'" -U "$long"
 	run --separate-stderr acore echo-client -m a 127.0.0.1 nosuchservice
 	assert_failure 2
 	[ "$stderr" = "acore: echo-client: unknown port or service: nosuchservice" ]
@@ -488,6 +491,32 @@ noread_bounded() {
 	printf 'a\0b\r\n' >"$TMP/nul"
 	acore echo-client -f "$TMP/nul" -o "$TMP/nulback" 127.0.0.1 "$PORT"
 	cmp "$TMP/nul" "$TMP/nulback"
+	srv_stop
+	[ "$SSTATUS" -eq 0 ]
+}
+
+@test "echo-client with stdin, stdout or stderr closed: /dev/null in their place" {
+	# The redirection inside the function: on `run` itself, bats' output
+	# pipe would take the closed fd 0.
+	no_stdin() { "$@" <&-; }
+	srv
+	run --separate-stderr no_stdin acore echo-client 127.0.0.1 "$PORT"
+	assert_success
+	[ -z "$stderr" ]
+	run --separate-stderr no_stdin acore echo-client -o - 127.0.0.1 "$PORT"
+	assert_success
+	[ -z "$output" ] && [ -z "$stderr" ]
+	run bash -c "'$ACORE' echo-client -m hello -o - 127.0.0.1 $PORT >&-"
+	assert_failure 10
+	assert_output "acore: echo-client: stdout: Bad file descriptor"
+	acore echo-client -v -m hello -o - 127.0.0.1 "$PORT" 2>&- >"$TMP/out"
+	[ "$(cat "$TMP/out")" = hello ]
+	srv_stop
+	[ "$SSTATUS" -eq 0 ]
+	srv -u
+	run --separate-stderr no_stdin acore echo-client -u 127.0.0.1 "$PORT"
+	assert_success
+	[ -z "$stderr" ]
 	srv_stop
 	[ "$SSTATUS" -eq 0 ]
 }
