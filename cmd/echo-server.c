@@ -401,10 +401,11 @@ serve(const char *port, int ready_fd, void *arg)
 		close(ready_fd);
 		echo_worker_ready();
 	} else {
+		/* The pid file first: it says whether we may run at all. */
+		if (o->pid_file != NULL)
+			echo_write_pid_file(o->pid_file);
 		if (o->port_file != NULL)
 			echo_write_file(o->port_file, "%d\n", listen_port());
-		if (o->pid_file != NULL)
-			echo_write_file(o->pid_file, "%ld\n", (long)getpid());
 		echo_ready();
 	}
 	if (o->with_client != NULL)

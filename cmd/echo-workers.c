@@ -155,10 +155,10 @@ echo_workers(int n, const char *port, echo_serve_fn serve, void *arg,
 				err(AC_EXIT_FAIL, "echo-server");
 		}
 	}
+	if (pid_file != NULL)
+		echo_write_pid_file(pid_file);
 	if (port_file != NULL)
 		echo_write_file(port_file, "%s\n", port);
-	if (pid_file != NULL)
-		echo_write_file(pid_file, "%ld\n", (long)getpid());
 	echo_ready();
 
 	while (reap(&failure) > 0) {

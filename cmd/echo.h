@@ -104,10 +104,12 @@ void	 echo_server_start_client(const char *path, struct echo_client_conf *);
 
 /*
  * echo-daemon.c: files written whole (temporary name, rename) and removed
- * at exit; --background.
+ * at exit, or written in place when not regular files; --background.
  */
 void	 echo_write_file(const char *path, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* Our pid, locked: a live server's pid file at path is exit 12. */
+void	 echo_write_pid_file(const char *path);
 void	 echo_remove_files(void);
 /* Fork; returns in the child, the parent exits once echo_ready() runs. */
 void	 echo_background(void);

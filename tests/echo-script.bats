@@ -127,6 +127,136 @@ man_examples() {
 	[ -z "$(ls -A)" ]
 }
 
+# Device nodes of our own, not /dev's: a server that replaced or removed
+# its --port-file would take /dev/full from every other process here.
+mknod_or_skip() {
+	mknod "$1" c "$2" "$3" 2>/dev/null && [ -c "$1" ] ||
+	    skip "cannot make device nodes here"
+}
+
+@test "--port-file and --pid-file on devices: written in place, never replaced or removed" {
+	mknod_or_skip "$TMP/full" 1 7
+	mknod_or_skip "$TMP/null" 1 3
+	# A write error on the device is reported: exit 10, the device stays.
+	run --separate-stderr acore echo-server -p 0 --port-file "$TMP/full"
+	assert_failure 10
+	[ "$stderr" = "acore: echo-server: $TMP/full: No space left on device" ]
+	[ -c "$TMP/full" ]
+	srv --pid-file "$TMP/null"
+	acore echo-client -m hi 127.0.0.1 "$PORT"
+	srv_stop
+	[ "$SSTATUS" -eq 0 ]
+	[ -c "$TMP/null" ]
+	[ ! -s "$TMP/srv.err" ]
+}
+
+@test "--port-file on a FIFO: the reader gets the port, the FIFO stays" {
+	mkfifo "$TMP/fifo"
+	acore_argv
+	"${ACORE_ARGV[@]}" echo-server -p 0 --port-file "$TMP/fifo" \
+	    2>"$TMP/err" >/dev/null 3>&- &
+	SPID=$!
+	PIDS+=("$SPID")
+	local p
+	p=$(timeout 10 cat "$TMP/fifo")
+	[[ "$p" =~ ^[0-9]+$ ]]
+	acore echo-client -m hi 127.0.0.1 "$p"
+	srv_stop
+	[ "$SSTATUS" -eq 0 ]
+	[ -p "$TMP/fifo" ]
+	[ ! -s "$TMP/err" ]
+}
+
+@test "--port-file through a link of ours such as /dev/stdout: in place, the link stays" {
+	# What /dev/stdout is, made here: the real one must not be put at
+	# risk by a server that would replace it.
+	ln -s /proc/self/fd/1 "$TMP/stdout"
+	acore_argv
+	"${ACORE_ARGV[@]}" echo-server -p 0 --port-file "$TMP/stdout" \
+	    --pid-file "$TMP/pid" >"$TMP/out" 2>"$TMP/err" 3>&- &
+	SPID=$!
+	PIDS+=("$SPID")
+	wait_for_file "$TMP/out" 20
+	PORT=$(head -n 1 "$TMP/out")
+	[[ "$PORT" =~ ^[0-9]+$ ]]
+	acore echo-client -m hi 127.0.0.1 "$PORT"
+	srv_stop
+	[[ "$(sed 1d "$TMP/out")" =~ ^"Incoming connection from ('127.0.0.1', "[0-9]+")"$ ]]
+	[ ! -s "$TMP/err" ]
+	# A link of ours to a file: the file is rewritten, link and file stay.
+	echo 123456789 >"$TMP/real"
+	ln -s real "$TMP/link"
+	srv --pid-file "$TMP/link"
+	[ "$(cat "$TMP/real")" = "$SPID" ]
+	srv_stop
+	[ "$SSTATUS" -eq 0 ]
+	[ "$(readlink "$TMP/link")" = real ]
+	[ "$(cat "$TMP/real")" = "$SPID" ]
+	[ "$SSTATUS" -eq 0 ]
+	[ "$(readlink "$TMP/stdout")" = /proc/self/fd/1 ]
+	[ ! -e "$TMP/pid" ]
+}
+
+@test "planted links: the old PATH.PID.tmp name is not written through; another user's link in a sticky directory is replaced" {
+	mkdir "$TMP/d"
+	echo precious >"$TMP/victim"
+	# The pid is the shell's, which exec makes acore's.
+	acore_argv
+	bash -c 'ln -s "$0/victim" "$0/d/port.$$.tmp" && exec "$@"' "$TMP" \
+	    "${ACORE_ARGV[@]}" echo-server -p 0 --port-file "$TMP/d/port" \
+	    >/dev/null 2>"$TMP/err" 3>&- &
+	SPID=$!
+	PIDS+=("$SPID")
+	wait_for_file "$TMP/d/port" 20
+	[ "$(cat "$TMP/victim")" = precious ]
+	srv_stop
+	[ "$SSTATUS" -eq 0 ]
+	[ "$(cat "$TMP/victim")" = precious ]
+	[ -L "$TMP/d/port.$SPID.tmp" ]
+	[ ! -e "$TMP/d/port" ]
+	# A sticky, world-writable directory (/tmp) and a link there of
+	# another user's: never followed, as fs.protected_symlinks would not.
+	mkdir -m 1777 "$TMP/sticky"
+	ln -s "$TMP/victim" "$TMP/sticky/port"
+	chown -h nobody "$TMP/sticky/port" 2>/dev/null || skip "cannot chown"
+	srv --pid-file "$TMP/sticky/port"
+	[ "$(cat "$TMP/victim")" = precious ]
+	[ ! -L "$TMP/sticky/port" ]
+	[ "$(cat "$TMP/sticky/port")" = "$SPID" ]
+	srv_stop
+	[ "$SSTATUS" -eq 0 ]
+	[ ! -e "$TMP/sticky/port" ]
+	[ "$(cat "$TMP/victim")" = precious ]
+}
+
+@test "--pid-file of a running server: a second one refuses, exit 12, the files stay" {
+	# A stale pid file (no server holds it) is replaced.
+	echo 999999 >"$TMP/pid"
+	srv --pid-file "$TMP/pid"
+	[ "$(cat "$TMP/pid")" = "$SPID" ]
+	run --separate-stderr acore echo-server -p 0 --pid-file "$TMP/pid" \
+	    --port-file "$TMP/port"
+	assert_failure 12
+	[ "$stderr" = "acore: echo-server: $TMP/pid: in use by a running server, pid $SPID" ]
+	[ "$(cat "$TMP/pid")" = "$SPID" ]
+	[ "$(cat "$TMP/port")" = "$PORT" ]
+	acore echo-client -m hi 127.0.0.1 "$PORT"
+	srv_stop
+	[ "$SSTATUS" -eq 0 ]
+	[ ! -e "$TMP/pid" ]
+	[ ! -e "$TMP/port" ]
+}
+
+@test "at exit a file is removed only if it is still the one we wrote" {
+	srv --pid-file "$TMP/pid"
+	echo other >"$TMP/port.new"
+	mv "$TMP/port.new" "$TMP/port"
+	srv_stop
+	[ "$SSTATUS" -eq 0 ]
+	[ "$(cat "$TMP/port")" = other ]
+	[ ! -e "$TMP/pid" ]
+}
+
 @test "acore-echo-server(1) EXAMPLES: the script patterns as printed" {
 	[ "${ACORE_VALGRIND:-0}" != 1 ] || skip "runs acore from PATH"
 	mkdir "$TMP/ex"
