@@ -9,7 +9,9 @@
  * holds only what is in flight: a ring from the oldest byte not yet
  * echoed to the newest byte read, never more than RING_MIN (or four
  * chunks).  A line typed on a terminal comes straight back, and a file of
- * any size costs the same memory.
+ * any size costs the same memory.  A small message held whole is sent
+ * whole before the echo is read, as the article's client does (see
+ * client_readable).
  *
  * At the end of input the sending side is shut down (nc -N), so a server
  * that answers only at end of input, or echoes until it, finishes; the
@@ -39,6 +41,12 @@
 
 #define RING_MIN	(1 << 20)	/* in flight: enough to fill loopback */
 #define READ_MAX	65536		/* input bytes per read */
+/*
+ * A message at most this long is sent whole before the first read, as the
+ * PyMOTW client does: its echo fits any socket's receive buffer, so a
+ * server never stalls on a client that is not reading yet.
+ */
+#define HOLD_READS_MAX	16384
 static struct client {
 	struct echo_client_conf conf;
 	char		 where[300];	/* "HOST port PORT" or the path */
@@ -214,6 +222,22 @@ prime(int fd)
 
 /* ------------------------------------------------------------ socket */
 
+/*
+ * The article's client has its whole message in its buffer, so both of
+ * its sends go out before its first read; a server in another process
+ * that echoes the first chunk at once must not come in between.  So a
+ * small message held whole (-m, a small -f file) is all sent before the
+ * echo is read.  Not with TLS, whose records may need reading to go on.
+ */
+static int
+client_readable(struct acore_dispatcher *d, void *arg)
+{
+	(void)d;
+	(void)arg;
+	return !(cl.connected && cl.eof && cl.nread <= HOLD_READS_MAX &&
+	    cl.sent < cl.nread && cl.conf.tls == NULL);
+}
+
 static int
 client_writable(struct acore_dispatcher *d, void *arg)
 {
@@ -308,6 +332,7 @@ client_error(struct acore_dispatcher *d, int err, void *arg)
 
 static const struct acore_ops client_ops = {
 	.name = "EchoClient",
+	.readable = client_readable,
 	.writable = client_writable,
 	.handle_read = client_read,
 	.handle_write = client_write,

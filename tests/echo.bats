@@ -53,6 +53,26 @@ load echo-helper
 	tail -n 1 "$TMP/srv.err" | grep -q '^EchoHandler(.*): handle_close()$'
 }
 
+# The article's client holds its whole message, so both of its sends go
+# out before its first read whenever the socket takes them; a fast
+# server in another process must not get an echo in between.  20 runs,
+# each bounded by the acore wrapper's timeout.
+@test "example 4 as two processes, 20 runs: the client's two writes always precede its first read" {
+	local i order
+	for i in $(seq 20); do
+		srv --once --chunk-size 256 -v
+		acore echo-client -v -f "$DATA/lorem.txt" 127.0.0.1 "$PORT" \
+		    >"$TMP/cout" 2>"$TMP/cerr"
+		wait "$SPID"
+		[ ! -s "$TMP/cout" ]
+		order=$(grep -o '^EchoClient: handle_\(write\|read\)() -> ([0-9]*)' "$TMP/cerr" |
+		    head -n 3 | sed 's/^EchoClient: handle_\([a-z]*\)() -> (\([0-9]*\))$/\1 \2/' |
+		    paste -sd,)
+		[[ "$order" == "write 512,write 225,read "* ]] ||
+		    { echo "run $i: $order"; false; }
+	done
+}
+
 # ------------------------------------------------------------- docs server
 
 @test "docs server: 3 concurrent clients, one stdout line each, flushed at once" {
