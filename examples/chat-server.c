@@ -10,7 +10,6 @@
  *   ./chat-server 7000 &   nc 127.0.0.1 7000   (in several terminals)
  */
 #include <acore.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,7 +121,6 @@ main(int argc, char **argv)
 	struct acore_loop *loop;
 	int rc;
 
-	signal(SIGPIPE, SIG_IGN);
 	if ((loop = acore_loop_new()) == NULL ||
 	    (srv = acore_dispatcher_new(loop, &server_ops, NULL)) == NULL)
 		return 1;

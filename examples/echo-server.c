@@ -9,7 +9,6 @@
  *   ./echo-server 8080 &  echo hello | nc -N 127.0.0.1 8080
  */
 #include <acore.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -59,7 +58,6 @@ main(int argc, char **argv)
 	struct acore_loop *loop;
 	int rc;
 
-	signal(SIGPIPE, SIG_IGN);
 	if ((loop = acore_loop_new()) == NULL ||
 	    (srv = acore_dispatcher_new(loop, &server_ops, NULL)) == NULL)
 		return 1;

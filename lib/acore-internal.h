@@ -110,6 +110,7 @@ struct acore_dispatcher {
 	struct acore_buf	 out;
 	size_t			 high_water;
 	uint8_t			 paused;	/* reading stopped by high water */
+	uint8_t			 shut_wr;	/* ACORE__SHUT_*: shutdown_when_done */
 
 	/* close-on-idle */
 	struct event		*idle_ev;
@@ -180,6 +181,10 @@ struct acore_loop {
 	int			 inner_wake;	/* only such an event ran */
 };
 
+/* acore_dispatcher.shut_wr: SHUT_WR asked for once the queue drains; done. */
+#define ACORE__SHUT_ASKED	1
+#define ACORE__SHUT_DONE	2
+
 /* The descriptor's event lives right after the dispatcher (one allocation). */
 static inline struct event *
 acore__ev(struct acore_dispatcher *d)
@@ -248,6 +253,9 @@ int	 acore__numeric_addr(const char *host, const char *port, int family,
 	    int passive, struct addrinfo **res);
 int	 acore__connect_next(struct acore_dispatcher *d, int err);
 void	 acore__connect_free(struct acore_dispatcher *d);
+
+/* transport.c: write(2) that never raises SIGPIPE (-1 and errno EPIPE). */
+ssize_t	 acore__write_nosigpipe(int fd, const void *buf, size_t len);
 
 /* file.c */
 int	 acore__file_open(int fd, int *saved_flags, int *always_ready);

@@ -224,7 +224,12 @@ void	 acore_resolve_cancel(struct acore_resolve *r);
  *		  output is over the high-water mark, and for a chat channel
  *		  whose handle_close kept it open at end of input
  *  writable	  true while connecting or while the kind has output queued;
- *		  a plain channel with a handle_write hook: always true
+ *		  a plain channel with a handle_write hook: always true.
+ *		  A writable hook replaces this: a with-send or chat
+ *		  channel's queue is then sent only on the write events
+ *		  the hook asks for (and tried at each acore_send or
+ *		  acore_chat_push), so return true while acore_pending()
+ *		  is non-zero or the queue stalls
  *  handle_read, handle_write, handle_connect, handle_expt: nothing
  *  handle_accept   accept one connection and pass it to handle_accepted
  *  handle_accepted close the new socket
@@ -370,7 +375,13 @@ int	 acore_accept(struct acore_dispatcher *d, struct sockaddr_storage *addr,
  *  - the send failed: a disconnect (-EPIPE, -ECONNRESET, ...) has run
  *    handle_close, any other error handle_error, before the return; bytes
  *    not sent go when the channel closes;
- *  - -ENOMEM when the queue cannot grow (nothing of buf queued).
+ *  - -ENOMEM when the queue cannot grow (nothing of buf queued);
+ *  - -EPIPE, no hook run, on a with-send channel after
+ *    acore_shutdown_when_done().
+ * Before the connect completes (ACORE_CONNECTING): a plain channel's
+ * send(2) takes nothing (0); with-send and chat channels queue it all,
+ * and it goes out once connected (after handle_connect returns; on TLS,
+ * after the handshake).
  */
 ssize_t	 acore_send(struct acore_dispatcher *d, const void *buf, size_t len);
 /*
@@ -438,6 +449,22 @@ size_t	 acore_pending(const struct acore_dispatcher *d);
  * -EINVAL on any other kind.
  */
 int	 acore_set_high_water(struct acore_dispatcher *d, size_t bytes);
+/*
+ * With-send channels: half-close once the queue drains.  When everything
+ * queued has gone out (at once if nothing is queued and the channel is
+ * connected; once connected, and on TLS once the handshake is done, if
+ * not), the channel shuts down its side, acore_shutdown(d, SHUT_WR):
+ * the peer reads every byte, then end of stream.  The channel stays
+ * open and readable, so it still gets what the peer sends until the
+ * peer's own end (handle_close).  asynchat's close_when_done, but a
+ * port forwarder's half-close instead of a close.  acore_send()
+ * afterwards returns -EPIPE and sends nothing.  0 (again on a second
+ * call), or the error of the send or shutdown that failed (its hook has
+ * run); -EINVAL on any other kind (a plain channel: acore_shutdown(d,
+ * SHUT_WR); a chat channel: acore_chat_close_when_done()), -EBADF on a
+ * closed channel.
+ */
+int	 acore_shutdown_when_done(struct acore_dispatcher *d);
 
 /* ------------------------------------------------------------ async_chat */
 

@@ -163,9 +163,14 @@ acore__default_writable(struct acore_dispatcher *d)
 		return 1;
 	switch (d->kind) {
 	case ACORE_KIND_WITH_SEND:
-		/* asyncore: (not self.connected) or len(self.out_buffer) */
+		/*
+		 * asyncore: (not self.connected) or len(self.out_buffer); a
+		 * shutdown_when_done still to do is output queued too.
+		 */
 		return d->out.len > 0 || ((d->ops->flags & ACORE_OPS_ASYNCORE) &&
-		    !(d->flags & ACORE_CONNECTED));
+		    !(d->flags & ACORE_CONNECTED)) ||
+		    (d->shut_wr == ACORE__SHUT_ASKED &&
+		    (d->flags & ACORE_CONNECTED));
 	case ACORE_KIND_CHAT:
 		return acore__chat_writable(d);
 	default:

@@ -66,7 +66,9 @@ default_sink(int level, const char *name, const char *msg, size_t len)
 	memcpy(p + nlen + 2, msg, len);
 	p[total - 1] = '\n';
 	while (off < total) {
-		n = write(STDERR_FILENO, p + off, total - off);
+		/* A closed stderr pipe must not kill the program. */
+		n = acore__write_nosigpipe(STDERR_FILENO, p + off,
+		    total - off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)

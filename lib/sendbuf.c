@@ -1,9 +1,11 @@
 /*
- * sendbuf.c: the output byte queue and dispatcher_with_send's flush.
+ * sendbuf.c: the output byte queue and dispatcher_with_send's flush, with
+ * its half-close once the queue drains (acore_shutdown_when_done).
  */
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/socket.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -108,6 +110,26 @@ update_pause(struct acore_dispatcher *d)
 		d->paused = 0;
 }
 
+/*
+ * The end of our output, asked for by acore_shutdown_when_done(): once,
+ * with the transport's shutdown (TLS: close_notify, then the FIN).  A
+ * failure is a send's failure: handle_close or handle_error runs.
+ */
+static int
+shut_wr(struct acore_dispatcher *d)
+{
+	int rc;
+
+	d->shut_wr = ACORE__SHUT_DONE;
+	if ((rc = d->tp->shutdown(d, SHUT_WR)) == 0)
+		return 0;
+	if (acore__is_disconnect(-rc))
+		acore__handle_close(d, rc);
+	else
+		acore__handle_error(d, rc);
+	return rc;
+}
+
 int
 acore__with_send_flush(struct acore_dispatcher *d)
 {
@@ -121,6 +143,11 @@ acore__with_send_flush(struct acore_dispatcher *d)
 		if (n > 0)
 			acore__buf_consume(&d->out, (size_t)n);
 	}
+	/* Not during a TLS handshake: close_notify needs it done. */
+	if (d->shut_wr == ACORE__SHUT_ASKED && d->out.len == 0 &&
+	    (d->flags & ACORE_CONNECTED) && !d->handshaking &&
+	    (n = shut_wr(d)) < 0 && (d->flags & ACORE_CLOSED))
+		return (int)n;
 	/* A hook that kept the channel open after a failure: still in step. */
 	update_pause(d);
 	acore__sync(d);
@@ -133,6 +160,19 @@ acore_pending(const struct acore_dispatcher *d)
 	if (d->kind == ACORE_KIND_CHAT)
 		return acore__chat_pending(d);
 	return d->out.len;
+}
+
+int
+acore_shutdown_when_done(struct acore_dispatcher *d)
+{
+	if (d->kind != ACORE_KIND_WITH_SEND)
+		return -EINVAL;
+	if (d->flags & ACORE_CLOSED)
+		return -EBADF;
+	if (d->shut_wr == 0)
+		d->shut_wr = ACORE__SHUT_ASKED;
+	/* Nothing queued and connected: the shutdown is now. */
+	return acore__with_send_flush(d);
 }
 
 int

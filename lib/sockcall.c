@@ -194,6 +194,9 @@ acore_send(struct acore_dispatcher *d, const void *buf, size_t len)
 		return -EBADF;
 	switch (d->kind) {
 	case ACORE_KIND_WITH_SEND:
+		/* After acore_shutdown_when_done() nothing more goes out. */
+		if (d->shut_wr != 0)
+			return -EPIPE;
 		/*
 		 * Nothing queued: offer the bytes to the socket first and
 		 * queue only what it refuses.  An echo that goes out at once

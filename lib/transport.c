@@ -87,9 +87,10 @@ file_read(struct acore_dispatcher *d, void *buf, size_t len)
  * write(2) to a pipe whose reader left raises SIGPIPE, and write has no
  * MSG_NOSIGNAL.  Block the signal around the call and swallow the one it
  * raised, so a library user who never ignored SIGPIPE still gets EPIPE.
+ * Also the default log sink's write to standard error.
  */
-static ssize_t
-file_write(struct acore_dispatcher *d, const void *buf, size_t len)
+ssize_t
+acore__write_nosigpipe(int fd, const void *buf, size_t len)
 {
 	static const struct timespec zero;
 	sigset_t pipe_set, old, pending;
@@ -101,7 +102,7 @@ file_write(struct acore_dispatcher *d, const void *buf, size_t len)
 	sigpending(&pending);
 	was_pending = sigismember(&pending, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-	n = write(d->fd, buf, len);
+	n = write(fd, buf, len);
 	if (n < 0 && errno == EPIPE && !was_pending) {
 		err = errno;
 		(void)sigtimedwait(&pipe_set, NULL, &zero);
@@ -110,7 +111,13 @@ file_write(struct acore_dispatcher *d, const void *buf, size_t len)
 	err = errno;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	errno = err;
-	return io_result(n);
+	return n;
+}
+
+static ssize_t
+file_write(struct acore_dispatcher *d, const void *buf, size_t len)
+{
+	return io_result(acore__write_nosigpipe(d->fd, buf, len));
 }
 
 static void

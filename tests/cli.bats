@@ -191,6 +191,16 @@ print("\n".join(seen))' "$ACORE_SRCDIR/lib/acore.h")
 	diff <(echo "$hdr") <(echo "$man")
 }
 
+@test "libacore(3) shows struct acore_ops exactly as acore.h declares it" {
+	sed -n '/^struct acore_ops {$/,/^};$/p' "$ACORE_SRCDIR/lib/acore.h" \
+	    >"$BATS_TEST_TMPDIR/hdr"
+	awk '/^\.Ss Hooks/ { h = 1 } h && /^\.Ed/ { exit }
+	    h && go { print } h && /^\.Bd -literal/ { go = 1 }' \
+	    "$ACORE_SRCDIR/man/libacore.3" >"$BATS_TEST_TMPDIR/man"
+	grep -q 'handle_accept)(' "$BATS_TEST_TMPDIR/hdr"
+	diff -u "$BATS_TEST_TMPDIR/hdr" "$BATS_TEST_TMPDIR/man"
+}
+
 @test "-V and --version on every command print the version, exit 0" {
 	local cmd want
 	want=$(acore -V)

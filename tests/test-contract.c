@@ -2,11 +2,13 @@
  * test-contract.c: the library's promises that hold for every kind of
  * channel: what acore_send returns, -EBADF for a closed channel,
  * -EINVAL for a setter of another kind, the log level as an enum, and
- * listening and connecting by host, numeric addresses read alike.
+ * listening and connecting by host, numeric addresses read alike, and
+ * SIGPIPE never raised.
  */
 #include "config.h"
 
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
@@ -385,6 +387,44 @@ test_by_host(void)
 	acore_loop_free(loop);
 }
 
+/*
+ * SIGPIPE is never raised (libacore(3)), so a program need not ignore
+ * it: in a child that keeps the default (death), send to a peer that has
+ * gone on every kind, and log to a standard error nobody reads.
+ */
+static void
+test_no_sigpipe(void)
+{
+	struct acore_loop *loop;
+	int k, peer, p[2], status = -1;
+	pid_t pid;
+
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		loop = acore_loop_new();
+		for (k = 0; k < NKINDS; k++) {
+			struct acore_dispatcher *d = make(loop, k, &peer);
+
+			close(peer);
+			(void)acore_send(d, "abc", 3);
+			(void)acore_send(d, "abc", 3);
+		}
+		if (pipe(p) < 0 || dup2(p[1], STDERR_FILENO) < 0)
+			_exit(2);
+		close(p[0]);
+		close(p[1]);
+		acore_log(ACORE_LOG_ERROR, "contract", "to nobody");
+		acore_loop_free(loop);
+		_exit(0);
+	}
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "sends to a gone peer and a log line to a closed stderr pipe: "
+	    "no SIGPIPE (status %#x)", (unsigned)status);
+}
+
 int
 main(void)
 {
@@ -401,6 +441,7 @@ main(void)
 	test_send_contract();
 	test_setters();
 	test_by_host();
+	test_no_sigpipe();
 	tap_plan_done();
 	return tap_exit();
 }

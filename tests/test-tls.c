@@ -3,7 +3,7 @@
  * libacore channels: hooks see nothing before the handshake, 256-byte
  * reads do not stall on bytes OpenSSL holds, close sends close_notify, an
  * end without it is a truncation, and a certificate that does not verify
- * says why.  The certificate (localhost, P-256, self-signed) is made here.
+ * says why.  The certificate is tls-cert.h's.
  */
 #include "config.h"
 
@@ -19,59 +19,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509v3.h>
-
 #include "acore.h"
 #include "tap.h"
+#include "tls-cert.h"
 
 #define TOTAL	(300 * 1000)	/* bytes the client sends and gets back */
-
-static char cert_path[] = "/tmp/acore-test-tls-cert.XXXXXX";
-static char key_path[] = "/tmp/acore-test-tls-key.XXXXXX";
-
-/* A self-signed certificate for DNS:localhost, written to two PEM files. */
-static int
-make_cert(void)
-{
-	EVP_PKEY *k = EVP_EC_gen("P-256");
-	X509 *x = X509_new();
-	X509_EXTENSION *ext;
-	FILE *f;
-	int fd, rc = -1;
-
-	if (k == NULL || x == NULL)
-		goto out;
-	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-	X509_gmtime_adj(X509_getm_notBefore(x), -60);
-	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-	X509_set_pubkey(x, k);
-	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN",
-	    MBSTRING_ASC, (const unsigned char *)"localhost", -1, -1, 0);
-	X509_set_issuer_name(x, X509_get_subject_name(x));
-	ext = X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name,
-	    "DNS:localhost");
-	if (ext == NULL || !X509_add_ext(x, ext, -1) ||
-	    !X509_sign(x, k, EVP_sha256())) {
-		X509_EXTENSION_free(ext);
-		goto out;
-	}
-	X509_EXTENSION_free(ext);
-	if ((fd = mkstemp(cert_path)) < 0 || (f = fdopen(fd, "w")) == NULL)
-		goto out;
-	PEM_write_X509(f, x);
-	fclose(f);
-	if ((fd = mkstemp(key_path)) < 0 || (f = fdopen(fd, "w")) == NULL)
-		goto out;
-	PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL);
-	fclose(f);
-	rc = 0;
-out:
-	X509_free(x);
-	EVP_PKEY_free(k);
-	return rc;
-}
 
 /* ---------------------------------------------------------------- server */
 
