@@ -372,6 +372,28 @@ make_jobs(struct hg *g, char **urls, int n, char **files, int nfiles)
 	}
 }
 
+/*
+ * Something goes to standard output while fetching (a body, -i or -I
+ * heads, -w text) and it is a terminal: the meter would be drawn over
+ * the page, so by default there is none, as curl does.  --summary prints
+ * once the meter's line has ended.
+ */
+static int
+writes_to_terminal(const struct hg *g)
+{
+	size_t i;
+
+	if (!isatty(STDOUT_FILENO))
+		return 0;
+	if (g->o.write_out != NULL)
+		return 1;
+	for (i = 0; i < g->njobs; i++)
+		if (!g->jobs[i].done && g->jobs[i].file == NULL &&
+		    !g->o.summary)
+			return 1;
+	return 0;
+}
+
 static int
 run(struct hg *g)
 {
@@ -383,7 +405,7 @@ run(struct hg *g)
 
 	progress = !g->o.silent && (g->o.progress > 0 ||
 	    (g->o.progress == 0 && isatty(STDERR_FILENO) &&
-	    !cmd_is_verbose()));
+	    !cmd_is_verbose() && !writes_to_terminal(g)));
 	for (i = 0; i < g->njobs; i++)
 		outputs += !g->jobs[i].done;
 	if ((g->writer = hg_writer_new(progress, outputs)) == NULL)

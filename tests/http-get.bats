@@ -936,6 +936,35 @@ sys.stdout.buffer.write(b"HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nConten
 	[ "$(wc -c <"$TMP/f")" -eq 1000 ]
 }
 
+# on_tty CMD: run CMD (a shell command line) with standard input, output and
+# error on a terminal (script(1)'s pty, no LF to CR LF); what the terminal
+# showed goes to $TMP/tty.
+on_tty() {
+	script -qec "stty -onlcr; timeout 20 $1" /dev/null >"$TMP/tty"
+}
+
+@test "progress meter: none while the body goes to the terminal, as curl" {
+	command -v script >/dev/null || skip "no script(1) for a pty"
+	export ACORE_PROGRESS_DELAY=0
+	# the page on the terminal: exactly its bytes, no meter
+	on_tty "$ACORE http-get $NGINX_URL/small.txt"
+	cmp "$NGINX_ROOT/small.txt" "$TMP/tty"
+	! grep -q $'\r' "$TMP/tty"
+	# -w text counts as output too
+	on_tty "$ACORE http-get -o $TMP/f -w '%{http_code}\n' $NGINX_URL/small.txt"
+	[ "$(cat "$TMP/tty")" = 200 ]
+	# the body in a file, or standard output redirected: the meter
+	on_tty "$ACORE http-get -o $TMP/f $NGINX_URL/small.txt"
+	grep -q "B/s  100% of " "$TMP/tty"
+	cmp "$NGINX_ROOT/small.txt" "$TMP/f"
+	on_tty "$ACORE http-get $NGINX_URL/small.txt >$TMP/body"
+	grep -q "B/s  100% of " "$TMP/tty"
+	cmp "$NGINX_ROOT/small.txt" "$TMP/body"
+	# --progress shows it even over the page
+	on_tty "$ACORE http-get --progress $NGINX_URL/small.txt"
+	grep -q "B/s  100% of " "$TMP/tty"
+}
+
 @test "SIGTERM mid-transfer: temporary file removed, exit 1" {
 	peer_start trickle
 	mkdir "$TMP/out"
