@@ -206,7 +206,10 @@ hg_job_done(struct hg *g, struct hg_job *j, int result, const char *msg)
 	j->wout = NULL;
 	if (j->out == NULL)
 		return;
-	/* A failed fetch never creates nor replaces a file. */
+	/*
+	 * A failed fetch never creates nor replaces a file, except that -C -
+	 * keeps what it appended (j->append) for the next try.
+	 */
 	rc = hg_out_finish(j->out, result == AC_EXIT_OK);
 	j->out = NULL;
 	if (rc < 0 && j->file != NULL) {

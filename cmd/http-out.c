@@ -200,8 +200,8 @@ hg_out_new(struct hg_writer *w, const char *path, int append, int *err)
 	/* /dev/null, a FIFO, a tty: nothing to replace, write to it. */
 	if ((stat(path, &st) == 0 && !S_ISREG(st.st_mode)) || append) {
 		o->append = 1;
-		if ((o->fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)) <
-		    0) {
+		if ((o->fd = open(path, O_WRONLY | O_APPEND | O_CREAT |
+		    O_CLOEXEC, 0666)) < 0) {
 			*err = -errno;
 			snprintf(w->why, sizeof(w->why), "%s: %s", path,
 			    strerror(errno));

@@ -172,7 +172,14 @@ hg_verdict(struct hg *g, struct hg_job *j, const struct ahttp_parser *p,
 		v->discard = 1;
 		return 0;
 	} else
-		j->append = 0;	/* ranges ignored: start over */
+		/*
+		 * -C - on a file not begun: written in place, so what
+		 * arrives before a failure stays for the next try, as in
+		 * curl.  A server ignoring the range of a begun file starts
+		 * it over under a temporary name instead: its bytes go only
+		 * once the whole new copy is there.
+		 */
+		j->append = o->resume && j->resume_from == 0;
 	if (o->fail && s >= 400) {
 		v->result = AC_EXIT_HTTP;
 		status_line(p, v->msg, sizeof(v->msg));

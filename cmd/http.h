@@ -203,7 +203,7 @@ struct hg_writer *hg_writer_new(int progress, size_t outputs);
 void	 hg_writer_free(struct hg_writer *);
 /*
  * path NULL: stdout, in order of creation.  append: onto the file as it
- * is (-C -), else a temporary file renamed into place.  On failure *err
+ * is, created if need be (-C -), else a temporary file renamed into place.  On failure *err
  * is -errno and hg_out_error() says why, naming the directory.
  */
 struct hg_out	*hg_out_new(struct hg_writer *, const char *path,

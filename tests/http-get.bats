@@ -765,6 +765,76 @@ http://127.0.0.1:$NGINX_PORT/small.txt 1"
 	[ "$(cat "$TMP/f")" = whole ]
 }
 
+# range_peer_start BODY N: tests/range-peer.py serving BODY, dropping each
+# connection after N body bytes; sets RANGE_URL.
+range_peer_start() {
+	local dir i
+	dir=$(mktemp -d "$BATS_TEST_TMPDIR/range.XXXXXX")
+	python3 "$ACORE_SRCDIR/tests/range-peer.py" "$1" "$dir/port" "$2" \
+	    </dev/null >/dev/null 2>"$dir/stderr" 3>&- &
+	PEER_PIDS+=("$!")
+	for i in $(seq 100); do
+		[ -s "$dir/port" ] && break
+		sleep 0.05
+	done
+	RANGE_URL=http://127.0.0.1:$(cat "$dir/port")/body
+}
+
+@test "-C -: a failed first try keeps what arrived; until ... -C - finishes over a dropping link" {
+	head -c $((1024 * 1024)) /dev/urandom >"$TMP/body"
+	range_peer_start "$TMP/body" $((100 * 1024))
+	# the first try: cut after 100 KiB, exit 8, those bytes kept
+	run --separate-stderr acore http-get -C - -o "$TMP/f" "$RANGE_URL"
+	assert_failure 8
+	[ "$(wc -c <"$TMP/f")" -eq $((100 * 1024)) ]
+	cmp -n $((100 * 1024)) "$TMP/body" "$TMP/f"
+	# the README's until loop, bounded: each try appends the next
+	# 100 KiB, the 11th gets the last 24 KiB and succeeds
+	tries=1
+	while :; do
+		tries=$((tries + 1))
+		timeout 20 "$ACORE" http-get -s -C - -o "$TMP/f" "$RANGE_URL" && break
+		[ "$tries" -lt 50 ]
+	done
+	[ "$tries" -eq 11 ]
+	cmp "$TMP/body" "$TMP/f"
+	# whole already: 416, exit 0, nothing changes
+	run acore http-get -C - -o "$TMP/f" "$RANGE_URL"
+	assert_success
+	cmp "$TMP/body" "$TMP/f"
+	# an error page still never goes into the file
+	run acore http-get -C - -o "$TMP/g" "$NGINX_URL/missing"
+	assert_failure 9
+	[ ! -e "$TMP/g" ]
+}
+
+@test "without -C -, a fetch cut short leaves no file, not even a temporary one" {
+	head -c $((1024 * 1024)) /dev/urandom >"$TMP/body"
+	range_peer_start "$TMP/body" $((100 * 1024))
+	mkdir "$TMP/out"
+	run --separate-stderr acore http-get -o "$TMP/out/f" "$RANGE_URL"
+	assert_failure 8
+	[ "$stderr" = "acore: http-get: $RANGE_URL: body shorter than Content-Length (102400 of 1048576 bytes)" ]
+	[ -z "$(ls -A "$TMP/out")" ]
+}
+
+@test "-C -: SIGTERM mid-transfer keeps what arrived in the file, exit 1" {
+	peer_start trickle -i 20
+	bg_start pid timeout 20 "$ACORE" http-get -C - -o "$TMP/f" "$PEER_URL/"
+	for i in $(seq 200); do
+		[ -s "$TMP/f" ] && break
+		sleep 0.05
+	done
+	[ -s "$TMP/f" ]
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 1 ]
+	n=$(wc -c <"$TMP/f")
+	[ "$n" -gt 0 ] && [ "$n" -lt 1000 ]
+	[ "$(tr -d x <"$TMP/f" | wc -c)" -eq 0 ]
+}
+
 @test "--retry: 503 with Retry-After: 0 is retried until it works" {
 	peer_start flaky
 	run --separate-stderr acore http-get --retry 3 "$PEER_URL/x"
