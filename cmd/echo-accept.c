@@ -95,6 +95,22 @@ give_slot(void)
 		atomic_fetch_sub(echo_srv.shared_conns, 1);
 }
 
+/*
+ * --tls: a new client's handshake, with its deadline, so that clients who
+ * stop mid-handshake cannot hold descriptors for ever.
+ */
+int
+echo_handler_tls(struct acore_dispatcher *d, const struct echo_conf *conf)
+{
+	int rc;
+
+	if (conf->tls == NULL)
+		return 0;
+	if ((rc = acore_tls_attach(d, conf->tls, NULL)) < 0)
+		return rc;
+	return acore_set_connect_timeout(d, conf->handshake);
+}
+
 void
 echo_handler_gone(struct acore_dispatcher *d)
 {
@@ -108,32 +124,82 @@ echo_handler_gone(struct acore_dispatcher *d)
 	}
 }
 
+/* Room in the tables for descriptor fd. */
+static int
+grow_slots(int fd)
+{
+	struct acore_dispatcher **p;
+	double *t;
+	size_t n;
+
+	if ((size_t)fd < echo_srv.nslots)
+		return 0;
+	n = echo_srv.nslots ? echo_srv.nslots : 1024;
+	while (n <= (size_t)fd)
+		n *= 2;
+	if ((p = realloc(echo_srv.conns, n * sizeof(*p))) == NULL)
+		return -ENOMEM;
+	memset(p + echo_srv.nslots, 0, (n - echo_srv.nslots) * sizeof(*p));
+	echo_srv.conns = p;
+	if ((t = realloc(echo_srv.since, n * sizeof(*t))) == NULL)
+		return -ENOMEM;
+	echo_srv.since = t;
+	echo_srv.nslots = n;
+	return 0;
+}
+
 static void
 add_handler(int fd)
 {
-	struct acore_dispatcher *d, **p;
-	size_t n;
+	struct acore_dispatcher *d;
 
-	if ((size_t)fd >= echo_srv.nslots) {
-		n = echo_srv.nslots ? echo_srv.nslots : 1024;
-		while (n <= (size_t)fd)
-			n *= 2;
-		if ((p = realloc(echo_srv.conns, n * sizeof(*p))) == NULL) {
-			warnx("echo-server: out of memory: refusing a client");
-			close(fd);
-			give_slot();
-			return;
-		}
-		memset(p + echo_srv.nslots, 0, (n - echo_srv.nslots) * sizeof(*p));
-		echo_srv.conns = p;
-		echo_srv.nslots = n;
+	if (grow_slots(fd) < 0) {
+		warnx("echo-server: out of memory: refusing a client");
+		close(fd);
+		give_slot();
+		return;
 	}
 	if ((d = echo_srv.kind->start(&echo_srv.conf, fd)) == NULL) {
 		give_slot();
 		return;
 	}
 	echo_srv.conns[fd] = d;
+	echo_srv.since[fd] = acore_now();
 	echo_srv.nconns++;
+}
+
+/*
+ * Out of descriptors with --tls: close the client that has been in its
+ * handshake longest.  Clients that stop in mid-handshake would otherwise
+ * hold every descriptor until their deadline and starve real clients,
+ * whose handshakes take milliseconds.  1 when one was closed.
+ */
+static int
+evict_stalled_handshake(void)
+{
+	struct acore_dispatcher *d, *oldest = NULL;
+	double when = 0;
+	size_t fd;
+
+	if (echo_srv.conf.tls == NULL)
+		return 0;
+	for (fd = 0; fd < echo_srv.nslots; fd++) {
+		if ((d = echo_srv.conns[fd]) == NULL ||
+		    acore_tls_established(d))
+			continue;
+		if (oldest == NULL || echo_srv.since[fd] < when) {
+			oldest = d;
+			when = echo_srv.since[fd];
+		}
+	}
+	if (oldest == NULL)
+		return 0;
+	acore_log(ACORE_LOG_DEBUG, acore_name(oldest),
+	    "out of file descriptors: closing, handshake unfinished after "
+	    "%.1f s", acore_now() - when);
+	echo_handler_gone(oldest);
+	acore_close(oldest);
+	return 1;
 }
 
 /*
@@ -168,6 +234,9 @@ server_accept(struct acore_dispatcher *d, void *arg)
 	for (i = 0; i < ACCEPTS_PER_EVENT; i++) {
 		len = sizeof(ss);
 		if ((fd = acore_accept(d, &ss, &len)) < 0) {
+			if ((fd == -EMFILE || fd == -ENFILE) &&
+			    evict_stalled_handshake())
+				continue;
 			if (fd == -EMFILE || fd == -ENFILE)
 				refuse_at_fd_limit(d);
 			else if (fd != -EAGAIN)

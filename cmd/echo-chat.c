@@ -287,8 +287,7 @@ handler_start(const struct echo_conf *conf, int fd)
 		goto fail;
 	}
 	if ((rc = acore_set_socket(d, fd)) < 0 ||
-	    (conf->tls != NULL && (rc = acore_tls_attach(d, conf->tls,
-	    NULL)) < 0) ||
+	    (rc = echo_handler_tls(d, conf)) < 0 ||
 	    (rc = acore_chat_set_buffer_sizes(d, conf->chunk,
 	    conf->chunk)) < 0 ||
 	    (rc = acore_chat_set_terminator(d, "\n", 1)) < 0 ||

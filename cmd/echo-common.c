@@ -21,17 +21,26 @@
 #include "cmd.h"
 #include "echo.h"
 
+/* When echo_client_connect started: tells the connect deadline from -i. */
+static double connect_started;
+
 int
 echo_client_failed(const struct echo_client_conf *c, const char *where,
     int connected, int err)
 {
+	double limit = c->connect_timeout > 0 ? c->connect_timeout :
+	    ECHO_CONNECT_SECS;
+
 	if (ACORE_IS_EAI(err))
 		warnx("echo-client: cannot resolve %s: %s", where,
 		    acore_strerror(err));
+	else if (err == -ETIMEDOUT && !connected && (c->idle <= 0 ||
+	    acore_now() - connect_started >= limit - 0.001))
+		warnx("echo-client: connect to %s: timed out after %g s",
+		    where, limit);
 	else if (err == -ETIMEDOUT)
-		warnx("echo-client: %s %s: timed out after %g s",
-		    connected ? "no data from" : "connect to", where,
-		    connected ? c->idle : c->connect_timeout);
+		warnx("echo-client: no data from %s: timed out after %g s",
+		    where, c->idle);
 	else
 		warnx("echo-client: %s%s: %s", connected ? "" : "connect to ",
 		    where, acore_strerror(err));
@@ -70,8 +79,15 @@ echo_client_connect(struct acore_dispatcher *d,
 {
 	int rc;
 
-	/* Until connected, the idle timer is the connect timeout. */
-	if ((rc = acore_set_timeout(d, c->connect_timeout)) < 0)
+	/*
+	 * The connect deadline covers the TLS handshake, and -i counts
+	 * silence from the moment the TCP connection is up, so a server that
+	 * accepts and then says nothing cannot hold the client forever.
+	 */
+	connect_started = acore_now();
+	if ((rc = acore_set_connect_timeout(d, c->connect_timeout > 0 ?
+	    c->connect_timeout : ECHO_CONNECT_SECS)) < 0 ||
+	    (rc = acore_set_timeout(d, c->idle)) < 0)
 		return rc;
 	if (c->source_len > 0 && (rc = acore_set_source(d,
 	    (const struct sockaddr *)&c->source, c->source_len)) < 0)

@@ -46,6 +46,7 @@ enum {
 	OPT_CERT,
 	OPT_CHAT,
 	OPT_CHUNK_SIZE,
+	OPT_HANDSHAKE_TIMEOUT,
 	OPT_MAX_CONNS,
 	OPT_MAX_MESSAGE,
 	OPT_KEY,
@@ -74,6 +75,7 @@ struct options {
 	int		 udp;
 	int		 workers;
 	int		 tls;
+	int		 handshake_set;	/* --handshake-timeout given */
 	const char	*cert;
 	const char	*key;
 };
@@ -156,6 +158,7 @@ static const struct option longopts[] = {
 	{ "cert",		required_argument, NULL, OPT_CERT },
 	{ "chat",		no_argument,	   NULL, OPT_CHAT },
 	{ "chunk-size",		required_argument, NULL, OPT_CHUNK_SIZE },
+	{ "handshake-timeout",	required_argument, NULL, OPT_HANDSHAKE_TIMEOUT },
 	{ "max-conns",		required_argument, NULL, OPT_MAX_CONNS },
 	{ "max-message",	required_argument, NULL, OPT_MAX_MESSAGE },
 	{ "key",		required_argument, NULL, OPT_KEY },
@@ -211,6 +214,7 @@ parse_options(int argc, char **argv, struct options *o)
 	o->port = "8080";
 	o->backlog = -1;
 	echo_srv.conf.chunk = DEFAULT_CHUNK;
+	echo_srv.conf.handshake = ECHO_HANDSHAKE_SECS;
 	echo_srv.conf.max_message = DEFAULT_MAX_MESSAGE;
 	while ((ch = getopt_long(argc, argv, OPTSTRING, longopts, NULL)) != -1) {
 		switch (ch) {
@@ -262,6 +266,11 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_KEY:
 			o->key = optarg;
+			break;
+		case OPT_HANDSHAKE_TIMEOUT:
+			echo_srv.conf.handshake = cmd_seconds(
+			    "handshake timeout", optarg, 1e6);
+			o->handshake_set = 1;
 			break;
 		case OPT_TLS:
 			o->tls = 1;
@@ -317,8 +326,10 @@ parse_options(int argc, char **argv, struct options *o)
 		    "--with-client or -U");
 	if (o->tls && o->cert == NULL)
 		cmd_usage_error(self(), "--tls needs --cert");
-	if (!o->tls && (o->cert != NULL || o->key != NULL))
-		cmd_usage_error(self(), "--cert and --key need --tls");
+	if (!o->tls && (o->cert != NULL || o->key != NULL ||
+	    o->handshake_set))
+		cmd_usage_error(self(), "--cert, --key and --handshake-timeout "
+		    "need --tls");
 	if (o->tls && o->udp)
 		cmd_usage_error(self(), "-u cannot be used with --tls");
 	if (o->tls && o->with_client != NULL)
@@ -425,6 +436,7 @@ serve(const char *port, int ready_fd, void *arg)
 	if (o->with_client != NULL)
 		free((char *)cc.msg);
 	free(echo_srv.conns);
+	free(echo_srv.since);
 	if (echo_srv.spare_fd >= 0)
 		close(echo_srv.spare_fd);
 	echo_remove_files();
@@ -450,7 +462,8 @@ const struct acore_cmd acore_cmd_echo_server = {
 	.usage = "[-46kluv] [-b address] [-i secs] [-p port] [-U path] "
 	    "[--backlog n] [--chat] [--chunk-size n] [--max-conns n] "
 	    "[--max-message n] [--once] [--background] [--pid-file file] "
-	    "[--port-file file] [--tls --cert file [--key file]] "
+	    "[--port-file file] [--tls --cert file [--key file] "
+	    "[--handshake-timeout secs]] "
 	    "[--with-client file] [--workers n] [[address] port]",
 	.summary = "asyncore echo server (library docs, PyMOTW example)",
 	.options =
@@ -474,6 +487,9 @@ const struct acore_cmd acore_cmd_echo_server = {
 	    "      --chat           the asynchat protocol: ECHO <length>, "
 	    "then the bytes\n"
 	    "      --chunk-size N   bytes per read (default 64k)\n"
+	    "      --handshake-timeout SECS  --tls: close a client whose "
+	    "handshake is not\n"
+	    "                       done in SECS (default 60)\n"
 	    "      --key FILE       --tls: private key (PEM; default: "
 	    "in --cert)\n"
 	    "      --max-conns N    serve at most N clients at a time\n"

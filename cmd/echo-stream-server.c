@@ -88,8 +88,7 @@ adopt(struct acore_dispatcher *d, const struct echo_conf *conf, int fd)
 		goto fail;
 	}
 	if ((rc = acore_set_socket(d, fd)) < 0 ||
-	    (conf->tls != NULL && (rc = acore_tls_attach(d, conf->tls,
-	    NULL)) < 0))
+	    (rc = echo_handler_tls(d, conf)) < 0)
 		goto fail;
 	/* Only -v prints the name; skip the copy for 10,000 quiet clients. */
 	if (cmd_is_verbose()) {

@@ -48,6 +48,7 @@ struct echo_conf {
 	double		 idle;		/* close a client silent this long; 0: never */
 	size_t		 max_message;	/* --chat: longest ECHO accepted */
 	struct acore_tls *tls;		/* --tls: clients speak TLS; NULL: no */
+	double		 handshake;	/* --handshake-timeout */
 	/* A handler is about to close: the server's bookkeeping. */
 	void		(*gone)(struct acore_dispatcher *);
 };
@@ -73,6 +74,7 @@ struct echo_server {
 	const struct echo_handler_kind *kind;
 	struct acore_dispatcher *listener;
 	struct acore_dispatcher **conns;	/* by descriptor */
+	double		*since;		/* by descriptor: accepted at */
 	size_t		 nslots;
 	size_t		 nconns;
 	size_t		 max_conns;
@@ -95,6 +97,7 @@ void	 echo_server_debug(struct acore_dispatcher *, const char *fmt, ...)
 void	 echo_server_close(struct acore_dispatcher *, void *);
 /* conf.gone: a handler is closing. */
 void	 echo_handler_gone(struct acore_dispatcher *);
+int	 echo_handler_tls(struct acore_dispatcher *, const struct echo_conf *);
 /* Stop accepting; clients get their echo, then the loop ends. */
 void	 echo_server_stop(void);
 /* acore_signal callback for SIGINT and SIGTERM. */
@@ -142,7 +145,7 @@ struct echo_client_conf {
 	int		 in_fd;		/* streamed from here when msg is NULL */
 	const char	*in_name;	/* for messages about in_fd */
 	size_t		 chunk;		/* bytes per send and per recv */
-	double		 connect_timeout;	/* 0: none */
+	double		 connect_timeout;	/* 0: ECHO_CONNECT_SECS */
 	double		 idle;		/* 0: none */
 	double		 quit_after;	/* -q: after end of input; 0: none */
 	int		 late_shutdown;	/* shut down only once all came back */
@@ -200,6 +203,10 @@ char	*echo_read_message(const char *cmd, const char *path, size_t *len);
  * echo-check.c: the echo check.  got counts the bytes echoed back;
  * first_diff is the offset of the first wrong one.
  */
+/* Connect deadline, TLS handshake included, when -w gives none (curl's). */
+#define ECHO_CONNECT_SECS	300
+/* A server's deadline for a client's TLS handshake (nginx's). */
+#define ECHO_HANDSHAKE_SECS	60
 #define ECHO_NO_DIFF	UINT64_MAX
 #define ECHO_LOG_KEEP	(1 << 20)	/* -v: bytes of each side kept */
 struct echo_copy {

@@ -314,6 +314,14 @@ c_writable(struct acore_dispatcher *d, void *arg)
 	return 1;
 }
 
+/* --connect-timeout, or curl's default: a connect never waits for ever. */
+static double
+connect_limit(const struct hg *g)
+{
+	return g->o.connect_timeout > 0 ? g->o.connect_timeout :
+	    HG_CONNECT_SECS;
+}
+
 static void
 c_connect(struct acore_dispatcher *d, void *arg)
 {
@@ -321,7 +329,6 @@ c_connect(struct acore_dispatcher *d, void *arg)
 
 	acore_debug(d, "handle_connect()");
 	c->connected = 1;
-	acore_set_timeout(d, 0);
 }
 
 static void
@@ -407,7 +414,7 @@ c_error(struct acore_dispatcher *d, int err, void *arg)
 	else if (!c->connected && err == -ETIMEDOUT)
 		conn_fail(c, AC_EXIT_TIMEOUT, "connect to %s port %s: timed "
 		    "out after %g s", j->u.host, j->u.port,
-		    c->g->o.connect_timeout);
+		    connect_limit(c->g));
 	else if (!c->connected)
 		conn_fail(c, cmd_exit_for(err), "connect to %s port %s: %s",
 		    j->u.host, j->u.port, acore_strerror(err));
@@ -540,8 +547,10 @@ open_now(struct hg_conn *c)
 	int rc;
 
 	acore_debug(c->d, "connecting to ('%s', %s)", j->u.host, j->u.port);
-	if (c->g->o.connect_timeout > 0)
-		acore_set_timeout(c->d, c->g->o.connect_timeout);
+	/* As curl's: the limit covers the TLS handshake (and the retry wait's
+	 * idle timer is done with). */
+	acore_set_timeout(c->d, 0);
+	acore_set_connect_timeout(c->d, connect_limit(c->g));
 	if ((rc = acore_connect_host(c->d, j->u.host, j->u.port,
 	    c->g->o.family)) < 0)
 		c_error(c->d, rc, c);

@@ -29,6 +29,9 @@ struct acore_tls;
 
 /* --------------------------------------------------------------- options */
 
+/* Connect limit, TLS handshake included, without --connect-timeout (curl's). */
+#define HG_CONNECT_SECS	300
+
 struct hg_opts {
 	int		 http10;	/* --http1.0: the bare request */
 	int		 absolute;	/* --absolute-form */

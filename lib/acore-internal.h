@@ -113,9 +113,10 @@ struct acore_dispatcher {
 	uint8_t			 shut_wr;	/* ACORE__SHUT_*: shutdown_when_done */
 
 	/* close-on-idle */
-	struct event		*idle_ev;
+	struct event		*idle_ev;	/* idle and ready_by (idle.c) */
 	double			 idle_secs;
 	double			 last_io;
+	double			 ready_by;	/* connect deadline; 0: none */
 
 	struct acore_chat	*chat;		/* chat kind only */
 	struct acore_connect	*conn;		/* acore_connect_host state */
@@ -179,6 +180,7 @@ struct acore_loop {
 	LIST_HEAD(, acore_linger) lingering;
 	size_t			 nlinger;
 	int			 inner_wake;	/* only such an event ran */
+	int			 freeing;	/* acore_loop_free: no lingering */
 };
 
 /* acore_dispatcher.shut_wr: SHUT_WR asked for once the queue drains; done. */
@@ -195,6 +197,7 @@ acore__ev(struct acore_dispatcher *d)
 /* linger.c */
 struct acore_linger;
 void	 acore__linger_close(struct acore_loop *loop, int fd);
+void	 acore__linger_drain(struct acore_loop *loop);
 void	 acore__linger_free(struct acore_loop *loop);
 
 /* dispatcher.c */
@@ -203,6 +206,9 @@ struct acore_dispatcher *acore__dispatcher_new(struct acore_loop *loop,
 int	 acore__attach_fd(struct acore_dispatcher *d, int fd);
 void	 acore__detach_fd(struct acore_dispatcher *d);
 void	 acore__set_interest(struct acore_dispatcher *d, short what);
+void	 acore__unwatch(struct acore_dispatcher *d);
+void	 acore__transport_wait(struct acore_dispatcher *d, short need,
+	    short resume);
 void	 acore__sync(struct acore_dispatcher *d);
 void	 acore__fire(struct acore_dispatcher *d, short what);
 void	 acore__handle_read_event(struct acore_dispatcher *d);
@@ -211,6 +217,8 @@ void	 acore__handle_close(struct acore_dispatcher *d, int reason);
 void	 acore__handle_error(struct acore_dispatcher *d, int err);
 void	 acore__release(struct acore_dispatcher *d);
 void	 acore__touch(struct acore_dispatcher *d);
+void	 acore__ready(struct acore_dispatcher *d);
+void	 acore__link_up(struct acore_dispatcher *d);
 void	 acore__kick_pending(struct acore_dispatcher *d);
 void	 acore__start_handshake(struct acore_dispatcher *d, short first);
 int	 acore__default_readable(struct acore_dispatcher *d);

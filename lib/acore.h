@@ -90,6 +90,8 @@ struct acore_signal;
 #define ACORE_ETLS_TRUNCATED	ACORE_ETLS(1)
 #define ACORE_ETLS_PEM		ACORE_ETLS(2)	/* no certificate/key in file */
 #define ACORE_ETLS_KEY_MISMATCH	ACORE_ETLS(3)	/* key is not the cert's */
+/* The peer closed or reset the connection before the handshake was done. */
+#define ACORE_ETLS_HANDSHAKE_EOF ACORE_ETLS(4)
 
 /* Text for a negative errno, ACORE_EAI_* or ACORE_ETLS* value; never NULL. */
 const char	*acore_strerror(int err);
@@ -434,11 +436,22 @@ void	 acore_debug(const struct acore_dispatcher *d, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
 /*
- * Close-on-idle: after secs seconds without a successful recv or send (or
- * without completing a connect), call handle_error(d, -ETIMEDOUT).  0 turns
- * it off.  Costs a clock read per I/O, not a timer update.
+ * Close-on-idle: after secs seconds without a successful recv or send (a
+ * TLS handshake's traffic counts), call handle_error(d, -ETIMEDOUT).  It
+ * does not run while a TCP connect is under way (acore_set_connect_timeout
+ * bounds that) and counts from the connect's completion.  0 turns it off.
+ * Costs a clock read per I/O, not a timer update.
  */
 int	 acore_set_timeout(struct acore_dispatcher *d, double secs);
+/*
+ * A deadline for becoming ready: unless, secs seconds from now, the
+ * channel is connected (every address tried, as acore_connect_host does)
+ * and its transport's handshake is done, call handle_error(d,
+ * -ETIMEDOUT).  On an accepted channel it bounds the TLS handshake.  It
+ * stands beside the idle timeout, which also counts during the handshake.
+ * 0 turns it off; -EBADF on a closed channel.
+ */
+int	 acore_set_connect_timeout(struct acore_dispatcher *d, double secs);
 
 /* With-send and chat channels: bytes queued for output. */
 size_t	 acore_pending(const struct acore_dispatcher *d);

@@ -20,14 +20,18 @@ ssize_t
 acore_recvfrom(struct acore_dispatcher *d, void *buf, size_t len,
     struct sockaddr_storage *from, socklen_t *fromlen)
 {
+	socklen_t own;
 	ssize_t n;
 
 	if (d->fd < 0 || (d->flags & ACORE_CLOSED))
 		return -EBADF;
 	if (d->tp->read_from == NULL)
 		return -EOPNOTSUPP;
-	if (from != NULL && fromlen != NULL)
-		*fromlen = sizeof(*from);
+	/* from without fromlen: the kernel would take the datagram, then
+	 * fail with EFAULT; the length has a home of our own instead. */
+	if (fromlen == NULL)
+		fromlen = &own;
+	*fromlen = sizeof(*from);
 	n = d->tp->read_from(d, buf, len, (struct sockaddr *)from,
 	    from != NULL ? fromlen : NULL);
 	if (n >= 0)

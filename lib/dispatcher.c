@@ -102,6 +102,43 @@ set_want(struct acore_dispatcher *d, short what)
 }
 
 /*
+ * Take the descriptor's event out of libevent, whatever the channel's state
+ * says it should wait for: added or only activated (a pending kick, an
+ * always-ready file), libevent then holds no pointer into d.  Every path
+ * that lets go of a descriptor comes through here, so no transport state
+ * can keep a freed channel's event registered.
+ */
+void
+acore__unwatch(struct acore_dispatcher *d)
+{
+	struct event *ev = acore__ev(d);
+
+	d->tp_want = 0;
+	d->handshaking = 0;
+	if (event_initialized(ev))
+		event_del(ev);
+	want_is(d, 0);
+}
+
+/*
+ * A transport needs readiness need (EV_READ or EV_WRITE) whatever the hooks
+ * want, and the event it brings resumes the channel's operation resume.
+ * The transport only asks; the channel applies it, and not at all once its
+ * descriptor is gone.  need 0 ends the wait.
+ */
+void
+acore__transport_wait(struct acore_dispatcher *d, short need, short resume)
+{
+	if (d->fd < 0 || (d->flags & ACORE_CLOSED))
+		return;
+	if (need == d->tp_want && (need == 0 || resume == d->tp_resume))
+		return;
+	d->tp_want = need;
+	d->tp_resume = resume;
+	acore__sync(d);
+}
+
+/*
  * Register what (EV_READ|EV_WRITE) with libevent, only when it changed, and
  * keep the channel's place in the loop's urgent-data set in step.
  */
@@ -248,7 +285,7 @@ acore__detach_fd(struct acore_dispatcher *d)
 {
 	if (d->fd < 0)
 		return;
-	acore__set_interest(d, 0);
+	acore__unwatch(d);
 	acore__expt_drop(d);
 	d->xstate = 0;
 	/* Nothing that fired for the old descriptor applies to a new one. */
@@ -257,9 +294,6 @@ acore__detach_fd(struct acore_dispatcher *d)
 		ready_remove(d->loop, d);
 	d->tp->close(d);
 	d->fd = -1;
-	d->want = 0;
-	d->tp_want = 0;
-	d->handshaking = 0;
 }
 
 /* Note readiness for dispatch after the wait; map order is restored then. */
@@ -365,6 +399,7 @@ connect_done(struct acore_dispatcher *d)
 	if (d->flags & ACORE_CLOSED)
 		return -1;
 	d->flags |= ACORE_CONNECTED;
+	acore__ready(d);
 	if (d->kind == ACORE_KIND_CHAT)
 		acore__chat_connected(d);
 	acore__sync(d);
@@ -381,6 +416,8 @@ handshake_step(struct acore_dispatcher *d)
 {
 	int rc;
 
+	/* Handshake traffic is I/O: -i counts silence from it. */
+	acore__touch(d);
 	rc = d->tp->handshake(d);
 	if (rc == -EAGAIN) {
 		acore__sync(d);
@@ -396,7 +433,7 @@ handshake_step(struct acore_dispatcher *d)
 		if (connect_done(d) < 0)
 			return;
 	} else {
-		acore__touch(d);
+		acore__ready(d);
 		acore__sync(d);
 	}
 	acore__kick_pending(d);
@@ -445,6 +482,7 @@ connect_event(struct acore_dispatcher *d)
 	}
 	d->flags &= (uint8_t)~ACORE_CONNECTING;
 	acore__connect_free(d);
+	acore__link_up(d);
 	if (d->tp->handshake != NULL) {
 		d->handshaking = 1;
 		/* The handshake's first flight goes out now, not a pass later. */

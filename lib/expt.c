@@ -235,8 +235,7 @@ acore__fd_lost(struct acore_dispatcher *d)
 		return;
 	acore_log(ACORE_LOG_WARN, acore_name(d),
 	    "descriptor %d was closed behind the library's back", d->fd);
-	d->tp_want = 0;
-	acore__set_interest(d, 0);
+	acore__unwatch(d);
 	acore__expt_drop(d);
 	d->fired &= ACORE__EV_LISTED;
 	d->fd = -1;

@@ -11,8 +11,11 @@
  * shut down for writing (the kernel still sends what it holds, then FIN),
  * whatever arrives is read and dropped, and the descriptor is closed at
  * the peer's end of stream, on an error, or after LINGER_SECS.  It is not
- * a channel: the map does not count it, and acore_loop_free() closes what
- * still lingers.
+ * a channel: the map does not count it.  acore_loop_free() lets what still
+ * lingers finish first (on a base of its own, so no hook or timer of the
+ * application runs inside the free), up to each socket's deadline:
+ * closing them at once would be the very reset lingering is there to
+ * prevent, and a server's graceful stop ends that way.
  */
 #include "config.h"
 
@@ -39,7 +42,8 @@ linger_end(struct acore_linger *l)
 {
 	LIST_REMOVE(l, link);
 	l->loop->nlinger--;
-	event_free(l->ev);
+	if (l->ev != NULL)
+		event_free(l->ev);
 	close(l->fd);
 	free(l);
 }
@@ -69,7 +73,8 @@ acore__linger_close(struct acore_loop *loop, int fd)
 	struct acore_linger *l;
 	struct timeval tv;
 
-	if (shutdown(fd, SHUT_WR) < 0 || (l = calloc(1, sizeof(*l))) == NULL) {
+	if (loop->freeing || shutdown(fd, SHUT_WR) < 0 ||
+	    (l = calloc(1, sizeof(*l))) == NULL) {
 		close(fd);
 		return;
 	}
@@ -88,6 +93,34 @@ acore__linger_close(struct acore_loop *loop, int fd)
 	}
 	LIST_INSERT_HEAD(&loop->lingering, l, link);
 	loop->nlinger++;
+}
+
+void
+acore__linger_drain(struct acore_loop *loop)
+{
+	struct acore_linger *l;
+	struct event_base *base;
+	struct timeval tv;
+	double left;
+
+	if (LIST_EMPTY(&loop->lingering) || (base = event_base_new()) == NULL)
+		return;
+	LIST_FOREACH(l, &loop->lingering, link) {
+		event_free(l->ev);
+		left = l->deadline - acore_now();
+		l->ev = event_new(base, l->fd, EV_READ | EV_PERSIST, linger_cb,
+		    l);
+		if (l->ev == NULL || event_add(l->ev,
+		    acore__timeval(&tv, left > 0 ? left : 0)) < 0)
+			goto out;
+	}
+	while (!LIST_EMPTY(&loop->lingering) &&
+	    event_base_loop(base, EVLOOP_ONCE) == 0)
+		;
+out:
+	/* Anything left (out of memory) is closed now, before its base goes. */
+	acore__linger_free(loop);
+	event_base_free(base);
 }
 
 void

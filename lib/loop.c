@@ -163,6 +163,12 @@ acore_loop_free(struct acore_loop *loop)
 {
 	if (loop == NULL)
 		return;
+	/*
+	 * Sockets closed before the free may linger to their end; channels
+	 * still open now are closed at once (an application giving up).
+	 */
+	acore__linger_drain(loop);
+	loop->freeing = 1;
 	acore_close_all(loop);
 	acore__flush_free(loop);
 	if (loop->dns != NULL)

@@ -68,6 +68,8 @@ acore_set_reuse_port(struct acore_dispatcher *d)
 #ifdef SO_REUSEPORT
 	int on = 1;
 
+	if (d->flags & ACORE_CLOSED)
+		return -EBADF;
 	d->reuse_port = 1;
 	if (d->fd >= 0 && setsockopt(d->fd, SOL_SOCKET, SO_REUSEPORT, &on,
 	    sizeof(on)) < 0)
@@ -126,6 +128,8 @@ acore_set_source(struct acore_dispatcher *d, const struct sockaddr *sa,
 {
 	struct sockaddr_storage *ss = NULL;
 
+	if (d->flags & ACORE_CLOSED)
+		return -EBADF;
 	if (sa != NULL) {
 		if (len > sizeof(*ss))
 			return -EINVAL;

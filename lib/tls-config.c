@@ -242,6 +242,8 @@ acore__tls_strerror(int err)
 		return "no usable certificate or key in the PEM file";
 	case ACORE_ETLS_KEY_MISMATCH:
 		return "private key does not match the certificate";
+	case ACORE_ETLS_HANDSHAKE_EOF:
+		return "TLS handshake failed: connection closed by peer";
 	}
 	r = ACORE_ETLS_BASE - err;
 	s = ERR_reason_error_string(ERR_PACK(ERR_LIB_SSL, 0, r));

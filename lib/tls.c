@@ -252,30 +252,24 @@ tls_error(struct acore_dispatcher *d, struct tls_conn *t, int n, short op,
 	default:
 		return tls_failure(t->ssl);
 	}
-	if (need != op) {
-		d->tp_want = need;
-		d->tp_resume = op != 0 ? op : EV_READ;
-		if (op != 0)
-			acore__sync(d);
-	}
+	/*
+	 * A handshake always waits for what OpenSSL asks; a read or write
+	 * only when OpenSSL needs the other direction (a re-key).
+	 */
+	if (op == 0 || need != op)
+		acore__transport_wait(d, need, op != 0 ? op : EV_READ);
 	return -EAGAIN;
 }
 
-/* A read or write after the transport waited for the other direction. */
-static int
+/*
+ * A read or write after a wait for the other direction: that wait is over
+ * (OpenSSL asks again if it must), and the hooks' interest applies again.
+ */
+static void
 want_clear(struct acore_dispatcher *d)
 {
-	if (d->tp_want == 0 || d->handshaking)
-		return 0;
-	d->tp_want = 0;
-	return 1;
-}
-
-static void
-want_done(struct acore_dispatcher *d, int cleared)
-{
-	if (cleared && d->tp_want == 0)
-		acore__sync(d);
+	if (d->tp_want != 0 && !d->handshaking)
+		acore__transport_wait(d, 0, 0);
 }
 
 /* ------------------------------------------------------------- transport */
@@ -368,8 +362,14 @@ tls_handshake(struct acore_dispatcher *d)
 		return 0;
 	}
 	rc = tls_error(d, t, n, 0, errno);
-	/* An end of stream in the middle of a handshake is its failure. */
-	return rc == 0 ? ACORE_ETLS_TRUNCATED : rc;
+	/*
+	 * An end of stream or a reset in the middle of a handshake is its
+	 * failure (a plain-text server, one out of descriptors), not a cut
+	 * stream: no data was ever at stake.
+	 */
+	if (rc == 0 || rc == ACORE_ETLS_TRUNCATED || acore__is_disconnect(-rc))
+		return ACORE_ETLS_HANDSHAKE_EOF;
+	return rc;
 }
 
 static ssize_t
@@ -377,7 +377,7 @@ tls_read(struct acore_dispatcher *d, void *buf, size_t len)
 {
 	struct tls_conn *t = d->tp_ctx;
 	size_t got = 0;
-	int n, rc, cleared;
+	int n, rc;
 
 	if (t->deferred != 0) {
 		rc = t->deferred;
@@ -386,7 +386,7 @@ tls_read(struct acore_dispatcher *d, void *buf, size_t len)
 	}
 	if (t->ssl == NULL || !t->done)
 		return -EAGAIN;
-	cleared = want_clear(d);
+	want_clear(d);
 	/*
 	 * SSL_read hands out one record at a time; keep going while OpenSSL
 	 * or the BIO holds more, so one call fills buf without another recv.
@@ -403,15 +403,12 @@ tls_read(struct acore_dispatcher *d, void *buf, size_t len)
 			continue;
 		}
 		rc = tls_error(d, t, n, EV_READ, errno);
-		if (got == 0) {
-			want_done(d, cleared);
+		if (got == 0)
 			return rc;
-		}
 		if (rc != -EAGAIN)
 			t->deferred = rc == 0 ? 1 : rc;
 		break;
 	}
-	want_done(d, cleared);
 	return (ssize_t)got;
 }
 
@@ -420,13 +417,13 @@ tls_write(struct acore_dispatcher *d, const void *buf, size_t len)
 {
 	struct tls_conn *t = d->tp_ctx;
 	size_t put = 0;
-	int n, rc, cleared;
+	int n, rc;
 
 	if (t->ssl == NULL || !t->done)
 		return -EAGAIN;
 	if (t->shut)
 		return -EPIPE;
-	cleared = want_clear(d);
+	want_clear(d);
 	/* Partial writes: one record per call, as many as the socket takes. */
 	while (put < len) {
 		ERR_clear_error();
@@ -438,13 +435,10 @@ tls_write(struct acore_dispatcher *d, const void *buf, size_t len)
 			continue;
 		}
 		rc = tls_error(d, t, n, EV_WRITE, errno);
-		if (put == 0) {
-			want_done(d, cleared);
+		if (put == 0)
 			return rc == 0 ? -EPIPE : rc;
-		}
 		break;
 	}
-	want_done(d, cleared);
 	return (ssize_t)put;
 }
 
@@ -536,8 +530,9 @@ acore_tls_attach(struct acore_dispatcher *d, struct acore_tls *cfg,
 {
 	struct tls_conn *t;
 
-	if (cfg == NULL || (d->flags & ACORE_CLOSED) ||
-	    d->tp != &acore__socket_transport)
+	if (d->flags & ACORE_CLOSED)
+		return -EBADF;
+	if (cfg == NULL || d->tp != &acore__socket_transport)
 		return -EINVAL;
 	if (d->flags & ACORE_ACCEPTING)
 		return -EINVAL;

@@ -127,7 +127,7 @@ socat_tls_cat() {
 	run -2 acore echo-server --tls
 	assert_line 'acore: echo-server: --tls needs --cert'
 	run -2 acore echo-server --cert "$PKI/chain.pem"
-	assert_line 'acore: echo-server: --cert and --key need --tls'
+	assert_line 'acore: echo-server: --cert, --key and --handshake-timeout need --tls'
 	run -2 acore echo-client --cacert "$PKI/ca.pem" -m x localhost 1
 	assert_line 'acore: echo-client: --cacert, -k and --servername need --tls'
 	run -1 acore echo-server -p 0 --tls --cert "$TMP/none.pem"
