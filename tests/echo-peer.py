@@ -14,6 +14,9 @@ Servers (listen on 127.0.0.1, port 0; the port goes to PORTFILE):
                              input, then hold the line open (20 s)
   server shorthold PORTFILE  read until the client's end of input, echo
                              the first 3 bytes, hold the line open (20 s)
+  server drop PORTFILE       accept, read what comes for 0.2 s, close
+  server hello6 PORTFILE     accept, answer a ClientHello with the first 6
+                             bytes of a ServerHello, hold the line (30 s)
 
 UDP servers (127.0.0.1, port 0 to PORTFILE; they serve for 20 s):
   udp dup PORTFILE           echo every datagram twice
@@ -34,6 +37,9 @@ Clients of an echo server at 127.0.0.1:PORT (or a Unix socket PATH):
                              leaves, a new one is served
   hold PORT                  connect, print "connected", wait for the
                              server to close (up to 20 s), print "eof"
+  stall PORT N SECS          N connections send the first 11 bytes of a
+                             TLS ClientHello, then nothing; after SECS,
+                             print how many the server closed ("closed K")
 """
 import os
 import socket
@@ -94,6 +100,21 @@ def server(mode, portfile):
         time.sleep(0.2)
         c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                      struct.pack("ii", 1, 0))
+        c.close()
+        return
+    if mode == "drop":
+        c.settimeout(0.2)
+        try:
+            c.recv(65536)
+        except socket.timeout:
+            pass
+        c.close()
+        return
+    if mode == "hello6":
+        c.settimeout(20)
+        c.recv(65536)
+        c.sendall(bytes.fromhex("160303007a02"))
+        time.sleep(30)
         c.close()
         return
     if mode in ("echohold", "shorthold"):
@@ -239,6 +260,32 @@ def hold(where):
     print("eof" if c.recv(1) == b"" else "data", flush=True)
 
 
+def stall(where, n, secs):
+    hello = bytes.fromhex("1603010200010001fc0303")
+    conns = []
+    for _ in range(n):
+        c = connect(where)
+        c.sendall(hello)
+        conns.append(c)
+    end = time.monotonic() + secs
+    closed = set()
+    while time.monotonic() < end and len(closed) < n:
+        for i, c in enumerate(conns):
+            if i in closed:
+                continue
+            c.settimeout(0.01)
+            try:
+                if c.recv(4096) == b"":
+                    closed.add(i)
+            except socket.timeout:
+                pass
+            except OSError:
+                closed.add(i)
+    print("closed %d" % len(closed), flush=True)
+    for c in conns:
+        c.close()
+
+
 def main(a):
     if a[0] == "server":
         server(a[1], a[2])
@@ -254,6 +301,8 @@ def main(a):
         maxconns(a[1], int(a[2]))
     elif a[0] == "hold":
         hold(a[1])
+    elif a[0] == "stall":
+        stall(a[1], int(a[2]), float(a[3]))
     else:
         sys.exit(__doc__)
 
