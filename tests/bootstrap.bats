@@ -1,0 +1,46 @@
+#!/usr/bin/env bats
+# README's two commands: ./bootstrap installs what building and running
+# needs, ./bootstrap --test also what the tests and CI use, and .ci/run
+# runs README's test command exactly.  bootstrap --list prints a set
+# without installing or building anything.
+
+bats_require_minimum_version 1.8.0
+
+load helper
+
+@test "bootstrap alone installs only what building and running need" {
+	run -0 "$ACORE_SRCDIR/bootstrap" --list
+	assert_output "build-essential
+autoconf
+automake
+libtool
+pkg-config
+libevent-dev
+libssl-dev
+zlib1g-dev
+ca-certificates"
+}
+
+@test "bootstrap --test adds the test and lint tools" {
+	run -0 "$ACORE_SRCDIR/bootstrap" --list
+	build=$output
+	run -0 "$ACORE_SRCDIR/bootstrap" --test --list
+	# The build set first, then the test set.
+	[ "$(head -n 9 <<<"$output")" = "$build" ]
+	for pkg in bats bats-assert bats-support mandoc nginx-light socat \
+	    ncat netcat-openbsd openssl curl python3 valgrind clang cppcheck \
+	    clang-tools procps bsdextrautils iproute2 time; do
+		assert_line "$pkg"
+	done
+	[ "${#lines[@]}" -eq 28 ]
+}
+
+@test "README's first command builds, its second is .ci/run's test command" {
+	block=$(awk '/^```sh$/ { go = 1; next } go && /^```$/ { exit } go' \
+	    "$ACORE_SRCDIR/README.md")
+	[ "$(sed -n 1p <<<"$block")" = "./bootstrap && ./acore echo-server --once -p 0 --chunk-size 256 --with-client tests/data/lorem.txt -v" ]
+	[ "$(sed -n 2p <<<"$block")" = "./bootstrap --test && make check" ]
+	run -0 grep -cxF './bootstrap --test && make check || status=1' \
+	    "$ACORE_SRCDIR/.ci/run"
+	assert_output 1
+}
