@@ -9,7 +9,7 @@
 # Exported after nginx_start: NGINX_DIR, NGINX_ROOT, NGINX_PORT, NGINX_URL,
 # NGINX_V6 (1 when [::1] is served too), NGINX_ACCESS (the access log).
 # Set before it: NGINX_WORKERS (default 1), NGINX_ACCESS_LOG ("off" for
-# benchmarks), NGINX_TLS_DIR (a tls_pki directory: https is served too).
+# benchmarks), NGINX_BIG (0: no 50 MiB big.bin), NGINX_TLS_DIR (a tls_pki directory: https is served too).
 # With NGINX_TLS_DIR, also exported: NGINX_TLS_PORT and NGINX_TLS_URL
 # (https://localhost:PORT, chain.pem), NGINX_TLS_EXPIRED_PORT and
 # NGINX_TLS_UNKNOWN_PORT (expired.pem, unknown.pem).  /to-tls on the plain
@@ -40,7 +40,9 @@ nginx_content() {
 	for i in $(seq -w 1 100); do
 		printf 'file %s\n' "$i" >"$root/files/f$i.txt"
 	done
-	head -c $((50 * 1024 * 1024)) /dev/urandom >"$root/big.bin"
+	# NGINX_BIG=0 (examples/serve-pages): not this one.
+	[ "${NGINX_BIG:-1}" = 0 ] ||
+	    head -c $((50 * 1024 * 1024)) /dev/urandom >"$root/big.bin"
 	printf 'head\n<!--# include virtual="/small.txt" -->mid\n<!--# include virtual="/files/f001.txt" -->tail\n' \
 	    >"$root/chunked.shtml"
 	printf 'in dir\n' >"$root/dir/page.txt"
