@@ -150,11 +150,16 @@ on_headers(struct ahttp_parser *p, const char *block, size_t len, void *arg)
 		    c->v.coding, c->v.codinglen, &err)) == NULL) {
 			c->bad = err == -ENOMEM ? AC_EXIT_FAIL :
 			    AC_EXIT_PROTOCOL;
-			snprintf(c->v.msg, sizeof(c->v.msg), "%s: %.*s",
-			    err == -ENOMEM ? "out of memory" :
-			    "unsupported Content-Encoding",
-			    (int)(c->v.codinglen > 40 ? 40 : c->v.codinglen),
-			    c->v.coding);
+			if (err == -E2BIG)
+				snprintf(c->v.msg, sizeof(c->v.msg), "more "
+				    "than %d codings in Content-Encoding",
+				    AHTTP_MAX_CODINGS);
+			else
+				snprintf(c->v.msg, sizeof(c->v.msg), "%s: "
+				    "%.*s", err == -ENOMEM ? "out of memory" :
+				    "unsupported Content-Encoding",
+				    (int)(c->v.codinglen > 40 ? 40 :
+				    c->v.codinglen), c->v.coding);
 			return 1;
 		}
 		if (!c->v.discard && !o->raw)

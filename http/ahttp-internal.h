@@ -15,6 +15,7 @@
 struct ahttp__framing {
 	int64_t	 clen;		/* -1: none */
 	int	 chunked;
+	int	 te;		/* a Transfer-Encoding field */
 	int	 conn_close;
 	int	 conn_keep;
 };

@@ -8,7 +8,7 @@
  *  parse.c	the response parser (status line, framing, chunked bodies)
  *  field.c	header fields: iteration, lookup, framing fields
  *  url.c	URL parsing, relative references, -O names
- *  decode.c	Content-Encoding gzip / deflate
+ *  decode.c	Content-Encoding gzip / deflate, stacked
  *
  * The parser is incremental.
  * Bytes go in as they arrive, split anywhere; the parser never needs them
@@ -43,9 +43,10 @@ enum ahttp_error {
 	AHTTP_E_TRUNC = -13,	/* stream ended inside the header block */
 	AHTTP_E_SHORT = -14,	/* stream ended inside the body */
 	AHTTP_E_ABORT = -15,	/* a callback asked to stop */
-	AHTTP_E_NOMEM = -16
+	AHTTP_E_NOMEM = -16,
+	AHTTP_E_SWITCH = -17	/* 101: a protocol switch nobody asked for */
 };
-#define AHTTP_E_LAST	AHTTP_E_NOMEM
+#define AHTTP_E_LAST	AHTTP_E_SWITCH
 
 /* ahttp_parser_reset() flags */
 #define AHTTP_PARSE_HEAD		0x01	/* answers HEAD: no body */
@@ -173,8 +174,15 @@ char	*ahttp_url_filename(const struct ahttp_url *u);
 
 /* ------------------------------- Content-Encoding gzip / deflate bodies */
 
+#define AHTTP_MAX_CODINGS	5	/* stacked codings, as curl allows */
+
 struct ahttp_decoder;
-/* NULL with *err: -ENOMEM, or -EPROTONOSUPPORT for a coding we lack. */
+/*
+ * coding is the field's value, a list ("gzip, gzip": undone last first;
+ * "identity" elements pass bytes on).  NULL with *err: -ENOMEM,
+ * -EPROTONOSUPPORT for a coding we lack, -E2BIG for more than
+ * AHTTP_MAX_CODINGS of them.
+ */
 struct ahttp_decoder *ahttp_decoder_new(const char *coding, size_t len,
 	    int *err);
 typedef int	 ahttp_sink(void *arg, const void *buf, size_t len);

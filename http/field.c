@@ -160,15 +160,22 @@ header_field(struct ahttp__framing *seen, const struct ahttp_field *f)
 		if (!any)
 			return AHTTP_E_CLEN;
 	} else if (name_is(f, "transfer-encoding")) {
-		/* Only chunked, once: nothing else can be undone here. */
+		/*
+		 * Only chunked, once: nothing else can be undone here.
+		 * identity changes nothing and is skipped, as curl does.
+		 */
 		while (list_next(f->value, f->valuelen, &i, &e, &elen)) {
+			any = 1;
+			if (elen == 8 && strncasecmp(e, "identity", 8) == 0)
+				continue;
 			if (elen != 7 || strncasecmp(e, "chunked", 7) != 0 ||
 			    seen->chunked)
 				return AHTTP_E_TE;
-			seen->chunked = any = 1;
+			seen->chunked = 1;
 		}
 		if (!any)
 			return AHTTP_E_TE;
+		seen->te = 1;
 	} else if (name_is(f, "connection")) {
 		while (list_next(f->value, f->valuelen, &i, &e, &elen)) {
 			if (elen == 5 && strncasecmp(e, "close", 5) == 0)

@@ -200,7 +200,7 @@ parse_status(struct ahttp_parser *p, const char *s, size_t len)
 	p->status = (s[9] - '0') * 100 + (s[10] - '0') * 10 + (s[11] - '0');
 	/* 101 would hand the stream to another protocol we never asked for. */
 	if (p->status == 101)
-		return AHTTP_E_STATUS;
+		return AHTTP_E_SWITCH;
 	p->reason_off = len > 12 ? 13 : 12;
 	p->reason_len = len - p->reason_off;
 	return 0;
@@ -210,7 +210,7 @@ parse_status(struct ahttp_parser *p, const char *s, size_t len)
 static int
 end_headers(struct ahttp_parser *p)
 {
-	struct ahttp__framing seen = { -1, 0, 0, 0 };
+	struct ahttp__framing seen = { -1, 0, 0, 0, 0 };
 	const char *nl;
 	size_t start;
 	int r;
@@ -235,9 +235,13 @@ end_headers(struct ahttp_parser *p)
 		/* Both framings at once: never trust this connection again. */
 		if (seen.clen >= 0)
 			p->keep_alive = 0;
-	} else if (seen.clen >= 0)
+	} else if (seen.clen >= 0 && !seen.te)
 		p->body_kind = AHTTP_BODY_LENGTH;
 	else {
+		/*
+		 * Transfer-Encoding without chunked ("identity") ends with
+		 * the stream, Content-Length or not (RFC 9112 6.3; curl).
+		 */
 		p->body_kind = AHTTP_BODY_CLOSE;
 		p->keep_alive = 0;
 	}
@@ -485,6 +489,7 @@ ahttp_strerror(int err)
 		"connection closed before the end of the body",
 		"stopped",
 		"out of memory",
+		"unexpected protocol switch (101, no Upgrade was asked for)",
 	};
 
 	if (err < 0 && err >= AHTTP_E_LAST)

@@ -1,7 +1,8 @@
 /*
  * peer.c: small misbehaving HTTP servers for the http-get tests.
  *
- * Listens on 127.0.0.1, port chosen by the kernel, writes the port to the
+ * Listens on 127.0.0.1 (or -a ADDR: 127.0.0.2, ::1), port chosen by the
+ * kernel (or -P PORT), writes the port to the
  * port file (atomically, so a waiting test never reads half a number) and
  * serves connections one at a time, each the way MODE says.  Every request
  * head it reads is appended to the log file, so tests can check the exact
@@ -35,8 +36,8 @@ static int interval_ms = 100;
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: peer [-c conns] [-f file] [-i ms] [-l log] "
-	    "[-p portfile] [-t secs] mode\n"
+	fprintf(stderr, "usage: peer [-a addr] [-c conns] [-f file] [-i ms] "
+	    "[-l log] [-P port] [-p portfile] [-t secs] mode\n"
 	    "modes: send hold truncated garbage endless trickle reset "
 	    "bad-chunk chunk-overflow close-early echo blackhole "
 	    "redirect-close flaky\n");
@@ -263,16 +264,25 @@ serve(int fd, const char *mode)
 int
 main(int argc, char **argv)
 {
-	struct sockaddr_in sin;
-	socklen_t slen = sizeof(sin);
-	const char *portfile = NULL, *mode;
+	struct sockaddr_storage ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	socklen_t slen = sizeof(ss);
+	const char *portfile = NULL, *mode, *addr = "127.0.0.1";
+	long port = 0;
 	char tmp[4096];
 	long conns = 100, secs = 30;
 	int ch, s, fd, one = 1, blackhole;
 	FILE *fp;
 
-	while ((ch = getopt(argc, argv, "c:f:i:l:p:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:c:f:i:l:P:p:t:")) != -1) {
 		switch (ch) {
+		case 'a':
+			addr = optarg;
+			break;
+		case 'P':
+			port = strtol(optarg, NULL, 10);
+			break;
 		case 'c':
 			conns = strtol(optarg, NULL, 10);
 			break;
@@ -301,26 +311,33 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	alarm((unsigned)secs);
 
-	if ((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+	} else if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+	} else
+		errx(2, "%s: not an address", addr);
+	if ((s = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		err(1, "socket");
 	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	blackhole = strcmp(mode, "blackhole") == 0;
-	if (bind(s, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	if (bind(s, (struct sockaddr *)&ss, slen) == -1 ||
 	    listen(s, blackhole ? 0 : 128) == -1 ||
-	    getsockname(s, (struct sockaddr *)&sin, &slen) == -1)
+	    getsockname(s, (struct sockaddr *)&ss, &slen) == -1)
 		err(1, "listen");
+	/* sin_port and sin6_port are at the same place. */
 	if (portfile != NULL) {
 		snprintf(tmp, sizeof(tmp), "%s.tmp", portfile);
 		if ((fp = fopen(tmp, "w")) == NULL)
 			err(1, "%s", tmp);
-		fprintf(fp, "%d\n", ntohs(sin.sin_port));
+		fprintf(fp, "%d\n", ntohs(sin->sin_port));
 		if (fclose(fp) != 0 || rename(tmp, portfile) == -1)
 			err(1, "%s", portfile);
 	} else {
-		printf("%d\n", ntohs(sin.sin_port));
+		printf("%d\n", ntohs(sin->sin_port));
 		fflush(stdout);
 	}
 
@@ -329,8 +346,8 @@ main(int argc, char **argv)
 		 * Fill the accept queue and never accept: the kernel drops
 		 * further SYNs, so clients' connects hang until they give up.
 		 */
-		if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
-		    connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
+		if ((fd = socket(ss.ss_family, SOCK_STREAM, 0)) == -1 ||
+		    connect(fd, (struct sockaddr *)&ss, slen) == -1)
 			err(1, "blackhole");
 		for (;;)
 			pause();

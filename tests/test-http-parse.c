@@ -265,6 +265,17 @@ test_good(void)
 	    "0\n\n"), 0, 0, 200, "0123456789", 1, 0);
 	good("Content-Length 0", S("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n"
 	    "\r\nHTTP"), 0, 0, 200, "", 1, 4);
+	/* Transfer-Encoding: identity is skipped, as curl skips it. */
+	good("identity: the stream's end, not Content-Length, ends it",
+	    S("HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\n"
+	    "Content-Length: 6\r\n\r\nhello\nEXTRA"), 0, 1, 200,
+	    "hello\nEXTRA", 0, 0);
+	good("identity, chunked", S("HTTP/1.1 200 OK\r\nTransfer-Encoding: "
+	    "Identity, chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n"), 0, 0, 200,
+	    "hi", 1, 0);
+	good("chunked, identity", S("HTTP/1.1 200 OK\r\nTransfer-Encoding: "
+	    "chunked\r\nTransfer-Encoding: identity\r\n\r\n2\r\nhi\r\n"
+	    "0\r\n\r\n"), 0, 0, 200, "hi", 1, 0);
 
 	/* Field lookup, with an obs-fold joined into one value. */
 	want_field = "x-long";
@@ -327,7 +338,7 @@ static const struct bad_case {
 	{ "bare CR in status line",
 	    S("HTTP/1.1 200 O\rK\r\n"), 0, AHTTP_E_STATUS },
 	{ "unasked-for 101",
-	    S("HTTP/1.1 101 Switching Protocols\r\n\r\n"), 0, AHTTP_E_STATUS },
+	    S("HTTP/1.1 101 Switching Protocols\r\n\r\n"), 0, AHTTP_E_SWITCH },
 	{ "space in field name",
 	    S(OK200 "Bad Name: x\r\n\r\n"), 0, AHTTP_E_HEADER },
 	{ "space before colon",
