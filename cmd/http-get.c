@@ -249,7 +249,11 @@ hg_redirect(struct hg *g, struct hg_job *j, const char *location)
 		return;
 	}
 	free(j->url);
-	ahttp_url_free(&j->u);
+	/* -H credentials stay with the first URL's origin (http-req.c). */
+	if (j->redirects == 0)
+		j->first = j->u;
+	else
+		ahttp_url_free(&j->u);
 	j->url = url;
 	j->u = u;
 	j->host = host_for(g, &j->u);
@@ -496,6 +500,7 @@ cleanup(struct hg *g, char **files)
 		free(g->jobs[i].url);
 		free(g->jobs[i].file);
 		ahttp_url_free(&g->jobs[i].u);
+		ahttp_url_free(&g->jobs[i].first);
 	}
 	free(g->jobs);
 	while ((h = g->hosts) != NULL) {
@@ -569,8 +574,9 @@ const struct acore_cmd acore_cmd_http_get = {
 	    "[-o file] [-w format] [--absolute-form] [--cacert file] "
 	    "[--capath dir] [--chunk-size bytes] "
 	    "[--compressed] [--connect-timeout secs] [--http1.0] "
-	    "[--loop-counter] [--max-host-conns n] [--max-redirs n] "
-	    "[--no-fail] [--no-progress | --progress] [--parallel-max n] "
+	    "[--location-trusted] [--loop-counter] [--max-host-conns n] "
+	    "[--max-redirs n] [--no-fail] [--no-progress | --progress] "
+	    "[--parallel-max n] "
 	    "[--raw] [--retry n] [--retry-delay secs] [--show-reads] "
 	    "[--summary] url ...",
 	.summary = "fetch http:// and https:// URLs (the asyncore HTTP "

@@ -22,8 +22,9 @@
 
 enum {
 	OPT_ABSOLUTE = 256, OPT_CHUNK, OPT_COMPRESSED, OPT_CONNECT,
-	OPT_HOST_CONNS, OPT_HTTP10, OPT_LOOP_COUNTER, OPT_MAX_REDIRS,
-	OPT_NO_FAIL, OPT_NO_PROGRESS, OPT_PARALLEL_MAX, OPT_PROGRESS, OPT_RAW,
+	OPT_HOST_CONNS, OPT_HTTP10, OPT_LOCATION_TRUSTED, OPT_LOOP_COUNTER,
+	OPT_MAX_REDIRS, OPT_NO_FAIL, OPT_NO_PROGRESS, OPT_PARALLEL_MAX,
+	OPT_PROGRESS, OPT_RAW,
 	OPT_RETRY, OPT_RETRY_DELAY, OPT_SHOW_READS, OPT_SUMMARY,
 	OPT_CACERT, OPT_CAPATH
 };
@@ -43,6 +44,7 @@ const struct option hg_longopts[] = {
 	{ "include", no_argument, NULL, 'i' },
 	{ "insecure", no_argument, NULL, 'k' },
 	{ "location", no_argument, NULL, 'L' },
+	{ "location-trusted", no_argument, NULL, OPT_LOCATION_TRUSTED },
 	{ "loop-counter", no_argument, NULL, OPT_LOOP_COUNTER },
 	{ "max-host-conns", required_argument, NULL, OPT_HOST_CONNS },
 	{ "max-redirs", required_argument, NULL, OPT_MAX_REDIRS },
@@ -110,6 +112,8 @@ const char hg_options_help[] =
     "decoded\n"
     "      --connect-timeout SECS  give up a connect after SECS "
     "(status 6)\n"
+    "      --location-trusted  -L, and send -H credentials to every "
+    "host\n"
     "      --loop-counter   one loop pass at a time, as "
     "asyncore_loop.py\n"
     "      --max-host-conns N  connections per host and port "
@@ -302,6 +306,9 @@ hg_parse_options(int argc, char **argv, struct hg_opts *o, char ***files,
 		case OPT_HOST_CONNS:
 			o->host_conns = (long)cmd_number("max-host-conns",
 			    optarg, 1, 100000);
+			break;
+		case OPT_LOCATION_TRUSTED:
+			o->follow = o->trusted = 1;	/* curl's -L too */
 			break;
 		case OPT_LOOP_COUNTER:
 			o->loop_counter = 1;

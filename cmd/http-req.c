@@ -41,6 +41,32 @@ user_has(const struct hg_opts *o, const char *name)
 	return 0;
 }
 
+/*
+ * Credentials typed with -H go to the first URL's origin only: a redirect
+ * to another scheme, host or port does not get them, as with curl (which
+ * withholds Authorization and Cookie; Proxy-Authorization too here, since
+ * no proxy is ever used), unless --location-trusted says it may.
+ */
+static int
+withheld(const struct hg_opts *o, const struct hg_job *j, const char *h)
+{
+	static const char *const secret[] = {
+		"Authorization", "Cookie", "Proxy-Authorization", NULL
+	};
+	size_t n;
+	int i;
+
+	if (o->trusted || j->redirects == 0 ||
+	    ahttp_url_same_origin(&j->first, &j->u))
+		return 0;
+	for (i = 0; secret[i] != NULL; i++) {
+		n = strlen(secret[i]);
+		if (strncasecmp(h, secret[i], n) == 0 && h[n] == ':')
+			return 1;
+	}
+	return 0;
+}
+
 static int
 values_ok(const struct hg_opts *o, const struct hg_job *j)
 {
@@ -92,7 +118,7 @@ hg_request(const struct hg_opts *o, const struct hg_job *j, int close,
 	for (i = 0; i < o->nheaders; i++) {
 		v = strchr(o->headers[i], ':') + 1;
 		v += strspn(v, " \t");
-		if (*v != '\0')
+		if (*v != '\0' && !withheld(o, j, o->headers[i]))
 			fprintf(fp, "%s\r\n", o->headers[i]);
 	}
 	fprintf(fp, "\r\n");

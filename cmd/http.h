@@ -41,6 +41,7 @@ struct hg_opts {
 	int		 include;	/* -i: header blocks too */
 	int		 fail;		/* HTTP >= 400 is an error */
 	int		 follow;	/* -L */
+	int		 trusted;	/* --location-trusted */
 	int		 max_redirs;
 	int		 loop_counter;	/* --loop-counter */
 	int		 progress;	/* -1 never, 0 tty, 1 always */
@@ -78,6 +79,7 @@ struct hg_job {
 	const char	*arg;		/* the URL as typed */
 	char		*url;		/* now fetched; logger name */
 	struct ahttp_url	 u;
+	struct ahttp_url	 first;	/* u before the first redirect */
 	struct hg_host	*host;
 	struct hg_out	*out;
 	char		*file;		/* -o, -O; NULL: stdout */

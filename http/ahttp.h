@@ -153,10 +153,10 @@ const char *ahttp_strerror(int err);
 /* ------------------------------------------------------------------ URLs */
 
 struct ahttp_url {
-	char	*host;		/* without IPv6 brackets */
+	char	*host;		/* without IPv6 brackets; "fe80::1%eth0" */
 	char	*port;		/* decimal text, "80" by default */
 	char	*authority;	/* Host: host[:port], brackets kept */
-	char	*target;	/* path[?query], at least "/" */
+	char	*target;	/* path[?query], at least "/", dots removed */
 	char	*absolute;	/* the URL without its fragment */
 	int	 tls;		/* https:// */
 };
@@ -171,6 +171,9 @@ void	 ahttp_url_free(struct ahttp_url *u);
 char	*ahttp_url_resolve(const char *base, const char *ref);
 /* Last path segment, for -O; NULL when there is none. */
 char	*ahttp_url_filename(const struct ahttp_url *u);
+/* 1 when a and b have the same scheme, host (any case) and port. */
+int	 ahttp_url_same_origin(const struct ahttp_url *a,
+	    const struct ahttp_url *b);
 
 /* ------------------------------- Content-Encoding gzip / deflate bodies */
 

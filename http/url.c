@@ -99,14 +99,36 @@ host_ok(const char *h, size_t n)
 	return 1;
 }
 
+/*
+ * A zone at z[0, n) ("%25eth0", or "%eth0" as curl also takes it): 1 with
+ * *zone and *zlen its name, 0 when it is not one.
+ */
+static int
+zone_ok(const char *z, size_t n, const char **zone, size_t *zlen)
+{
+	size_t skip = n >= 3 && z[1] == '2' && z[2] == '5' ? 3 : 1, i;
+
+	if (n <= skip || n - skip >= 64)
+		return 0;
+	for (i = skip; i < n; i++)
+		if (!isalnum((unsigned char)z[i]) && z[i] != '-' &&
+		    z[i] != '.' && z[i] != '_' && z[i] != '~')
+			return 0;
+	*zone = z + skip;
+	*zlen = n - skip;
+	return 1;
+}
+
 int
 ahttp_url_parse(const char *s, struct ahttp_url *u, const char **why)
 {
 	struct parts pt;
 	const char *a, *colon, *host;
 	size_t i, alen, hlen, plen;
-	char v6[INET6_ADDRSTRLEN + 1], *port = NULL, *tmp;
+	char v6[INET6_ADDRSTRLEN + 1], *port = NULL, *tmp, *path;
+	const char *pct, *zone = NULL;
 	struct in6_addr in6;
+	size_t alen6 = 0, zlen = 0;
 	long pn, defport;
 	int bracket = 0;
 
@@ -137,14 +159,22 @@ ahttp_url_parse(const char *s, struct ahttp_url *u, const char **why)
 	}
 	if (alen > 0 && a[0] == '[') {
 		colon = memchr(a, ']', alen);
-		if (colon == NULL || (size_t)(colon - a) - 1 >= sizeof(v6)) {
+		if (colon == NULL) {
 			*why = "bad IPv6 address";
 			return -EINVAL;
 		}
 		host = a + 1;
 		hlen = (size_t)(colon - a) - 1;
-		memcpy(v6, host, hlen);
-		v6[hlen] = '\0';
+		/* [fe80::1%25eth0]: the address, then its zone (RFC 6874). */
+		alen6 = (pct = memchr(host, '%', hlen)) != NULL ?
+		    (size_t)(pct - host) : hlen;
+		if (alen6 >= sizeof(v6) || (pct != NULL &&
+		    !zone_ok(pct, hlen - alen6, &zone, &zlen))) {
+			*why = "bad IPv6 address";
+			return -EINVAL;
+		}
+		memcpy(v6, host, alen6);
+		v6[alen6] = '\0';
 		if (inet_pton(AF_INET6, v6, &in6) != 1) {
 			*why = "bad IPv6 address";
 			return -EINVAL;
@@ -190,22 +220,38 @@ ahttp_url_parse(const char *s, struct ahttp_url *u, const char **why)
 	if (asprintf(&port, "%ld", pn) < 0)
 		return -ENOMEM;
 	u->port = port;
-	u->host = strndup(host, hlen);
-	/* Host: host[:port], the port left out when it is the default. */
+	/* The zone is for connect(): "fe80::1%eth0", as getaddrinfo takes. */
+	if (zone != NULL && asprintf(&u->host, "%.*s%%%.*s", (int)alen6,
+	    host, (int)zlen, zone) < 0)
+		u->host = NULL;
+	else if (zone == NULL)
+		u->host = strndup(host, hlen);
+	/*
+	 * Host: host[:port], the port left out when it is the default, and
+	 * the zone, which means nothing to the server (as curl).
+	 */
 	defport = u->tls ? 443 : 80;
 	if (asprintf(&u->authority, "%s%.*s%s%s%s", bracket ? "[" : "",
-	    (int)hlen, host, bracket ? "]" : "", pn != defport ? ":" : "",
-	    pn != defport ? port : "") < 0)
+	    (int)(bracket ? alen6 : hlen), host, bracket ? "]" : "",
+	    pn != defport ? ":" : "", pn != defport ? port : "") < 0)
 		u->authority = NULL;
-	u->absolute = encode_high(s, (size_t)(pt.path.p - s) + pt.path.n +
-	    (pt.query.set ? pt.query.n + 1 : 0));
-	/* "http://h" and "http://h?q" ask for "/" and "/?q". */
-	if (asprintf(&tmp, "%s%.*s%s%.*s", pt.path.n == 0 ? "/" : "",
-	    (int)pt.path.n, pt.path.p, pt.query.set ? "?" : "",
+	/* "/a/b/../c/./d" asks for "/a/c/d", as curl does. */
+	if ((path = strndup(pt.path.p, pt.path.n)) != NULL)
+		remove_dots(path);
+	if (path != NULL && asprintf(&tmp, "%.*s%s%s%.*s",
+	    (int)(pt.path.p - s), s, path, pt.query.set ? "?" : "",
 	    (int)pt.query.n, pt.query.p) >= 0) {
+		u->absolute = encode_high(tmp, strlen(tmp));
+		free(tmp);
+	}
+	/* "http://h" and "http://h?q" ask for "/" and "/?q". */
+	if (path != NULL && asprintf(&tmp, "%s%s%s%.*s", *path == '\0' ?
+	    "/" : "", path, pt.query.set ? "?" : "", (int)pt.query.n,
+	    pt.query.p) >= 0) {
 		u->target = encode_high(tmp, strlen(tmp));
 		free(tmp);
 	}
+	free(path);
 	if (u->host == NULL || u->authority == NULL || u->absolute == NULL ||
 	    u->target == NULL) {
 		ahttp_url_free(u);
@@ -331,4 +377,11 @@ ahttp_url_filename(const struct ahttp_url *u)
 	    (end - s == 2 && s[0] == '.' && s[1] == '.'))
 		return NULL;
 	return strndup(s, (size_t)(end - s));
+}
+
+int
+ahttp_url_same_origin(const struct ahttp_url *a, const struct ahttp_url *b)
+{
+	return a->tls == b->tls && strcmp(a->port, b->port) == 0 &&
+	    strcasecmp(a->host, b->host) == 0;
 }

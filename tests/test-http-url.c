@@ -52,6 +52,22 @@ resolve(const char *base, const char *ref, const char *want)
 }
 
 static void
+origin(const char *a, const char *b, int same)
+{
+	struct ahttp_url ua, ub;
+	const char *why;
+
+	if (ahttp_url_parse(a, &ua, &why) != 0 ||
+	    ahttp_url_parse(b, &ub, &why) != 0)
+		bail_out(why);
+	ok(ahttp_url_same_origin(&ua, &ub) == same &&
+	    ahttp_url_same_origin(&ub, &ua) == same, "%s and %s: %s", a, b,
+	    same ? "same origin" : "not the same origin");
+	ahttp_url_free(&ua);
+	ahttp_url_free(&ub);
+}
+
+static void
 filename(const char *url, const char *want)
 {
 	struct ahttp_url u;
@@ -112,6 +128,27 @@ main(void)
 	    "my_host.example", "/caf%C3%A9",
 	    "http://my_host.example/caf%C3%A9");
 
+	/* Dot segments go before sending (RFC 3986 5.2.4), as with curl. */
+	good("http://h/a/b/../c/./d", "h", "80", "h", "/a/c/d",
+	    "http://h/a/c/d");
+	good("http://h/a/b/..?x/../y", "h", "80", "h", "/a/?x/../y",
+	    "http://h/a/?x/../y");
+	good("http://h/../../x/.", "h", "80", "h", "/x/", "http://h/x/");
+	good("http://h/a/%2e%2e/c", "h", "80", "h", "/a/%2e%2e/c",
+	    "http://h/a/%2e%2e/c");
+
+	/* IPv6 zones (RFC 6874): for connect(), not for Host: (curl). */
+	good("http://[fe80::1%25lo]/", "fe80::1%lo", "80", "[fe80::1]", "/",
+	    "http://[fe80::1%25lo]/");
+	good("http://[::1%25eth0.5]:8080/x", "::1%eth0.5", "8080",
+	    "[::1]:8080", "/x", "http://[::1%25eth0.5]:8080/x");
+	good("http://[fe80::1%lo]/", "fe80::1%lo", "80", "[fe80::1]", "/",
+	    "http://[fe80::1%lo]/");
+	bad("http://[fe80::1%25]/", -EINVAL, "bad IPv6 address");
+	bad("http://[fe80::1%]/", -EINVAL, "bad IPv6 address");
+	bad("http://[fe80::1%25l!o]/", -EINVAL, "bad IPv6 address");
+	bad("http://[127.0.0.1%25lo]/", -EINVAL, "bad IPv6 address");
+
 	/* https: port 443 by default, and left out of Host: then. */
 	good("https://h/x", "h", "443", "h", "/x", "https://h/x");
 	good("HTTPS://h:443/", "h", "443", "h", "/", "HTTPS://h:443/");
@@ -146,6 +183,12 @@ main(void)
 	resolve("http://a", "g", "http://a/g");
 	resolve("http://a:8080/x/y", "/z?q", "http://a:8080/z?q");
 	resolve("http://a/x", "http://b:81/y", "http://b:81/y");
+
+	origin("http://h/a", "http://H:80/b", 1);
+	origin("http://h/a", "http://h:81/a", 0);
+	origin("http://h/a", "https://h:80/a", 0);
+	origin("http://h/a", "http://h2/a", 0);
+	origin("http://[::1%25lo]/", "http://[::1]/", 0);
 
 	filename("http://h/a/b.txt?x=1", "b.txt");
 	filename("http://h/b.txt#frag", "b.txt");
