@@ -483,6 +483,12 @@ write_failed(struct hg_conn *c)
 	int err = c->werr, to_stdout = c->job->file == NULL;
 	char what[512];
 
+	/* Only this URL's body could not wait for its turn on stdout. */
+	if (to_stdout && hg_out_hold_error(c->job->out) != NULL) {
+		conn_fail(c, AC_EXIT_WRITE, "%s",
+		    hg_out_hold_error(c->job->out));
+		return;
+	}
 	if (c->werr_open)
 		snprintf(what, sizeof(what), "%s", hg_out_error(g->writer));
 	else

@@ -5,9 +5,10 @@
  * arrive in any order: the first unfinished one writes straight through,
  * the others are held back, in memory up to a limit and then in an
  * unlinked temporary file, until their turn comes.  A file (-o, -O) is
- * written under a temporary name in the same directory and renamed into
- * place only when its fetch succeeded, so a failed fetch never leaves a
- * truncated file under the name asked for.  -C - appends to the file
+ * written under a temporary name in the same directory (its symlinks'
+ * target's: http-file.c) and renamed into place only when its fetch
+ * succeeded, so a failed fetch never leaves a truncated file under the
+ * name asked for.  -C - appends to the file
  * itself instead: what arrived is kept for the next attempt.
  *
  * The progress meter lives here too: it sums what every output received.
@@ -35,11 +36,13 @@
 struct hg_out {
 	struct hg_writer *w;
 	char		*path;	/* file asked for; NULL: stdout */
+	char		*target;	/* path, its links followed */
 	char		*tmp;		/* its temporary name */
 	int		 fd;	/* the file, or stdout's spill file */
 	char		*mem;		/* stdout bytes held back */
 	size_t		 len, cap;
 	int		 spilled;	/* held bytes continue in fd */
+	int		 hold_failed;	/* ... could not: w->why says why */
 	int		 append;	/* -C -: the file itself, kept */
 	int		 finished;
 	TAILQ_ENTRY(hg_out) link;
@@ -144,18 +147,26 @@ explain(struct hg_out *o, const char *dir, int err)
 	    "%s: %s", o->path, dir, cause);
 }
 
-/* A temporary file beside path (same file system: rename is atomic). */
+/*
+ * A temporary file beside the file path names, through its links (same
+ * file system: rename is atomic); see http-file.c.
+ */
 static int
 open_beside(struct hg_out *o)
 {
 	char *copy, *dir, *base;
 	int fd, rc;
 
-	if ((copy = strdup(o->path)) == NULL)
+	if ((o->target = hg_file_target(o->path, &rc)) == NULL) {
+		snprintf(o->w->why, sizeof(o->w->why), "%s: %s", o->path,
+		    strerror(-rc));
+		return rc;
+	}
+	if ((copy = strdup(o->target)) == NULL)
 		return -ENOMEM;
 	dir = dirname(copy);
-	base = strrchr(o->path, '/') != NULL ? strrchr(o->path, '/') + 1 :
-	    o->path;
+	base = strrchr(o->target, '/') != NULL ?
+	    strrchr(o->target, '/') + 1 : o->target;
 	if (asprintf(&o->tmp, "%s/.%s.acore-XXXXXX", dir, base) < 0) {
 		o->tmp = NULL;
 		free(copy);
@@ -170,7 +181,7 @@ open_beside(struct hg_out *o)
 		return rc;
 	}
 	free(copy);
-	(void)fchmod(fd, o->w->mode);
+	hg_file_keep(fd, o->target, o->w->mode);
 	o->fd = fd;
 	return 0;
 }
@@ -210,10 +221,25 @@ hg_out_new(struct hg_writer *w, const char *path, int append, int *err)
 		*err = open_beside(o);
 	if (*err < 0) {
 		free(o->path);
+		free(o->target);
 		free(o);
 		return NULL;
 	}
 	return o;
+}
+
+/*
+ * The spill file could not be made or written: that is TMPDIR's fault,
+ * and this output's alone; the others (and stdout) go on.
+ */
+static int
+spill_failed(struct hg_out *o, const char *tmpdir, int rc)
+{
+	o->hold_failed = 1;
+	snprintf(o->w->why, sizeof(o->w->why), "%s %s: %s",
+	    getenv("TMPDIR") != NULL ? "TMPDIR" : "temporary directory",
+	    tmpdir, strerror(-rc));
+	return rc;
 }
 
 /* Bytes for stdout that must wait: memory first, then a spill file. */
@@ -223,7 +249,7 @@ hold(struct hg_out *o, const char *buf, size_t len)
 	const char *tmpdir;
 	char *path, *nm;
 	size_t cap;
-	int fd;
+	int fd, rc;
 
 	if (!o->spilled && o->len + len <= HOLD_IN_MEMORY) {
 		if (o->len + len > o->cap) {
@@ -238,21 +264,30 @@ hold(struct hg_out *o, const char *buf, size_t len)
 		o->len += len;
 		return 0;
 	}
+	if ((tmpdir = getenv("TMPDIR")) == NULL || *tmpdir == '\0')
+		tmpdir = "/tmp";
 	if (!o->spilled) {
-		if ((tmpdir = getenv("TMPDIR")) == NULL || *tmpdir == '\0')
-			tmpdir = "/tmp";
 		if (asprintf(&path, "%s/acore-http-XXXXXX", tmpdir) < 0)
 			return -ENOMEM;
 		fd = mkostemp(path, O_CLOEXEC);
+		rc = -errno;
 		if (fd >= 0)
 			unlink(path);
 		free(path);
 		if (fd < 0)
-			return -errno;
+			return spill_failed(o, tmpdir, rc);
 		o->fd = fd;
 		o->spilled = 1;
 	}
-	return cmd_write_all(o->fd, buf, len);
+	if ((rc = cmd_write_all(o->fd, buf, len)) < 0)
+		return spill_failed(o, tmpdir, rc);
+	return 0;
+}
+
+const char *
+hg_out_hold_error(const struct hg_out *o)
+{
+	return o != NULL && o->hold_failed ? o->w->why : NULL;
 }
 
 int
@@ -312,6 +347,7 @@ out_free(struct hg_out *o)
 		close(o->fd);
 	free(o->mem);
 	free(o->path);
+	free(o->target);
 	free(o->tmp);
 	free(o);
 }
@@ -327,7 +363,7 @@ hg_out_finish(struct hg_out *o, int ok)
 			rc = -errno;
 		o->fd = -1;
 		if (o->tmp != NULL && ok && rc == 0 &&
-		    rename(o->tmp, o->path) < 0)
+		    rename(o->tmp, o->target) < 0)
 			rc = -errno;
 		if (o->tmp != NULL && (!ok || rc < 0))
 			unlink(o->tmp);

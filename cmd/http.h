@@ -9,6 +9,7 @@
  *  http-retry.c --retry, -C -, and -w: what a response means for its job
  *  http-out.c	 where bodies go: stdout in argument order, files renamed
  *		 into place on success, the progress meter
+ *  http-file.c	 which file -o replaces (symlinks followed), what it keeps
  *
  * The protocol itself (response parser, fields, URLs, gzip/deflate) is
  * libahttp in ../http/, included here as "ahttp.h".
@@ -17,6 +18,7 @@
 #define ACORE_HTTP_H
 
 #include <sys/queue.h>
+#include <sys/types.h>
 #include <getopt.h>
 #include <stdint.h>
 
@@ -216,8 +218,17 @@ struct hg_out	*hg_out_new(struct hg_writer *, const char *path,
 const char	*hg_out_error(const struct hg_writer *);
 /* 0, or a negative errno. */
 int	 hg_out_write(struct hg_out *, const void *buf, size_t len);
+/*
+ * After a failed hg_out_write() to stdout: why this output could not be
+ * held back for its turn (TMPDIR), or NULL when stdout itself failed.
+ */
+const char	*hg_out_hold_error(const struct hg_out *);
 /* Done: ok renames a file into place, else removes it.  0 or -errno. */
 int	 hg_out_finish(struct hg_out *, int ok);
+/* http-file.c: the file -o replaces (links followed); malloc'ed. */
+char	*hg_file_target(const char *path, int *err);
+/* The new file fd keeps target's mode (else mode) and owner if it may. */
+void	 hg_file_keep(int fd, const char *target, mode_t mode);
 /* Progress: bytes of body seen, and the size when known (-1 if not). */
 void	 hg_progress_add(struct hg_writer *, uint64_t bytes);
 void	 hg_progress_expect(struct hg_writer *, int64_t size);
