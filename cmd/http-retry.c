@@ -192,12 +192,24 @@ hg_verdict(struct hg *g, struct hg_job *j, const struct ahttp_parser *p,
 		} else if (j->file != NULL)
 			v->discard = 1;
 	}
-	if (!v->discard && o->compressed && !o->raw &&
-	    (f = ahttp_get_field(p, "content-encoding", &len)) != NULL &&
-	    !(len == 8 && strncasecmp(f, "identity", 8) == 0)) {
-		v->coding = f;
-		v->codinglen = len;
+	/* Several fields are one list, as curl stacks them. */
+	if (v->discard || !o->compressed || o->raw ||
+	    (len = ahttp_get_list(p, "content-encoding", v->codings,
+	    sizeof(v->codings))) == 0 ||
+	    (len == 8 && strncasecmp(v->codings, "identity", 8) == 0))
+		return 0;
+	if (len >= sizeof(v->codings)) {
+		/* Cut, the list would decode as something else. */
+		v->discard = 1;
+		if (v->result == AC_EXIT_OK) {
+			v->result = AC_EXIT_PROTOCOL;
+			snprintf(v->msg, sizeof(v->msg), "Content-Encoding "
+			    "over %zu bytes", sizeof(v->codings) - 1);
+		}
+		return 0;
 	}
+	v->coding = v->codings;
+	v->codinglen = len;
 	return 0;
 }
 

@@ -165,6 +165,7 @@ struct hg_verdict {
 	char	 msg[192];	/* why, when result is not AC_EXIT_OK */
 	const char *coding;	/* --compressed: Content-Encoding to undo */
 	size_t	 codinglen;
+	char	 codings[256];	/* all its fields, as one list */
 };
 /* Fill v for j from the header block in p; 0 or -ENOMEM. */
 int	 hg_verdict(struct hg *, struct hg_job *, const struct ahttp_parser *,

@@ -144,6 +144,13 @@ int	 ahttp_next_field(const struct ahttp_parser *p, size_t *pos,
 /* First field called name (any case), or NULL. */
 const char *ahttp_get_field(const struct ahttp_parser *p, const char *name,
 	    size_t *len);
+/*
+ * Every field called name, joined into one list as RFC 9110 5.3 reads
+ * them ("gzip" then "gzip": "gzip, gzip"), into buf (NUL-terminated, cut
+ * at size); returns the whole list's length (>= size: it was cut).
+ */
+size_t	 ahttp_get_list(const struct ahttp_parser *p, const char *name,
+	    char *buf, size_t size);
 
 /* The reason phrase of the last status line (not NUL-terminated). */
 const char *ahttp_reason(const struct ahttp_parser *p, size_t *len);

@@ -218,3 +218,30 @@ ahttp_get_field(const struct ahttp_parser *p, const char *name, size_t *len)
 		}
 	return NULL;
 }
+
+/* s[0, n) onto buf at *len as far as size allows; *len counts it all. */
+static void
+append(char *buf, size_t size, size_t *len, const char *s, size_t n)
+{
+	if (*len < size)
+		memcpy(buf + *len, s, size - *len < n ? size - *len : n);
+	*len += n;
+}
+
+size_t
+ahttp_get_list(const struct ahttp_parser *p, const char *name, char *buf,
+    size_t size)
+{
+	struct ahttp_field f;
+	size_t pos = 0, len = 0;
+
+	while (ahttp_next_field(p, &pos, &f))
+		if (name_is(&f, name) && f.valuelen > 0) {
+			if (len > 0)
+				append(buf, size, &len, ", ", 2);
+			append(buf, size, &len, f.value, f.valuelen);
+		}
+	if (size > 0)
+		buf[len < size ? len : size - 1] = '\0';
+	return len;
+}

@@ -71,6 +71,18 @@ open(out, "wb").write(head.encode() + body)' "$@"
 		[ -s "$TMP/curl" ]
 	done
 	[ "$output" = "deflated, then gzipped" ]
+	# two fields are one list (RFC 9110 5.3), as curl reads them
+	python3 -c 'import sys, zlib
+def gz(b):
+    z = zlib.compressobj(9, zlib.DEFLATED, 31)
+    return z.compress(b) + z.flush()
+body = gz(gz(b"two fields\n"))
+sys.stdout.buffer.write(b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nX-Mid: 1\r\ncontent-encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(body) + body)' >"$TMP/two"
+	peer_start send -f "$TMP/two"
+	run acore http-get --compressed "$PEER_URL/"
+	assert_success
+	assert_output "two fields"
+	[ "$output" = "$(curl -s --compressed "$PEER_URL/")" ]
 	# without --compressed the bytes come as they are, as with curl
 	run acore http-get "$PEER_URL/"
 	assert_success
@@ -90,6 +102,14 @@ open(out, "wb").write(head.encode() + body)' "$@"
 	[ "$stderr" = "acore: http-get: $PEER_URL/: more than 5 codings in Content-Encoding" ]
 	[ ! -e "$TMP/out" ]
 	run -61 curl -s --compressed "$PEER_URL/"
+	# a list too long to hold (here: empty elements) is refused, never cut
+	printf 'HTTP/1.1 200 OK\r\nContent-Encoding: %sgzip\r\nContent-Length: 2\r\n\r\nxx' \
+	    "$(printf ', %.0s' $(seq 150))" >"$TMP/long"
+	peer_start send -f "$TMP/long"
+	run --separate-stderr acore http-get --compressed "$PEER_URL/"
+	assert_failure 8
+	[ "$output" = "" ]
+	[ "$stderr" = "acore: http-get: $PEER_URL/: Content-Encoding over 255 bytes" ]
 }
 
 @test "Transfer-Encoding: identity: the body runs to the close, Content-Length ignored, as curl" {

@@ -288,6 +288,26 @@ test_good(void)
 	is_str(w.field, "text/html", "field found in any case, OWS trimmed");
 	want_field = NULL;
 
+	/* Several fields are one list; a small buffer cuts it. */
+	{
+		static const char in[] = "HTTP/1.1 200 OK\r\n"
+		    "Content-Encoding: gzip\r\nX: y\r\ncontent-encoding:\r\n"
+		    "CONTENT-ENCODING:  deflate , br \r\n\r\n";
+		struct ahttp_parser p;
+		char buf[32];
+
+		ahttp_parser_init(&p, 0, NULL, NULL);
+		ahttp_parser_feed(&p, in, sizeof(in) - 1);
+		ok(ahttp_get_list(&p, "content-encoding", buf, sizeof(buf)) ==
+		    18 && strcmp(buf, "gzip, deflate , br") == 0,
+		    "fields joined into one list, empty ones skipped");
+		ok(ahttp_get_list(&p, "content-encoding", buf, 8) == 18 &&
+		    strcmp(buf, "gzip, d") == 0, "a cut list says so");
+		ok(ahttp_get_list(&p, "x-none", buf, sizeof(buf)) == 0 &&
+		    buf[0] == '\0', "no field: empty");
+		ahttp_parser_free(&p);
+	}
+
 	all_splits(S("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
 	    "3\r\nabc\r\n0\r\nA: 1\r\n\r\n"), 0, 0, 0, &w);
 	is_mem(w.trailers, w.trailerlen, "A: 1\r\n\r\n", 8,
