@@ -11,31 +11,44 @@ bats_load_library bats-assert
 DATA=$ACORE_SRCDIR/tests/data
 TRANSCRIPTS=$ACORE_SRCDIR/tests/transcripts
 
-# acore ARGS...: the built binary, bounded in time.  Under valgrind the
-# real binary runs (not libtool's wrapper script) and any error fails.
-acore() {
-	if [ "${ACORE_VALGRIND:-0}" = 1 ] && [ -x "$ACORE_BUILDDIR/.libs/acore" ]; then
-		LD_LIBRARY_PATH=$ACORE_BUILDDIR/lib/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
-		timeout -k 5 120 valgrind -q --error-exitcode=99 --leak-check=full \
-		    --errors-for-leak-kinds=definite,indirect \
-		    "$ACORE_BUILDDIR/.libs/acore" "$@"
-	else
-		timeout -k 5 60 "$ACORE" "$@"
+# Under `make check-valgrind` ACORE becomes a script that runs the real
+# binary (not libtool's wrapper script, which valgrind would check
+# instead) under valgrind with exec, so a background acore's pid is still
+# the one that runs it, and every use of $ACORE is checked.  Any error
+# fails it with status 99.  valgrind reports on a copy of the test's
+# stderr, so a test that closes or captures acore's stderr neither breaks
+# valgrind nor sees its report.
+if [ "${ACORE_VALGRIND:-0}" = 1 ] && [ -x "$ACORE_BUILDDIR/.libs/acore" ]; then
+	if [ -z "${ACORE_VG_FD:-}" ]; then
+		exec {ACORE_VG_FD}>&2
+		export ACORE_VG_FD
 	fi
+	ACORE=${BATS_RUN_TMPDIR:-${TMPDIR:-/tmp}}/acore-valgrind
+	if [ ! -x "$ACORE" ]; then
+		printf '%s\n' '#!/bin/bash' \
+		    'log=' \
+		    'if [ -n "${ACORE_VG_FD:-}" ] && { true >&"$ACORE_VG_FD"; } 2>/dev/null; then' \
+		    '	log=--log-fd=$ACORE_VG_FD' \
+		    'fi' \
+		    "LD_LIBRARY_PATH='$ACORE_BUILDDIR/lib/.libs'\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}" \
+		    'export LD_LIBRARY_PATH' \
+		    "exec valgrind -q \$log --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect '$ACORE_BUILDDIR/.libs/acore' \"\$@\"" \
+		    >"$ACORE.$$"
+		chmod +x "$ACORE.$$" && mv "$ACORE.$$" "$ACORE"
+	fi
+	ACORE_TIMEOUT=120
+fi
+
+# acore ARGS...: the built binary, bounded in time.
+acore() {
+	timeout -k 5 "${ACORE_TIMEOUT:-60}" "$ACORE" "$@"
 }
 
-# acore_argv: sets ACORE_ARGV to the acore binary, or valgrind on it under
-# `make check-valgrind`, for processes run in the background (whose pid
-# must be acore's own, so no timeout or function wrapper).
+# acore_argv: sets ACORE_ARGV to the command that runs acore, for
+# processes run in the background (whose pid must be acore's own, so no
+# timeout or function wrapper).
 acore_argv() {
-	if [ "${ACORE_VALGRIND:-0}" = 1 ] && [ -x "$ACORE_BUILDDIR/.libs/acore" ]; then
-		ACORE_ARGV=(env "LD_LIBRARY_PATH=$ACORE_BUILDDIR/lib/.libs"
-		    valgrind -q --error-exitcode=99 --leak-check=full
-		    --errors-for-leak-kinds=definite,indirect
-		    "$ACORE_BUILDDIR/.libs/acore")
-	else
-		ACORE_ARGV=("$ACORE")
-	fi
+	ACORE_ARGV=("$ACORE")
 }
 
 # A private scratch directory per test.
