@@ -128,6 +128,23 @@ test_send_contract(void)
 		is_int(acore_listen_host(d, "127.0.0.1", "0", AF_UNSPEC, 1),
 		    -EBADF, "%s: listen_host on a closed channel: -EBADF",
 		    kind_name[k]);
+		is_int(acore_set_reuse_port(d), -EBADF,
+		    "%s: set_reuse_port on a closed channel: -EBADF",
+		    kind_name[k]);
+		is_int(acore_set_source(d, NULL, 0), -EBADF,
+		    "%s: set_source on a closed channel: -EBADF",
+		    kind_name[k]);
+		is_int(acore_set_connect_timeout(d, 1.0), -EBADF,
+		    "%s: set_connect_timeout on a closed channel: -EBADF",
+		    kind_name[k]);
+		{
+			struct acore_tls *tls = acore_tls_new(0);
+
+			is_int(acore_tls_attach(d, tls, NULL), -EBADF,
+			    "%s: tls_attach on a closed channel: -EBADF",
+			    kind_name[k]);
+			acore_tls_free(tls);
+		}
 		is_str(trace, "", "%s: and no hook ran", kind_name[k]);
 		acore_loop_run(loop, 0.0, 1);	/* frees it */
 	}

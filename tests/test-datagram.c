@@ -128,6 +128,16 @@ main(void)
 		is_int(acore_recvfrom(cli, buf, sizeof(buf), NULL, NULL), i,
 		    "datagram %d keeps its length", i);
 
+	/* from without fromlen: the datagram and its sender, not -EFAULT. */
+	acore_sendto(cli, "xyz", 3, (struct sockaddr *)&srv_addr,
+	    sizeof(srv_addr));
+	acore_loop_run(loop, 0.2, 3);
+	memset(&from, 0, sizeof(from));
+	is_int(acore_recvfrom(cli, buf, sizeof(buf), &from, NULL), 3,
+	    "from without fromlen: the datagram (issue 18.9)");
+	ok(((struct sockaddr_in *)&from)->sin_port == srv_addr.sin_port,
+	    "from without fromlen: the sender's address");
+
 	/* A connected socket to a closed port: -ECONNREFUSED, no hook. */
 	cc = acore_dispatcher_new(loop, &plain_ops, NULL);
 	acore_create_socket(cc, AF_INET, SOCK_DGRAM);
