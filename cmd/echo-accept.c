@@ -53,14 +53,27 @@ echo_server_debug(struct acore_dispatcher *d, const char *fmt, ...)
 void
 echo_server_close(struct acore_dispatcher *d, void *arg)
 {
+	size_t i;
+
 	(void)arg;
 	echo_server_debug(d, "handle_close()");
 	acore_close(d);
-	if (d == echo_srv.listener) {
-		echo_srv.listener = NULL;
-		if (echo_srv.unix_path != NULL)
-			unlink(echo_srv.unix_path);
-	}
+	for (i = 0; i < echo_srv.nlisteners; i++)
+		if (d == echo_srv.listeners[i]) {
+			echo_srv.listeners[i] = NULL;
+			if (echo_srv.unix_path != NULL)
+				unlink(echo_srv.unix_path);
+		}
+}
+
+void
+echo_server_close_listeners(void)
+{
+	size_t i;
+
+	for (i = 0; i < echo_srv.nlisteners; i++)
+		if (echo_srv.listeners[i] != NULL)
+			echo_server_close(echo_srv.listeners[i], NULL);
 }
 
 static void
@@ -266,7 +279,7 @@ server_accept(struct acore_dispatcher *d, void *arg)
 		}
 		add_handler(fd);
 		if (echo_srv.once) {
-			echo_server_close(d, arg);
+			echo_server_close_listeners();
 			return;
 		}
 	}
@@ -298,8 +311,7 @@ echo_server_stop(void)
 	if (echo_srv.stopping)
 		return;
 	echo_srv.stopping = 1;
-	if (echo_srv.listener != NULL)
-		echo_server_close(echo_srv.listener, NULL);
+	echo_server_close_listeners();
 	for (fd = 0; fd < echo_srv.nslots; fd++)
 		if (echo_srv.conns[fd] != NULL)
 			echo_srv.kind->finish(echo_srv.conns[fd]);
@@ -350,7 +362,7 @@ echo_server_start_client(const char *path, struct echo_client_conf *cc)
 	if (echo_srv.unix_path != NULL)
 		cc->unix_path = echo_srv.unix_path;
 	else {
-		if (getsockname(acore_fd(echo_srv.listener), (struct sockaddr *)&ss,
+		if (getsockname(acore_fd(echo_srv.listeners[0]), (struct sockaddr *)&ss,
 		    &len) < 0 || getnameinfo((struct sockaddr *)&ss, len,
 		    host, sizeof(host), port, sizeof(port),
 		    NI_NUMERICHOST | NI_NUMERICSERV) != 0)

@@ -83,69 +83,60 @@ struct options {
 static const struct acore_cmd *self(void);
 
 /*
- * Listen on host and port, or on the Unix path host (family AF_UNIX), as
- * the EchoServer constructors do, sharing the port with the other
- * --workers when reuse_port; 0 or a negative errno.
+ * TCP or UDP, the same listener log lines and the same failures.  Every
+ * address of the name but for the article's servers (--once,
+ * --with-client), which bind one as their Python does.
  */
-static int
-try_listen(const char *host, const char *port, int family, int backlog,
-    int reuse_port)
-{
-	struct acore_dispatcher *d;
-	int rc;
-
-	if ((d = acore_dispatcher_new(echo_srv.conf.loop, &echo_server_ops,
-	    NULL)) == NULL)
-		return -errno;
-	if ((reuse_port && (rc = acore_set_reuse_port(d)) < 0) ||
-	    (rc = acore_listen_host(d, host, port, family, backlog)) < 0) {
-		acore_close(d);
-		return rc;
-	}
-	echo_srv.listener = d;
-	return 0;
-}
-
-/* TCP or UDP, the same listener log line and the same failures. */
 static void
 listen_inet(const struct options *o)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
+	socklen_t len;
 	char addr[160];
+	size_t i;
 	int rc;
 
 	if (o->udp)
 		rc = echo_udp_listen(echo_srv.conf.loop, o->bind, o->port,
 		    o->family, o->workers > 1);
 	else
-		rc = try_listen(o->bind, o->port, o->family, o->backlog,
-		    o->workers > 1);
+		rc = echo_listen_tcp(o->bind, o->port, o->family, o->backlog,
+		    o->workers > 1, o->once || o->with_client != NULL);
 	if (ACORE_IS_EAI(rc))
 		errx(AC_EXIT_DNS, "echo-server: cannot resolve %s: %s",
 		    o->bind, acore_strerror(rc));
 	if (rc < 0)
 		errx(AC_EXIT_LISTEN, "echo-server: cannot listen on %s port "
 		    "%s: %s", o->bind, o->port, acore_strerror(rc));
-	if (getsockname(acore_fd(echo_srv.listener), (struct sockaddr *)&ss,
-	    &len) == 0) {
+	for (i = 0; i < echo_srv.nlisteners; i++) {
+		len = sizeof(ss);
+		if (getsockname(acore_fd(echo_srv.listeners[i]),
+		    (struct sockaddr *)&ss, &len) < 0)
+			continue;
 		echo_str_addr((struct sockaddr *)&ss, len, addr, sizeof(addr));
-		echo_server_debug(echo_srv.listener, "binding to %s", addr);
+		echo_server_debug(echo_srv.listeners[i], "binding to %s", addr);
 	}
 }
 
+/* The Unix path, as the EchoServer constructors bind one. */
 static void
 listen_unix(const struct options *o)
 {
+	struct acore_dispatcher *d;
 	int rc;
 
-	if ((rc = try_listen(o->unix_path, NULL, AF_UNIX, o->backlog, 0)) < 0)
+	if ((d = acore_dispatcher_new(echo_srv.conf.loop, &echo_server_ops,
+	    NULL)) == NULL)
+		err(AC_EXIT_FAIL, "echo-server");
+	if ((rc = acore_listen_host(d, o->unix_path, NULL, AF_UNIX,
+	    o->backlog)) < 0)
 		errx(AC_EXIT_LISTEN, "echo-server: cannot listen on %s: %s",
 		    o->unix_path, acore_strerror(rc));
+	echo_srv.listeners[echo_srv.nlisteners++] = d;
 	echo_srv.unix_path = o->unix_path;
 }
 
-#define OPTSTRING	":46b:i:klp:uU:v"
+#define OPTSTRING	":46b:i:klp:s:uU:v"
 static const struct option longopts[] = {
 	{ "bind",		required_argument, NULL, 'b' },
 	{ "idle-timeout",	required_argument, NULL, 'i' },
@@ -228,6 +219,7 @@ parse_options(int argc, char **argv, struct options *o)
 			tcp_opt = 1;
 			break;
 		case 'b':
+		case 's':	/* nc -l -s ADDR */
 			o->bind = optarg;
 			tcp_opt = 1;
 			break;
@@ -358,7 +350,7 @@ listen_port(void)
 	socklen_t len = sizeof(ss);
 
 	memset(&ss, 0, sizeof(ss));	/* scan-build: getsockname fills ss */
-	if (getsockname(acore_fd(echo_srv.listener), (struct sockaddr *)&ss,
+	if (getsockname(acore_fd(echo_srv.listeners[0]), (struct sockaddr *)&ss,
 	    &len) < 0)
 		err(AC_EXIT_FAIL, "echo-server: getsockname");
 	if (ss.ss_family == AF_INET)
@@ -424,8 +416,7 @@ serve(const char *port, int ready_fd, void *arg)
 
 	acore_loop_run(echo_srv.conf.loop, -1, 0);
 
-	if (echo_srv.listener != NULL)
-		echo_server_close(echo_srv.listener, NULL);
+	echo_server_close_listeners();
 	if (sigint != NULL)
 		acore_signal_free(sigint);
 	acore_signal_free(sigterm);
@@ -459,7 +450,8 @@ cmd_main(int argc, char **argv)
 
 const struct acore_cmd acore_cmd_echo_server = {
 	.name = "echo-server",
-	.usage = "[-46kluv] [-b address] [-i secs] [-p port] [-U path] "
+	.usage = "[-46kluv] [-b address] [-i secs] [-p port] [-s address] "
+	    "[-U path] "
 	    "[--backlog n] [--chat] [--chunk-size n] [--max-conns n] "
 	    "[--max-message n] [--once] [--background] [--pid-file file] "
 	    "[--port-file file] [--tls --cert file [--key file] "
@@ -468,12 +460,14 @@ const struct acore_cmd acore_cmd_echo_server = {
 	.summary = "asyncore echo server (library docs, PyMOTW example)",
 	.options =
 	    "  -4, -6               IPv4 or IPv6 addresses only\n"
-	    "  -b, --bind ADDR      listen on ADDR (default localhost)\n"
+	    "  -b, --bind ADDR      listen on each address of ADDR "
+	    "(default localhost)\n"
 	    "  -i, --idle-timeout SECS  close a client silent for SECS\n"
 	    "  -k, -l               accepted for nc -lk: it always listens "
 	    "and keeps on\n"
 	    "  -p, --port PORT      listen on PORT, a number or service "
 	    "(default 8080; 0: any)\n"
+	    "  -s ADDR              as -b, for nc -l -s habits\n"
 	    "  -u, --udp            UDP: each datagram back to its sender\n"
 	    "  -U, --unix PATH      listen on the Unix socket PATH\n"
 	    "  -v, --verbose        log every event as the asyncore "

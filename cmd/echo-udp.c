@@ -190,7 +190,7 @@ echo_udp_listen(struct acore_loop *loop, const char *host, const char *port,
 			acore_close(d);
 		return rc;
 	}
-	echo_srv.listener = d;
+	echo_srv.listeners[echo_srv.nlisteners++] = d;
 	return 0;
 }
 

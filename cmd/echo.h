@@ -13,6 +13,7 @@
  *  echo-udp.c		  -u: the datagram server channel and client
  *  echo-server.c	  echo-server's options and set-up
  *  echo-accept.c	  the listener: accepting, --max-conns, stopping
+ *  echo-listen.c	  the addresses a name stands for, a listener each
  *  echo-daemon.c	  port and pid files, --background
  *  echo-workers.c	  --workers N
  *  echo-client.c	  echo-client's options and main()
@@ -68,11 +69,15 @@ extern const struct echo_handler_kind echo_handler_pymotw;
 /* --chat: the asynchat EchoHandler, "ECHO <length>\n" then the bytes. */
 extern const struct echo_handler_kind echo_handler_chat;
 
+#define ECHO_ADDRS_MAX	8	/* addresses listened on for one name */
+
 /* The EchoServer (echo-accept.c); echo-server.c sets it up. */
 struct echo_server {
 	struct echo_conf conf;
 	const struct echo_handler_kind *kind;
-	struct acore_dispatcher *listener;
+	/* one per address, IPv4 first; [0] tells the port (NULL: closed) */
+	struct acore_dispatcher *listeners[ECHO_ADDRS_MAX];
+	size_t		 nlisteners;
 	struct acore_dispatcher **conns;	/* by descriptor */
 	double		*since;		/* by descriptor: accepted at */
 	size_t		 nslots;
@@ -95,6 +100,8 @@ extern const struct acore_ops echo_server_ops;
 void	 echo_server_debug(struct acore_dispatcher *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 echo_server_close(struct acore_dispatcher *, void *);
+/* Close every listener (--once after its client, stopping). */
+void	 echo_server_close_listeners(void);
 /* conf.gone: a handler is closing. */
 void	 echo_handler_gone(struct acore_dispatcher *);
 int	 echo_handler_tls(struct acore_dispatcher *, const struct echo_conf *);
@@ -166,12 +173,39 @@ int	 echo_chat_client_start(struct acore_loop *,
 int	 echo_udp_client_start(struct acore_loop *,
 	    const struct echo_client_conf *);
 /*
- * echo-server -u: one datagram channel on host and port, as
- * echo_srv.listener; SO_REUSEPORT too with reuse_port.  0 or a negative
- * errno (ACORE_EAI_* when host does not resolve).
+ * echo-server -u: one datagram channel on host's first address and port,
+ * as echo_srv.listeners[0]; SO_REUSEPORT too with reuse_port.  0 or a
+ * negative errno (ACORE_EAI_* when host does not resolve).
  */
 int	 echo_udp_listen(struct acore_loop *, const char *host,
 	    const char *port, int family, int reuse_port);
+/*
+ * echo-listen.c: the addresses host stands for (AI_PASSIVE; "[v6]" is the
+ * literal inside), IPv4 first, each once; 0 or ACORE_EAI_* / -errno.
+ */
+struct echo_addrs {
+	struct sockaddr_storage ss[ECHO_ADDRS_MAX];
+	socklen_t	 len[ECHO_ADDRS_MAX];
+	size_t		 n;
+	int		 has_v4;
+};
+int	 echo_listen_addrs(const char *host, const char *port, int family,
+	    int socktype, struct echo_addrs *);
+/* Set the port of addresses from on (after a bind to port 0). */
+void	 echo_addrs_set_port(struct echo_addrs *, size_t from, int port);
+int	 echo_addr_port(const struct sockaddr_storage *);
+/* IPV6_V6ONLY on fd of family when a also holds an IPv4 address. */
+int	 echo_v6only(int fd, const struct echo_addrs *a, int family);
+/* A bind error meaning this host cannot have the address: skip it. */
+int	 echo_addr_skippable(int err);
+/*
+ * A TCP listener (echo_server_ops) on every address of host (only the
+ * first with first_only), into echo_srv.listeners; with port 0 all share
+ * the port the first one got.  0 or a negative errno / ACORE_EAI_*.
+ */
+int	 echo_listen_tcp(const char *host, const char *port, int family,
+	    int backlog, int reuse_port, int first_only);
+
 /* What both clients share: "HOST port PORT" (or the path) for messages, */
 void	 echo_client_where(const struct echo_client_conf *, char *, size_t);
 /* logging "connecting to" and connecting d, */

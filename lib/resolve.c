@@ -55,7 +55,15 @@ resolve_cb(int result, struct evutil_addrinfo *res, void *arg)
 	struct acore_resolve *r = arg;
 	int in_call = r->in_call;
 
-	r->cb(result == 0 ? 0 : eai_to_err(result), res, r->arg);
+	/*
+	 * evdns answers a name in its hosts file that has no address of the
+	 * family asked for (-6 localhost, only 127.0.0.1 listed) with success
+	 * and no address: that is getaddrinfo's "not known".
+	 */
+	if (result == 0 && res == NULL)
+		r->cb(ACORE_EAI(EAI_NONAME), NULL, r->arg);
+	else
+		r->cb(result == 0 ? 0 : eai_to_err(result), res, r->arg);
 	if (res != NULL)
 		evutil_freeaddrinfo(res);
 	if (in_call)

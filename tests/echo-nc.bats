@@ -93,3 +93,84 @@ load echo-helper
 	assert_failure 4
 	[ "$stderr" = "acore: echo-client: cannot resolve source address $UNRESOLVABLE: Name or service not known" ]
 }
+
+# hosts_argv HOSTS: sets HOSTS_ARGV to a command prefix that runs a command
+# with HOSTS as /etc/hosts and names looked up there only, in a mount
+# namespace of its own (the machine's files are never touched).  Each
+# step execs the next, so a background pid is the command's own.
+hosts_argv() {
+	printf 'hosts: files\n' >"$TMP/nsswitch.conf"
+	HOSTS_ARGV=(unshare -m sh -c 'mount --bind "$0" /etc/hosts &&
+	    mount --bind "$1" /etc/nsswitch.conf && shift && exec "$@"'
+	    "$1" "$TMP/nsswitch.conf")
+}
+
+need_hosts_ns() {
+	hosts_argv "$1"
+	"${HOSTS_ARGV[@]}" true 2>/dev/null || skip "no mount namespace here (needs root)"
+	python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' ||
+	    skip "no IPv6 loopback"
+}
+
+@test "a name with an IPv4 and an IPv6 address: echo-server listens on both" {
+	printf '127.0.0.1 localhost\n::1 localhost\n' >"$TMP/hosts"
+	need_hosts_ns "$TMP/hosts"
+	acore_argv
+	"${HOSTS_ARGV[@]}" "${ACORE_ARGV[@]}" echo-server -v -lk -p 0 \
+	    --port-file "$TMP/port" 2>"$TMP/err" 3>&- &
+	SPID=$!
+	PIDS+=("$SPID")
+	wait_for_file "$TMP/port" 20
+	local port
+	port=$(cat "$TMP/port")
+	run --separate-stderr acore echo-client -m four 127.0.0.1 "$port"
+	assert_success
+	assert_output four
+	run --separate-stderr acore echo-client -m six "[::1]:$port"
+	assert_success
+	assert_output six
+	srv_stop
+	[ "$SSTATUS" -eq 0 ]
+	[ "$(grep 'binding to' "$TMP/err")" = "EchoServer: binding to ('127.0.0.1', $port)
+EchoServer: binding to ('::1', $port, 0, 0)" ]
+	# The article's server binds one address, as its Python program does.
+	timeout -k 5 60 "${HOSTS_ARGV[@]}" "${ACORE_ARGV[@]}" echo-server --once -p 0 \
+	    --chunk-size 256 --with-client "$DATA/lorem.txt" -v 2>"$TMP/err"
+	[ "$(grep -c 'binding to' "$TMP/err")" -eq 1 ]
+	grep -q "^EchoServer: binding to ('127.0.0.1', [0-9]*)$" "$TMP/err"
+}
+
+@test "-6 with a name that has no IPv6 address: one resolve error, exit 4, from every command" {
+	printf '127.0.0.1 localhost v4only.test\n' >"$TMP/hosts"
+	need_hosts_ns "$TMP/hosts"
+	acore_argv
+	run --separate-stderr timeout -k 5 60 "${HOSTS_ARGV[@]}" "${ACORE_ARGV[@]}" echo-server -6 localhost 0
+	assert_failure 4
+	[ "$stderr" = "acore: echo-server: cannot resolve localhost: Name or service not known" ]
+	run --separate-stderr timeout -k 5 60 "${HOSTS_ARGV[@]}" "${ACORE_ARGV[@]}" echo-client -6 -m x localhost 9
+	assert_failure 4
+	[ "$stderr" = "acore: echo-client: cannot resolve localhost port 9: Name or service not known" ]
+	run --separate-stderr timeout -k 5 60 "${HOSTS_ARGV[@]}" "${ACORE_ARGV[@]}" http-get -6 http://v4only.test:9/
+	assert_failure 4
+	[ "$stderr" = "acore: http-get: http://v4only.test:9/: cannot resolve v4only.test: Name or service not known" ]
+	# A numeric address of the other family says the same everywhere.
+	run --separate-stderr acore echo-server -6 127.0.0.1 0
+	assert_failure 4
+	[ "$stderr" = "acore: echo-server: cannot resolve 127.0.0.1: Address family for hostname not supported" ]
+	run --separate-stderr acore echo-client -4 -m x ::1 9
+	assert_failure 4
+	[ "$stderr" = "acore: echo-client: cannot resolve ::1 port 9: Address family for hostname not supported" ]
+	run --separate-stderr acore http-get -4 'http://[::1]:9/'
+	assert_failure 4
+	[ "$stderr" = "acore: http-get: http://[::1]:9/: cannot resolve ::1: Address family for hostname not supported" ]
+}
+
+@test "echo-server -s ADDR listens on ADDR, as nc -l -s" {
+	srv -v -s 127.0.0.2
+	grep -qx "EchoServer: binding to ('127.0.0.2', $PORT)" "$TMP/srv.err"
+	run --separate-stderr acore echo-client -m there 127.0.0.2 "$PORT"
+	assert_success
+	assert_output there
+	srv_stop
+	[ "$SSTATUS" -eq 0 ]
+}
