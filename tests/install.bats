@@ -126,6 +126,35 @@ PY
 	assert_line --index 0 'True'
 }
 
+@test "examples/forward.c builds with pkg-config and relays both ways, half-closes passed on" {
+	build_example forward
+	cd "$BATS_TEST_TMPDIR"
+	acore echo-server -p 0 --port-file eport --pid-file epid --background
+	port=$(free_port)
+	LD_LIBRARY_PATH=$ROOT/lib bg_start fwd "$BATS_TEST_TMPDIR/forward" \
+	    "$port" 127.0.0.1 "$(cat eport)" 2>"$BATS_TEST_TMPDIR/fwd.err"
+	# 3 MB one way, then nc -N's half-close: the echo server sees the end
+	# only through forward's acore_shutdown_when_done, and its echo must
+	# still come back through the half-closed connection.
+	head -c 3000000 /dev/urandom >in
+	for i in $(seq 50); do
+		timeout 20 nc.openbsd -N 127.0.0.1 "$port" <in >out 2>/dev/null &&
+		    [ -s out ] && break
+		sleep 0.1
+	done
+	printf 'hello\n' | timeout 10 nc.openbsd -N 127.0.0.1 "$port" >out2
+	# Nothing listening behind it: the client's connection just ends.
+	kill "$(cat epid)"
+	run timeout 10 nc.openbsd -N 127.0.0.1 "$port" </dev/null
+	bg_stop "$fwd"
+	cmp in out
+	[ "$(cat out2)" = hello ]
+	assert_success
+	assert_output ''
+	run cat "$BATS_TEST_TMPDIR/fwd.err"
+	assert_output 'forward: forward: Connection refused'
+}
+
 @test "libacore(3) EXAMPLES: the echo server builds as printed and echoes" {
 	awk '/^\.Sh EXAMPLES/ { ex = 1 } ex && /^\.Ed/ { exit }
 	    ex && go { print } ex && /^\.Bd -literal/ { go = 1 }' \
