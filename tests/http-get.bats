@@ -793,7 +793,7 @@ range_peer_start() {
 	tries=1
 	while :; do
 		tries=$((tries + 1))
-		timeout 20 "$ACORE" http-get -s -C - -o "$TMP/f" "$RANGE_URL" && break
+		acore http-get -s -C - -o "$TMP/f" "$RANGE_URL" && break
 		[ "$tries" -lt 50 ]
 	done
 	[ "$tries" -eq 11 ]
