@@ -87,46 +87,49 @@ struct acore_connect;
 #define ACORE__X_PRI		0x02	/* with EPOLLPRI interest */
 #define ACORE__X_MUTED		0x04	/* hung up: no more urgent data */
 
+/*
+ * What few channels use, allocated the first time one of them is set
+ * (acore__rare): a name, the time limits, a connect in progress, a source
+ * address, SO_REUSEPORT, a file's flags, a high-water mark of its own.  An
+ * idle accepted channel holds none of it, so it stays one allocation of
+ * well under 300 bytes with its event: bytes per idle connection are the
+ * library's first promise (issue 23).
+ */
+struct acore_rare {
+	char			*name;		/* NULL: ops->name */
+	struct event		*idle_ev;	/* idle and ready_by (idle.c) */
+	double			 idle_secs;
+	double			 last_io;
+	double			 ready_by;	/* connect deadline; 0: none */
+	struct acore_connect	*conn;		/* acore_connect_host state */
+	struct sockaddr_storage	*source;	/* acore_set_source; NULL: any */
+	size_t			 high_water;	/* with-send */
+	socklen_t		 source_len;
+	int			 saved_flags;	/* file: fcntl flags to restore */
+	uint8_t			 reuse_port;	/* acore_set_reuse_port before listen */
+};
+
+/*
+ * A channel.  Ordered so the small fields share words: 152 bytes on LP64,
+ * which with libevent's 128-byte event is a 288-byte malloc chunk.
+ */
 struct acore_dispatcher {
 	struct acore_loop	*loop;
 	const struct acore_ops	*ops;
 	void			*arg;
-	char			*name;		/* NULL: ops->name */
+	/* transport */
+	const struct acore_transport *tp;
+	void			*tp_ctx;
+	struct acore_rare	*x;		/* NULL until needed */
 	uint64_t		 seq;		/* map order */
 	int			 fd;
+	int			 close_reason;	/* 0: EOF, or -errno of a disconnect */
 	uint8_t			 kind;		/* enum acore_kind */
 	uint8_t			 flags;		/* ACORE_CONNECTED, ... */
 	uint8_t			 polled;	/* has readable/writable hooks */
 	uint8_t			 always_ready;	/* regular file, /dev/null */
 	short			 want;		/* EV_READ|EV_WRITE registered */
 	short			 fired;		/* readiness seen this pass */
-	int			 saved_flags;	/* file: fcntl flags to restore */
-	int			 close_reason;	/* 0: EOF, or -errno of a disconnect */
-	TAILQ_ENTRY(acore_dispatcher) map_link;
-	TAILQ_ENTRY(acore_dispatcher) poll_link;	/* polled only */
-	struct acore_dispatcher	*free_next;	/* closed, awaiting free */
-
-	/* with-send output queue */
-	struct acore_buf	 out;
-	size_t			 high_water;
-	uint8_t			 paused;	/* reading stopped by high water */
-	uint8_t			 shut_wr;	/* ACORE__SHUT_*: shutdown_when_done */
-
-	/* close-on-idle */
-	struct event		*idle_ev;	/* idle and ready_by (idle.c) */
-	double			 idle_secs;
-	double			 last_io;
-	double			 ready_by;	/* connect deadline; 0: none */
-
-	struct acore_chat	*chat;		/* chat kind only */
-	struct acore_connect	*conn;		/* acore_connect_host state */
-	struct sockaddr_storage	*source;	/* acore_set_source; NULL: any */
-	socklen_t		 source_len;
-	uint8_t			 reuse_port;	/* acore_set_reuse_port before listen */
-
-	/* transport */
-	const struct acore_transport *tp;
-	void			*tp_ctx;
 	/*
 	 * Non-zero: the transport waits for this readiness (EV_READ or
 	 * EV_WRITE) whatever the hooks want, and when it comes the channel
@@ -135,9 +138,25 @@ struct acore_dispatcher {
 	short			 tp_want;
 	short			 tp_resume;
 	uint8_t			 handshaking;	/* tp->handshake under way */
-
 	uint8_t			 xstate;	/* ACORE__X_*: the expt epoll set */
 	uint8_t			 badf;		/* fd closed behind our back */
+	uint8_t			 paused;	/* with-send: reading stopped by high water */
+	uint8_t			 shut_wr;	/* ACORE__SHUT_*: shutdown_when_done */
+	TAILQ_ENTRY(acore_dispatcher) map_link;
+	/*
+	 * A closed channel has left the polled list (acore_close moves
+	 * loop->scan_next past it first), so the link's room holds its
+	 * place on the free list.
+	 */
+	union {
+		TAILQ_ENTRY(acore_dispatcher) poll_link; /* polled only */
+		struct acore_dispatcher *free_next; /* closed, awaiting free */
+	};
+	/* The kind's output state: never both (kind is fixed at creation). */
+	union {
+		struct acore_buf	 out;	/* with-send output queue */
+		struct acore_chat	*chat;	/* chat */
+	};
 
 	/* struct event for the descriptor follows (event_get_struct_event_size) */
 };
@@ -192,6 +211,23 @@ static inline struct event *
 acore__ev(struct acore_dispatcher *d)
 {
 	return (struct event *)(d + 1);
+}
+
+/* rare.c: d->x, allocated on first use (NULL: out of memory). */
+#define ACORE__HIGH_WATER	(1024 * 1024)	/* with-send default */
+struct acore_rare *acore__rare(struct acore_dispatcher *d);
+void	 acore__rare_free(struct acore_dispatcher *d);
+
+static inline struct acore_connect *
+acore__conn(const struct acore_dispatcher *d)
+{
+	return d->x != NULL ? d->x->conn : NULL;
+}
+
+static inline size_t
+acore__high_water(const struct acore_dispatcher *d)
+{
+	return d->x != NULL ? d->x->high_water : ACORE__HIGH_WATER;
 }
 
 /* linger.c */

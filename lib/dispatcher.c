@@ -20,8 +20,6 @@
 
 #include "acore-internal.h"
 
-#define DEFAULT_HIGH_WATER	(1024 * 1024)
-
 static void	io_cb(evutil_socket_t, short, void *);
 
 
@@ -44,7 +42,6 @@ acore__dispatcher_new(struct acore_loop *loop, enum acore_kind kind,
 	d->fd = -1;
 	d->kind = (uint8_t)kind;
 	d->tp = &acore__socket_transport;
-	d->high_water = DEFAULT_HIGH_WATER;
 	d->seq = loop->next_seq++;
 	d->polled = d->ops->readable != NULL || d->ops->writable != NULL;
 	TAILQ_INSERT_TAIL(&loop->map, d, map_link);
@@ -474,7 +471,8 @@ connect_event(struct acore_dispatcher *d)
 		err = errno;
 	if (err != 0) {
 		err = -err;
-		if (d->conn != NULL && (err = acore__connect_next(d, err)) == 0)
+		if (acore__conn(d) != NULL &&
+		    (err = acore__connect_next(d, err)) == 0)
 			return -1;	/* trying the next address */
 		acore__connect_free(d);
 		acore__handle_error(d, err);
@@ -573,8 +571,8 @@ acore_close(struct acore_dispatcher *d)
 	loop = d->loop;
 	acore__detach_fd(d);
 	acore__connect_free(d);
-	if (d->idle_ev != NULL)
-		event_del(d->idle_ev);
+	if (d->x != NULL && d->x->idle_ev != NULL)
+		event_del(d->x->idle_ev);
 	d->flags = ACORE_CLOSED;
 	if (d->badf) {
 		d->badf = 0;
@@ -596,15 +594,13 @@ acore__release(struct acore_dispatcher *d)
 {
 	if (d->ops->closed != NULL)
 		d->ops->closed(d->arg);
-	if (d->chat != NULL)
+	if (d->kind == ACORE_KIND_CHAT)
 		acore__chat_free(d->chat);
-	if (d->idle_ev != NULL)
-		event_free(d->idle_ev);
-	acore__buf_free(&d->out);
-	free(d->source);
+	else
+		acore__buf_free(&d->out);
 	if (d->tp->free != NULL)
 		d->tp->free(d);
-	free(d->name);
+	acore__rare_free(d);
 	free(d);
 }
 
@@ -626,26 +622,6 @@ struct acore_loop *
 acore_loop_of(const struct acore_dispatcher *d)
 {
 	return d->loop;
-}
-
-int
-acore_set_name(struct acore_dispatcher *d, const char *name)
-{
-	char *copy = NULL;
-
-	if (name != NULL && (copy = strdup(name)) == NULL)
-		return -ENOMEM;
-	free(d->name);
-	d->name = copy;
-	return 0;
-}
-
-const char *
-acore_name(const struct acore_dispatcher *d)
-{
-	if (d->name != NULL)
-		return d->name;
-	return d->ops->name != NULL ? d->ops->name : "acore";
 }
 
 void

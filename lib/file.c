@@ -79,14 +79,16 @@ acore_file_new(struct acore_loop *loop, int fd, const struct acore_ops *ops,
 		return NULL;
 	}
 	if ((d = acore__dispatcher_new(loop, ACORE_KIND_PLAIN, ops, arg)) ==
-	    NULL) {
+	    NULL || acore__rare(d) == NULL) {
 		acore__file_restore(nfd, saved);
 		close(nfd);
+		if (d != NULL)
+			acore_close(d);
 		errno = ENOMEM;
 		return NULL;
 	}
 	d->tp = &acore__file_transport;
-	d->saved_flags = saved;
+	d->x->saved_flags = saved;
 	d->always_ready = (uint8_t)ready;
 	/* A file is "connected" from the start: no connect event to wait for. */
 	d->flags |= ACORE_CONNECTED;

@@ -20,8 +20,8 @@
 void
 acore__touch(struct acore_dispatcher *d)
 {
-	if (d->idle_secs > 0)
-		d->last_io = acore_now();
+	if (d->x != NULL && d->x->idle_secs > 0)
+		d->x->last_io = acore_now();
 }
 
 /* Connected, and the transport's set-up (a TLS handshake) done. */
@@ -40,15 +40,16 @@ is_ready(const struct acore_dispatcher *d)
 static double
 next_limit(struct acore_dispatcher *d, double now)
 {
+	struct acore_rare *x = d->x;
 	double left = NO_LIMIT, idle;
 
-	if (d->ready_by > 0 && is_ready(d))
-		d->ready_by = 0;
-	if (d->ready_by > 0)
-		left = d->ready_by - now;
+	if (x->ready_by > 0 && is_ready(d))
+		x->ready_by = 0;
+	if (x->ready_by > 0)
+		left = x->ready_by - now;
 	/* Idle is silence on a connection: a TCP connect has its deadline. */
-	if (d->idle_secs > 0 && !(d->flags & ACORE_CONNECTING)) {
-		idle = d->last_io + d->idle_secs - now;
+	if (x->idle_secs > 0 && !(d->flags & ACORE_CONNECTING)) {
+		idle = x->last_io + x->idle_secs - now;
 		if (left == NO_LIMIT || idle < left)
 			left = idle;
 	}
@@ -63,8 +64,8 @@ arm(struct acore_dispatcher *d, double left)
 	struct timeval tv;
 
 	if (left == NO_LIMIT)
-		return evtimer_del(d->idle_ev) == 0 ? 0 : -ENOMEM;
-	return evtimer_add(d->idle_ev, acore__timeval(&tv, left)) == 0 ? 0 :
+		return evtimer_del(d->x->idle_ev) == 0 ? 0 : -ENOMEM;
+	return evtimer_add(d->x->idle_ev, acore__timeval(&tv, left)) == 0 ? 0 :
 	    -ENOMEM;
 }
 
@@ -86,30 +87,42 @@ idle_cb(evutil_socket_t fd, short what, void *arg)
 	acore__handle_error(d, -ETIMEDOUT);
 }
 
+/* The side struct and its timer, on first use. */
 static int
 timer_ensure(struct acore_dispatcher *d)
 {
-	if (d->idle_ev == NULL &&
-	    (d->idle_ev = evtimer_new(d->loop->base, idle_cb, d)) == NULL)
+	struct acore_rare *x;
+
+	if ((x = acore__rare(d)) == NULL)
+		return -ENOMEM;
+	if (x->idle_ev == NULL &&
+	    (x->idle_ev = evtimer_new(d->loop->base, idle_cb, d)) == NULL)
 		return -ENOMEM;
 	return 0;
+}
+
+/* The timer exists: some limit was set on this channel. */
+static int
+has_timer(const struct acore_dispatcher *d)
+{
+	return d->x != NULL && d->x->idle_ev != NULL;
 }
 
 /* The connection is up: silence counts from here, handshake included. */
 void
 acore__link_up(struct acore_dispatcher *d)
 {
-	if (d->idle_ev == NULL)
+	if (!has_timer(d))
 		return;
-	d->last_io = acore_now();
-	(void)arm(d, next_limit(d, d->last_io));
+	d->x->last_io = acore_now();
+	(void)arm(d, next_limit(d, d->x->last_io));
 }
 
 /* The channel became ready: its deadline no longer applies. */
 void
 acore__ready(struct acore_dispatcher *d)
 {
-	if (d->ready_by > 0 && d->idle_ev != NULL)
+	if (has_timer(d) && d->x->ready_by > 0)
 		(void)arm(d, next_limit(d, acore_now()));
 }
 
@@ -121,15 +134,16 @@ acore_set_timeout(struct acore_dispatcher *d, double secs)
 	if (d->flags & ACORE_CLOSED)
 		return -EBADF;
 	if (secs <= 0) {
-		d->idle_secs = 0;
-		return d->idle_ev != NULL ?
-		    arm(d, next_limit(d, acore_now())) : 0;
+		if (!has_timer(d))
+			return 0;
+		d->x->idle_secs = 0;
+		return arm(d, next_limit(d, acore_now()));
 	}
 	if ((rc = timer_ensure(d)) < 0)
 		return rc;
-	d->idle_secs = secs;
-	d->last_io = acore_now();
-	return arm(d, next_limit(d, d->last_io));
+	d->x->idle_secs = secs;
+	d->x->last_io = acore_now();
+	return arm(d, next_limit(d, d->x->last_io));
 }
 
 int
@@ -141,11 +155,13 @@ acore_set_connect_timeout(struct acore_dispatcher *d, double secs)
 	if (d->flags & ACORE_CLOSED)
 		return -EBADF;
 	if (secs <= 0 || is_ready(d)) {
-		d->ready_by = 0;
-		return d->idle_ev != NULL ? arm(d, next_limit(d, now)) : 0;
+		if (!has_timer(d))
+			return 0;
+		d->x->ready_by = 0;
+		return arm(d, next_limit(d, now));
 	}
 	if ((rc = timer_ensure(d)) < 0)
 		return rc;
-	d->ready_by = now + secs;
+	d->x->ready_by = now + secs;
 	return arm(d, next_limit(d, now));
 }

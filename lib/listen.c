@@ -26,7 +26,7 @@ listen_on(struct acore_dispatcher *d, const struct sockaddr *sa,
 		return rc;
 	if (sa->sa_family != AF_UNIX)
 		(void)acore_set_reuse_addr(d);
-	if (d->reuse_port && sa->sa_family != AF_UNIX &&
+	if (d->x != NULL && d->x->reuse_port && sa->sa_family != AF_UNIX &&
 	    (rc = acore_set_reuse_port(d)) < 0) {
 		acore__detach_fd(d);
 		return rc;
@@ -59,7 +59,7 @@ acore_listen_host(struct acore_dispatcher *d, const char *host,
 
 	if (d->flags & ACORE_CLOSED)
 		return -EBADF;
-	if (d->fd >= 0 || d->conn != NULL)
+	if (d->fd >= 0 || acore__conn(d) != NULL)
 		return -EALREADY;
 	if (family == AF_UNIX)
 		return listen_unix(d, host, backlog);

@@ -216,11 +216,11 @@ free_list(struct addrinfo *ai)
 void
 acore__connect_free(struct acore_dispatcher *d)
 {
-	struct acore_connect *c = d->conn;
+	struct acore_connect *c = acore__conn(d);
 
 	if (c == NULL)
 		return;
-	d->conn = NULL;
+	d->x->conn = NULL;
 	if (c->res != NULL)
 		acore_resolve_cancel(c->res);	/* its cb sees conn gone */
 	free_list(c->list);
@@ -234,7 +234,7 @@ acore__connect_free(struct acore_dispatcher *d)
 int
 acore__connect_next(struct acore_dispatcher *d, int err)
 {
-	struct acore_connect *c = d->conn;
+	struct acore_connect *c = acore__conn(d);
 	struct addrinfo *ai;
 	int rc;
 
@@ -266,7 +266,7 @@ static void
 host_resolved(int err, const struct addrinfo *res, void *arg)
 {
 	struct acore_dispatcher *d = arg;
-	struct acore_connect *c = d->conn;
+	struct acore_connect *c = acore__conn(d);
 
 	if (err == -ECANCELED || c == NULL)
 		return;		/* the channel closed or connected meanwhile */
@@ -300,7 +300,7 @@ acore_connect_host(struct acore_dispatcher *d, const char *host,
 
 	if (d->flags & ACORE_CLOSED)
 		return -EBADF;
-	if (d->fd >= 0 || d->conn != NULL)
+	if (d->fd >= 0 || acore__conn(d) != NULL)
 		return -EALREADY;
 	if (family == AF_UNIX) {
 		/* A path: no lookup; a failure is connect(2)'s, at once. */
@@ -312,9 +312,9 @@ acore_connect_host(struct acore_dispatcher *d, const char *host,
 			acore__detach_fd(d);
 		return err;
 	}
-	if ((c = calloc(1, sizeof(*c))) == NULL)
+	if (acore__rare(d) == NULL || (c = calloc(1, sizeof(*c))) == NULL)
 		return -ENOMEM;
-	d->conn = c;
+	d->x->conn = c;
 	d->flags |= ACORE_CONNECTING;
 	c->in_call = 1;
 	c->res = acore_resolve(d->loop, host, port, family, host_resolved, d);

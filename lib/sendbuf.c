@@ -102,11 +102,13 @@ acore__send_raw(struct acore_dispatcher *d, const void *buf, size_t len)
 static void
 update_pause(struct acore_dispatcher *d)
 {
-	if (d->high_water == 0)
+	size_t hw = acore__high_water(d);
+
+	if (hw == 0)
 		d->paused = 0;
-	else if (d->out.len > d->high_water)
+	else if (d->out.len > hw)
 		d->paused = 1;
-	else if (d->out.len <= d->high_water / 2)
+	else if (d->out.len <= hw / 2)
 		d->paused = 0;
 }
 
@@ -182,7 +184,11 @@ acore_set_high_water(struct acore_dispatcher *d, size_t bytes)
 		return -EINVAL;
 	if (d->flags & ACORE_CLOSED)
 		return -EBADF;
-	d->high_water = bytes;
+	if (bytes != ACORE__HIGH_WATER || d->x != NULL) {
+		if (acore__rare(d) == NULL)
+			return -ENOMEM;
+		d->x->high_water = bytes;
+	}
 	update_pause(d);
 	acore__sync(d);
 	return 0;

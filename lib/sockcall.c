@@ -70,7 +70,9 @@ acore_set_reuse_port(struct acore_dispatcher *d)
 
 	if (d->flags & ACORE_CLOSED)
 		return -EBADF;
-	d->reuse_port = 1;
+	if (acore__rare(d) == NULL)
+		return -ENOMEM;
+	d->x->reuse_port = 1;
 	if (d->fd >= 0 && setsockopt(d->fd, SOL_SOCKET, SO_REUSEPORT, &on,
 	    sizeof(on)) < 0)
 		return -errno;
@@ -104,12 +106,12 @@ acore_connect(struct acore_dispatcher *d, const struct sockaddr *sa,
 {
 	if (d->fd < 0)
 		return -EBADF;
-	if (d->source != NULL) {
+	if (d->x != NULL && d->x->source != NULL) {
 		/* Another family cannot go out from there: try the next. */
-		if (d->source->ss_family != sa->sa_family)
+		if (d->x->source->ss_family != sa->sa_family)
 			return -EAFNOSUPPORT;
-		if (bind(d->fd, (struct sockaddr *)d->source,
-		    d->source_len) < 0)
+		if (bind(d->fd, (struct sockaddr *)d->x->source,
+		    d->x->source_len) < 0)
 			return -errno;
 	}
 	if (connect(d->fd, sa, len) < 0 && errno != EINPROGRESS &&
@@ -130,16 +132,20 @@ acore_set_source(struct acore_dispatcher *d, const struct sockaddr *sa,
 
 	if (d->flags & ACORE_CLOSED)
 		return -EBADF;
+	if (sa == NULL && d->x == NULL)
+		return 0;
+	if (sa != NULL && len > sizeof(*ss))
+		return -EINVAL;
+	if (acore__rare(d) == NULL)
+		return -ENOMEM;
 	if (sa != NULL) {
-		if (len > sizeof(*ss))
-			return -EINVAL;
 		if ((ss = calloc(1, sizeof(*ss))) == NULL)
 			return -ENOMEM;
 		memcpy(ss, sa, len);
 	}
-	free(d->source);
-	d->source = ss;
-	d->source_len = len;
+	free(d->x->source);
+	d->x->source = ss;
+	d->x->source_len = len;
 	return 0;
 }
 

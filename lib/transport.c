@@ -123,7 +123,8 @@ file_write(struct acore_dispatcher *d, const void *buf, size_t len)
 static void
 file_close(struct acore_dispatcher *d)
 {
-	acore__file_restore(d->fd, d->saved_flags);
+	/* acore_file_new gave every file channel its side struct. */
+	acore__file_restore(d->fd, d->x->saved_flags);
 	close(d->fd);
 }
 
