@@ -146,52 +146,40 @@ int
 echo_udp_listen(struct acore_loop *loop, const char *host, const char *port,
     int family, int reuse_port)
 {
-	struct addrinfo hints, *res, *ai;
+	struct echo_addrs a;
 	struct acore_dispatcher *d;
+	size_t i;
 	int rc;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = family;
-	hints.ai_socktype = SOCK_DGRAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0)
-		return rc == EAI_SYSTEM ? -errno : ACORE_EAI(rc);
-	if ((us.buf = malloc(DGRAM_MAX)) == NULL ||
-	    (d = acore_dispatcher_new(loop, &udp_server_ops, NULL)) == NULL) {
-		freeaddrinfo(res);
-		free(us.buf);
-		return -ENOMEM;
-	}
-	rc = -EADDRNOTAVAIL;
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		if ((rc = acore_create_socket(d, ai->ai_family,
-		    SOCK_DGRAM)) < 0)
-			continue;
+	/* IPv4 first, as the TCP listeners: the first that binds. */
+	if ((rc = echo_listen_addrs(host, port, family, SOCK_DGRAM, &a)) < 0)
+		return rc;
+	for (i = 0; i < a.n; i++) {
+		if ((d = acore_dispatcher_new(loop, &udp_server_ops,
+		    NULL)) == NULL)
+			return -ENOMEM;
 		/*
 		 * No SO_REUSEADDR: UDP has no TIME_WAIT to skip, and on
 		 * Linux it lets a second server bind a port in use, which
 		 * then takes the first one's datagrams.
 		 */
-		if (reuse_port && (rc = acore_set_reuse_port(d)) < 0)
-			;
-		else if ((rc = acore_bind(d, ai->ai_addr, ai->ai_addrlen)) == 0)
-			break;
+		if ((rc = acore_create_socket(d, a.ss[i].ss_family,
+		    SOCK_DGRAM)) == 0 &&
+		    (!reuse_port || (rc = acore_set_reuse_port(d)) == 0) &&
+		    (rc = acore_bind(d, (struct sockaddr *)&a.ss[i],
+		    a.len[i])) == 0) {
+			/* Only now: a channel closed below frees it. */
+			if ((us.buf = malloc(DGRAM_MAX)) == NULL) {
+				acore_close(d);
+				return -ENOMEM;
+			}
+			echo_srv.listeners[echo_srv.nlisteners++] = d;
+			return 0;
+		}
 		/* Next address: a fresh channel, this one goes. */
 		acore_close(d);
-		if ((d = acore_dispatcher_new(loop, &udp_server_ops,
-		    NULL)) == NULL) {
-			rc = -ENOMEM;
-			break;
-		}
 	}
-	freeaddrinfo(res);
-	if (rc < 0) {
-		if (d != NULL)
-			acore_close(d);
-		return rc;
-	}
-	echo_srv.listeners[echo_srv.nlisteners++] = d;
-	return 0;
+	return rc;
 }
 
 /* ---------------------------------------------------------------- client */

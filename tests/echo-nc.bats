@@ -113,7 +113,8 @@ need_hosts_ns() {
 }
 
 @test "a name with an IPv4 and an IPv6 address: echo-server listens on both" {
-	printf '127.0.0.1 localhost\n::1 localhost\n' >"$TMP/hosts"
+	# ::1 listed first: the listeners still go IPv4 first.
+	printf '::1 localhost\n127.0.0.1 localhost\n' >"$TMP/hosts"
 	need_hosts_ns "$TMP/hosts"
 	acore_argv
 	"${HOSTS_ARGV[@]}" "${ACORE_ARGV[@]}" echo-server -v -lk -p 0 \
@@ -138,6 +139,17 @@ EchoServer: binding to ('::1', $port, 0, 0)" ]
 	    --chunk-size 256 --with-client "$DATA/lorem.txt" -v 2>"$TMP/err"
 	[ "$(grep -c 'binding to' "$TMP/err")" -eq 1 ]
 	grep -q "^EchoServer: binding to ('127.0.0.1', [0-9]*)$" "$TMP/err"
+	# -u: one socket, on the first address, IPv4 first as well.
+	rm -f "$TMP/port"
+	"${HOSTS_ARGV[@]}" "${ACORE_ARGV[@]}" echo-server -u -v -p 0 \
+	    --port-file "$TMP/port" 2>"$TMP/err" 3>&- &
+	SPID=$!
+	PIDS+=("$SPID")
+	wait_for_file "$TMP/port" 20
+	port=$(cat "$TMP/port")
+	srv_stop
+	[ "$SSTATUS" -eq 0 ]
+	[ "$(grep 'binding to' "$TMP/err")" = "EchoServer: binding to ('127.0.0.1', $port)" ]
 }
 
 @test "-6 with a name that has no IPv6 address: one resolve error, exit 4, from every command" {
