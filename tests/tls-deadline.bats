@@ -61,7 +61,7 @@ echo_ok() {
 	python3 "$PEER" stall "$PORT" 5 20 >/dev/null 3>&- &
 	PIDS+=("$!")
 	for _ in $(seq 100); do
-		[ "$(ss -tn state established "( sport = :$PORT )" | grep -c .)" -gt 5 ] && break
+		[ "$(ss -Htn state established "( sport = :$PORT )" | wc -l)" -ge 5 ] && break
 		sleep 0.05
 	done
 	local t0=$SECONDS
@@ -71,6 +71,9 @@ echo_ok() {
 }
 
 @test "at the descriptor limit, stalled handshakes give way to real clients" {
+	# valgrind opens descriptors of its own under the same limit, at
+	# times of its choosing, so the limit the server meets is not 128.
+	[ "${ACORE_VALGRIND:-0}" = 0 ] || skip "the descriptor limit is valgrind's under valgrind"
 	acore_argv
 	rm -f "$TMP/port"
 	bash -c 'ulimit -n 128 && exec "$@"' sh "${ACORE_ARGV[@]}" echo-server \
@@ -80,10 +83,14 @@ echo_ok() {
 	PIDS+=("$SPID")
 	wait_for_file "$TMP/port" 20
 	PORT=$(cat "$TMP/port")
-	python3 "$PEER" stall "$PORT" 150 30 >"$TMP/stall" 3>&- &
+	python3 "$PEER" stall "$PORT" 150 $((LIM * 90)) >"$TMP/stall" 3>&- &
 	PIDS+=("$!")
-	for _ in $(seq 200); do
-		[ "$(ss -tn state established "( dport = :$PORT )" | grep -c .)" -ge 150 ] && break
+	# All 150 connected (some already closed to make room), none left in
+	# the accept queue: the real clients come last, so the oldest
+	# unfinished handshakes are the stalled ones.
+	for _ in $(seq 400); do
+		[ "$(ss -Htn "( dport = :$PORT )" | wc -l)" -ge 150 ] &&
+		    [ "$(ss -Hltn "( sport = :$PORT )" | awk '{ print $2 }')" = 0 ] && break
 		sleep 0.05
 	done
 	echo_ok
