@@ -95,8 +95,10 @@ take_slot(void)
 		return 1;
 	if (echo_srv.shared_conns == NULL)
 		return echo_srv.nconns < echo_srv.max_conns;
-	if (atomic_fetch_add(echo_srv.shared_conns, 1) < echo_srv.max_conns)
+	if (atomic_fetch_add(echo_srv.shared_conns, 1) < echo_srv.max_conns) {
+		atomic_fetch_add(echo_srv.own_conns, 1);
 		return 1;
+	}
 	atomic_fetch_sub(echo_srv.shared_conns, 1);
 	return 0;
 }
@@ -104,8 +106,10 @@ take_slot(void)
 static void
 give_slot(void)
 {
-	if (echo_srv.max_conns > 0 && echo_srv.shared_conns != NULL)
+	if (echo_srv.max_conns > 0 && echo_srv.shared_conns != NULL) {
+		atomic_fetch_sub(echo_srv.own_conns, 1);
 		atomic_fetch_sub(echo_srv.shared_conns, 1);
+	}
 }
 
 /*

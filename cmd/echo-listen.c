@@ -126,7 +126,7 @@ echo_addr_skippable(int err)
 
 /* One TCP listener on address i; 0 or a negative errno. */
 static int
-listen_one(struct echo_addrs *a, size_t i, int backlog, int reuse_port)
+listen_one(struct echo_addrs *a, size_t i, int backlog)
 {
 	struct acore_dispatcher *d;
 	int rc, family = a->ss[i].ss_family;
@@ -137,8 +137,7 @@ listen_one(struct echo_addrs *a, size_t i, int backlog, int reuse_port)
 	if ((rc = acore_create_socket(d, family, SOCK_STREAM)) < 0)
 		goto fail;
 	(void)acore_set_reuse_addr(d);
-	if ((reuse_port && (rc = acore_set_reuse_port(d)) < 0) ||
-	    (rc = echo_v6only(acore_fd(d), a, family)) < 0 ||
+	if ((rc = echo_v6only(acore_fd(d), a, family)) < 0 ||
 	    (rc = acore_bind(d, (struct sockaddr *)&a->ss[i], a->len[i])) < 0 ||
 	    (rc = acore_listen(d, backlog)) < 0)
 		goto fail;
@@ -151,7 +150,7 @@ fail:
 
 int
 echo_listen_tcp(const char *host, const char *port, int family, int backlog,
-    int reuse_port, int first_only)
+    int first_only)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
@@ -164,7 +163,7 @@ echo_listen_tcp(const char *host, const char *port, int family, int backlog,
 	if (first_only)
 		a.n = 1;
 	for (i = 0; i < a.n; i++) {
-		if ((rc = listen_one(&a, i, backlog, reuse_port)) < 0) {
+		if ((rc = listen_one(&a, i, backlog)) < 0) {
 			if (!echo_addr_skippable(rc) || a.n == 1)
 				return rc;
 			if (bound < 0)

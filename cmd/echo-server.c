@@ -78,9 +78,38 @@ struct options {
 	int		 handshake_set;	/* --handshake-timeout given */
 	const char	*cert;
 	const char	*key;
+	const struct echo_fds *inherit;	/* --workers: the master's sockets */
 };
 
 static const struct acore_cmd *self(void);
+
+/*
+ * A --workers worker: the master's listening sockets become our listeners
+ * (listen(2) again on each marks its channel as accepting).
+ */
+static int
+adopt(const struct echo_fds *f, int udp, int backlog)
+{
+	struct acore_dispatcher *d;
+	size_t i;
+	int rc;
+
+	if (udp)
+		return echo_udp_listen(echo_srv.conf.loop, NULL, NULL,
+		    AF_UNSPEC, f->fd[0]);
+	for (i = 0; i < f->n; i++) {
+		if ((d = acore_dispatcher_new(echo_srv.conf.loop,
+		    &echo_server_ops, NULL)) == NULL)
+			return -errno;
+		if ((rc = acore_set_socket(d, f->fd[i])) < 0 ||
+		    (rc = acore_listen(d, backlog)) < 0) {
+			acore_close(d);
+			return rc;
+		}
+		echo_srv.listeners[echo_srv.nlisteners++] = d;
+	}
+	return 0;
+}
 
 /*
  * TCP or UDP, the same listener log lines and the same failures.  Every
@@ -96,12 +125,14 @@ listen_inet(const struct options *o)
 	size_t i;
 	int rc;
 
-	if (o->udp)
+	if (o->inherit != NULL)
+		rc = adopt(o->inherit, o->udp, o->backlog);
+	else if (o->udp)
 		rc = echo_udp_listen(echo_srv.conf.loop, o->bind, o->port,
-		    o->family, o->workers > 1);
+		    o->family, -1);
 	else
 		rc = echo_listen_tcp(o->bind, o->port, o->family, o->backlog,
-		    o->workers > 1, o->once || o->with_client != NULL);
+		    o->once || o->with_client != NULL);
 	if (ACORE_IS_EAI(rc))
 		errx(AC_EXIT_DNS, "echo-server: cannot resolve %s: %s",
 		    o->bind, acore_strerror(rc));
@@ -360,17 +391,18 @@ listen_port(void)
 
 /*
  * Listen and serve until stopped; the exit status.  A --workers worker
- * (ready_fd >= 0) listens on port with SO_REUSEPORT, tells the master its
- * port through ready_fd and leaves the files and SIGINT to the master.
+ * (ready_fd >= 0) serves the master's sockets fds, tells the master
+ * through ready_fd that it does and leaves the files and SIGINT to the
+ * master.
  */
 static int
-serve(const char *port, int ready_fd, void *arg)
+serve(const struct echo_fds *fds, int ready_fd, void *arg)
 {
 	struct options *o = arg;
 	struct echo_client_conf cc;
 	struct acore_signal *sigint = NULL, *sigterm;
 
-	o->port = port;
+	o->inherit = fds;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if ((echo_srv.conf.loop = acore_loop_new()) == NULL)
 		err(AC_EXIT_FAIL, "echo-server: acore_loop_new");
@@ -434,18 +466,58 @@ serve(const char *port, int ready_fd, void *arg)
 	return echo_srv.status;
 }
 
+/*
+ * --workers: the master listens, once, as a single server does, and the
+ * workers inherit the sockets (one per address), whose port goes to port.
+ *
+ * Not SO_REUSEPORT, a socket per worker on one port: any later process of
+ * the same user may join such a group, so a second server on our port
+ * would start without a word and take a share of our clients, and a
+ * worker that dies would take the connections queued on its own socket
+ * down with it.  Here a port in use is exit 12 with a single server's
+ * message, a worker's death loses nothing queued, and the workers take
+ * the clients in turn, as each is free to accept.
+ */
+static void
+listen_for_workers(struct options *o, struct echo_fds *fds, char *port,
+    size_t size)
+{
+	size_t i;
+
+	if ((echo_srv.conf.loop = acore_loop_new()) == NULL)
+		err(AC_EXIT_FAIL, "echo-server: acore_loop_new");
+	listen_inet(o);
+	snprintf(port, size, "%d", listen_port());
+	fds->n = 0;
+	for (i = 0; i < echo_srv.nlisteners; i++) {
+		if ((fds->fd[fds->n] = fcntl(acore_fd(echo_srv.listeners[i]),
+		    F_DUPFD_CLOEXEC, 3)) < 0)
+			err(AC_EXIT_FAIL, "echo-server: dup");
+		fds->n++;
+		acore_close(echo_srv.listeners[i]);
+		echo_srv.listeners[i] = NULL;
+	}
+	echo_srv.nlisteners = 0;
+	acore_loop_free(echo_srv.conf.loop);
+	echo_srv.conf.loop = NULL;
+}
+
 static int
 cmd_main(int argc, char **argv)
 {
 	struct options o;
+	struct echo_fds fds;
+	char port[8];
 
 	parse_options(argc, argv, &o);
 	if (o.background)
 		echo_background();
-	if (o.workers > 1)
-		return echo_workers(o.workers, o.port, serve, &o, o.port_file,
-		    o.pid_file, o.max_conns);
-	return serve(o.port, -1, &o);
+	if (o.workers > 1) {
+		listen_for_workers(&o, &fds, port, sizeof(port));
+		return echo_workers(o.workers, &fds, port, serve, &o,
+		    o.port_file, o.pid_file, o.max_conns);
+	}
+	return serve(NULL, -1, &o);
 }
 
 const struct acore_cmd acore_cmd_echo_server = {

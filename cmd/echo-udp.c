@@ -144,13 +144,31 @@ static const struct acore_ops udp_server_ops = {
 
 int
 echo_udp_listen(struct acore_loop *loop, const char *host, const char *port,
-    int family, int reuse_port)
+    int family, int fd)
 {
 	struct echo_addrs a;
 	struct acore_dispatcher *d;
 	size_t i;
 	int rc;
 
+	if (fd >= 0) {
+		/* --workers: the master's socket, bound already. */
+		if ((d = acore_dispatcher_new(loop, &udp_server_ops,
+		    NULL)) == NULL) {
+			close(fd);
+			return -ENOMEM;
+		}
+		if ((rc = acore_set_socket(d, fd)) < 0) {
+			acore_close(d);
+			return rc;
+		}
+		if ((us.buf = malloc(DGRAM_MAX)) == NULL) {
+			acore_close(d);
+			return -ENOMEM;
+		}
+		echo_srv.listeners[echo_srv.nlisteners++] = d;
+		return 0;
+	}
 	/* IPv4 first, as the TCP listeners: the first that binds. */
 	if ((rc = echo_listen_addrs(host, port, family, SOCK_DGRAM, &a)) < 0)
 		return rc;
@@ -165,7 +183,6 @@ echo_udp_listen(struct acore_loop *loop, const char *host, const char *port,
 		 */
 		if ((rc = acore_create_socket(d, a.ss[i].ss_family,
 		    SOCK_DGRAM)) == 0 &&
-		    (!reuse_port || (rc = acore_set_reuse_port(d)) == 0) &&
 		    (rc = acore_bind(d, (struct sockaddr *)&a.ss[i],
 		    a.len[i])) == 0) {
 			/* Only now: a channel closed below frees it. */

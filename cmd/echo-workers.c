@@ -1,18 +1,22 @@
 /*
  * echo-workers.c: echo-server --workers N, N processes each with its own
- * loop and its own listening socket on one port (SO_REUSEPORT, so the
- * kernel spreads the clients), under a master that owns the port and pid
- * files and stops them all.
+ * loop, all accepting on the listening sockets the master made, one per
+ * address (why not SO_REUSEPORT: see listen_for_workers in echo-server.c),
+ * under a master that owns the sockets, the files and the signals.
  *
- * The master forks the workers one by one and waits for each to listen:
- * the first picks the port when it is 0, the others take the same.  Then
- * it writes the files and releases --background's parent, and only
+ * The master forks the workers one by one and waits for each to serve.
+ * Then it writes the files and releases --background's parent, and only
  * waits: SIGINT or SIGTERM is passed on to every worker as SIGTERM (each
  * stops gracefully, as a single server does; a second signal stops them
- * at once), and a worker that exits on its own stops the others.  Workers
+ * at once).  A worker that ends otherwise (a crash, SIGKILL) is replaced,
+ * with a line on stderr, as nginx's master does; the sockets are the
+ * master's, so no client queued on them is lost.  More than N + STORM_EXTRA
+ * deaths in a second is a crash loop, not bad luck: the master stops the
+ * rest and exits 1 rather than fork at full speed forever.  Workers
  * ignore SIGINT, so a terminal's ^C reaches them once, through the
  * master.  --max-conns stays one limit for the whole server: a counter in
- * memory the workers share.
+ * memory the workers share, next to each worker's own part of it, which
+ * the master gives back when that worker dies.
  */
 #include "config.h"
 
@@ -35,6 +39,8 @@
 #include "cmd.h"
 #include "echo.h"
 
+#define STORM_EXTRA	5	/* deaths a second beyond N: a crash loop */
+
 struct worker {
 	pid_t	 pid;
 	int	 status;	/* exit status once reaped; -1 while running */
@@ -42,6 +48,7 @@ struct worker {
 
 static struct worker *workers;
 static int	 nworkers;
+static atomic_size_t *conns;	/* --max-conns: [0] all, [1 + i] worker i */
 
 /* Tell every running worker to stop. */
 static void
@@ -54,40 +61,32 @@ stop_all(void)
 			kill(workers[i].pid, SIGTERM);
 }
 
-/* Reap what has exited; the number still running. */
 static int
-reap(int *first_failure)
+running(void)
 {
-	int i, st, running = 0;
-	pid_t pid;
+	int i, n = 0;
 
-	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-		for (i = 0; i < nworkers; i++) {
-			if (workers[i].pid != pid)
-				continue;
-			workers[i].status = WIFEXITED(st) ? WEXITSTATUS(st) :
-			    AC_EXIT_FAIL;
-			if (workers[i].status != 0 && *first_failure == 0)
-				*first_failure = workers[i].status;
-		}
-	}
 	for (i = 0; i < nworkers; i++)
 		if (workers[i].pid > 0 && workers[i].status < 0)
-			running++;
-	return running;
+			n++;
+	return n;
 }
 
-/* Start worker i on port; its port as it reports it, or NULL. */
-static const char *
-start(int i, const char *port, echo_serve_fn serve, void *arg,
+/*
+ * Start worker i on the listening sockets fds; 0 once it serves, -1 if it
+ * ended first (it said why on stderr).
+ */
+static int
+start(int i, const struct echo_fds *fds, echo_serve_fn serve, void *arg,
     const sigset_t *old)
 {
-	static char got[16];
-	ssize_t n, len = 0;
+	char got[16];
+	ssize_t n;
 	int p[2];
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		err(AC_EXIT_FAIL, "echo-server: pipe");
+	workers[i].status = -1;
 	if ((workers[i].pid = fork()) < 0)
 		err(AC_EXIT_FAIL, "echo-server: fork");
 	if (workers[i].pid == 0) {
@@ -96,43 +95,124 @@ start(int i, const char *port, echo_serve_fn serve, void *arg,
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		signal(SIGINT, SIG_IGN);
 		sigprocmask(SIG_SETMASK, old, NULL);
-		exit(serve(port, p[1], arg));
+		if (conns != NULL)
+			echo_srv.own_conns = &conns[1 + i];
+		exit(serve(fds, p[1], arg));
 	}
 	close(p[1]);
-	while (len < (ssize_t)sizeof(got) - 1) {
-		n = read(p[0], got + len, sizeof(got) - 1 - (size_t)len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += n;
-	}
+	do
+		n = read(p[0], got, sizeof(got));
+	while (n < 0 && errno == EINTR);
 	close(p[0]);
-	got[len] = '\0';
-	return len > 0 ? got : NULL;
+	return n > 0 ? 0 : -1;
+}
+
+/* "exited with status 3", "killed by signal 9 (Killed)" */
+static void
+describe(int st, char *buf, size_t size)
+{
+	if (WIFSIGNALED(st))
+		snprintf(buf, size, "killed by signal %d (%s)", WTERMSIG(st),
+		    strsignal(WTERMSIG(st)));
+	else
+		snprintf(buf, size, "exited with status %d", WEXITSTATUS(st));
+}
+
+/*
+ * A crash loop: more than N + STORM_EXTRA deaths within a second (a
+ * window that starts at the first death after a quiet second).
+ */
+static int
+storm(void)
+{
+	static double since;
+	static int deaths;
+	double now = acore_now();
+
+	if (deaths == 0 || now - since > 1.0) {
+		since = now;
+		deaths = 0;
+	}
+	return ++deaths > nworkers + STORM_EXTRA;
+}
+
+/*
+ * Reap what has exited.  While serving, a worker that ended is replaced;
+ * *stopping is set (and *failure) when that must end instead.
+ */
+static void
+reap(const struct echo_fds *fds, echo_serve_fn serve, void *arg,
+    const sigset_t *old, int *stopping, int *failure)
+{
+	char how[64];
+	pid_t pid;
+	int i, st;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		for (i = 0; i < nworkers && workers[i].pid != pid; i++)
+			;
+		if (i == nworkers)
+			continue;
+		workers[i].status = WIFEXITED(st) ? WEXITSTATUS(st) :
+		    AC_EXIT_FAIL;
+		if (conns != NULL)
+			atomic_fetch_sub(&conns[0],
+			    atomic_exchange(&conns[1 + i], 0));
+		if (*stopping) {
+			if (workers[i].status != 0 && *failure == 0)
+				*failure = workers[i].status;
+			continue;
+		}
+		describe(st, how, sizeof(how));
+		if (storm()) {
+			warnx("echo-server: worker %ld %s; workers keep dying "
+			    "(more than %d in a second): stopping", (long)pid,
+			    how, nworkers + STORM_EXTRA);
+			*stopping = 1;
+			*failure = AC_EXIT_FAIL;
+			stop_all();
+			continue;
+		}
+		if (start(i, fds, serve, arg, old) == 0)
+			warnx("echo-server: worker %ld %s; started worker %ld",
+			    (long)pid, how, (long)workers[i].pid);
+		else
+			warnx("echo-server: worker %ld %s; its replacement "
+			    "%ld did not start", (long)pid, how,
+			    (long)workers[i].pid);
+	}
+}
+
+/* Refuse new clients: the master's sockets close, the workers' follow. */
+static void
+close_fds(struct echo_fds *fds)
+{
+	size_t i;
+
+	for (i = 0; i < fds->n; i++)
+		close(fds->fd[i]);
+	fds->n = 0;
 }
 
 int
-echo_workers(int n, const char *port, echo_serve_fn serve, void *arg,
-    const char *port_file, const char *pid_file, size_t max_conns)
+echo_workers(int n, struct echo_fds *fds, const char *port,
+    echo_serve_fn serve, void *arg, const char *port_file,
+    const char *pid_file, size_t max_conns)
 {
-	atomic_size_t *conns = NULL;
 	sigset_t set, old;
-	const char *got;
 	int i, sig, failure = 0, stopping = 0;
 
 	if ((workers = calloc((size_t)n, sizeof(*workers))) == NULL)
 		err(AC_EXIT_FAIL, "echo-server");
-	for (i = 0; i < n; i++)
-		workers[i].status = -1;
 	nworkers = n;
 	if (max_conns > 0) {
-		conns = mmap(NULL, sizeof(*conns), PROT_READ | PROT_WRITE,
-		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		conns = mmap(NULL, sizeof(*conns) * (size_t)(n + 1),
+		    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 		if (conns == MAP_FAILED)
 			err(AC_EXIT_FAIL, "echo-server: mmap");
-		atomic_init(conns, 0);
-		echo_srv.shared_conns = conns;
+		for (i = 0; i <= n; i++)
+			atomic_init(&conns[i], 0);
+		echo_srv.shared_conns = &conns[0];
 	}
 	/* Signals wait for sigwait below, not for a handler. */
 	sigemptyset(&set);
@@ -142,17 +222,14 @@ echo_workers(int n, const char *port, echo_serve_fn serve, void *arg,
 	sigprocmask(SIG_BLOCK, &set, &old);
 
 	for (i = 0; i < n; i++) {
-		if ((got = start(i, port, serve, arg, &old)) == NULL) {
+		if (start(i, fds, serve, arg, &old) < 0) {
 			/* It said why on stderr; stop the others. */
+			stopping = 1;
 			stop_all();
-			while (reap(&failure) > 0)
+			while (reap(fds, serve, arg, &old, &stopping, &failure),
+			    running() > 0)
 				sigwait(&set, &sig);
 			return failure != 0 ? failure : AC_EXIT_FAIL;
-		}
-		if (i == 0) {
-			port = strdup(got);	/* port 0: the first one's pick */
-			if (port == NULL)
-				err(AC_EXIT_FAIL, "echo-server");
 		}
 	}
 	if (pid_file != NULL)
@@ -161,24 +238,18 @@ echo_workers(int n, const char *port, echo_serve_fn serve, void *arg,
 		echo_write_file(port_file, "%s\n", port);
 	echo_ready();
 
-	while (reap(&failure) > 0) {
-		if (sigwait(&set, &sig) != 0 || sig == SIGCHLD) {
-			/* One gone on its own: the server is not whole. */
-			if (!stopping && reap(&failure) < n) {
-				stopping = 1;
-				if (failure == 0)
-					failure = AC_EXIT_FAIL;
-				stop_all();
-			}
+	while (reap(fds, serve, arg, &old, &stopping, &failure),
+	    running() > 0) {
+		if (sigwait(&set, &sig) != 0 || sig == SIGCHLD)
 			continue;
-		}
 		stopping = 1;
+		close_fds(fds);
 		stop_all();	/* again on a second signal: at once, then */
 	}
+	close_fds(fds);
 	echo_remove_files();
-	free((char *)port);
 	free(workers);
 	if (conns != NULL)
-		munmap(conns, sizeof(*conns));
+		munmap(conns, sizeof(*conns) * (size_t)(n + 1));
 	return failure;
 }

@@ -92,6 +92,8 @@ struct echo_server {
 	struct acore_timer *grace;
 	/* --workers: the clients of all workers, for --max-conns */
 	_Atomic size_t	*shared_conns;
+	/* this worker's part of it, given back by the master if it dies */
+	_Atomic size_t	*own_conns;
 };
 extern struct echo_server echo_srv;
 extern const struct acore_ops echo_server_ops;
@@ -126,13 +128,21 @@ void	 echo_background(void);
 void	 echo_ready(void);
 void	 echo_worker_ready(void);
 
+/* --workers: the master's listening sockets, which every worker serves. */
+struct echo_fds {
+	int		 fd[ECHO_ADDRS_MAX];
+	size_t		 n;
+};
 /*
- * echo-workers.c: --workers N.  serve() listens on port (sharing it), says
- * its port on ready_fd, serves until stopped and returns the status.
+ * echo-workers.c: --workers N on the master's listening sockets fds, on
+ * port.  serve() takes its copies of fds (owned from then on), says on
+ * ready_fd that it serves, serves until stopped and returns the status.
  */
-typedef int (*echo_serve_fn)(const char *port, int ready_fd, void *arg);
-int	 echo_workers(int n, const char *port, echo_serve_fn serve, void *arg,
-	    const char *port_file, const char *pid_file, size_t max_conns);
+typedef int (*echo_serve_fn)(const struct echo_fds *fds, int ready_fd,
+	    void *arg);
+int	 echo_workers(int n, struct echo_fds *fds, const char *port,
+	    echo_serve_fn serve, void *arg, const char *port_file,
+	    const char *pid_file, size_t max_conns);
 
 /* "EchoHandler('127.0.0.1', 8080)": named by the server side's address. */
 void	 echo_handler_name(int fd, char *buf, size_t size);
@@ -174,11 +184,12 @@ int	 echo_udp_client_start(struct acore_loop *,
 	    const struct echo_client_conf *);
 /*
  * echo-server -u: one datagram channel on host's first address and port,
- * as echo_srv.listeners[0]; SO_REUSEPORT too with reuse_port.  0 or a
- * negative errno (ACORE_EAI_* when host does not resolve).
+ * as echo_srv.listeners[0], or (fd >= 0, a --workers worker) on the bound
+ * socket fd, owned from here on.  0 or a negative errno (ACORE_EAI_* when
+ * host does not resolve).
  */
 int	 echo_udp_listen(struct acore_loop *, const char *host,
-	    const char *port, int family, int reuse_port);
+	    const char *port, int family, int fd);
 /*
  * echo-listen.c: the addresses host stands for (AI_PASSIVE; "[v6]" is the
  * literal inside), IPv4 first, each once; 0 or ACORE_EAI_* / -errno.
@@ -204,7 +215,7 @@ int	 echo_addr_skippable(int err);
  * the port the first one got.  0 or a negative errno / ACORE_EAI_*.
  */
 int	 echo_listen_tcp(const char *host, const char *port, int family,
-	    int backlog, int reuse_port, int first_only);
+	    int backlog, int first_only);
 
 /* What both clients share: "HOST port PORT" (or the path) for messages, */
 void	 echo_client_where(const struct echo_client_conf *, char *, size_t);
