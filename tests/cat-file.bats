@@ -196,8 +196,9 @@ $DATA/lorem.txt: handle_read() -> 0 bytes"
 	run bash -c "'$ACORE' cat-file '$DATA/lorem.txt' >&-"
 	assert_failure 10
 	assert_output "acore: cat-file: write error: Bad file descriptor"
-	# stderr closed: the data is copied all the same.
-	acore cat-file "$DATA/lorem.txt" 2>&- >"$TMP/out"
+	# stderr closed: the data is copied all the same.  The binary itself:
+	# valgrind does not start (127) with its stderr closed.
+	timeout 20 "$ACORE" cat-file "$DATA/lorem.txt" 2>&- >"$TMP/out"
 	cmp "$DATA/lorem.txt" "$TMP/out"
 }
 
