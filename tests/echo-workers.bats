@@ -141,6 +141,8 @@ time.sleep(30)' "$PORT" >"$TMP/held" 3>&- &
 	mkdir "$TMP/d" && cd "$TMP/d"
 	acore echo-server -u -p 0 --workers 2 --port-file port --pid-file pid \
 	    --background
+	# Stopped by teardown too, should a check below fail.
+	PIDS+=("$(cat pid)")
 	[ "$(ss -Hlun "( sport = :$(cat port) )" | wc -l)" -eq 1 ]
 	[ "$(holders u "$(cat port)" | wc -l)" -eq 3 ]
 	run bash -c "printf 'udp workers\n' | timeout 10 nc -u -w 1 127.0.0.1 $(cat port)"
