@@ -380,10 +380,11 @@ int	 acore_accept(struct acore_dispatcher *d, struct sockaddr_storage *addr,
  *  - -ENOMEM when the queue cannot grow (nothing of buf queued);
  *  - -EPIPE, no hook run, on a with-send channel after
  *    acore_shutdown_when_done().
- * Before the connect completes (ACORE_CONNECTING): a plain channel's
- * send(2) takes nothing (0); with-send and chat channels queue it all,
- * and it goes out once connected (after handle_connect returns; on TLS,
- * after the handshake).
+ * Before the connect completes (ACORE_CONNECTING, or no socket yet):
+ * with-send and chat channels queue it all, and it goes out once
+ * connected (after handle_connect returns; on TLS, after the handshake).
+ * A plain channel's send(2) gets what the socket says, until then
+ * usually nothing (0): send from handle_connect on.
  */
 ssize_t	 acore_send(struct acore_dispatcher *d, const void *buf, size_t len);
 /*
