@@ -306,6 +306,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_CHUNK_SIZE:
 			echo_srv.conf.chunk = cmd_size("chunk size", optarg, 1,
 			    16 << 20);
+			echo_srv.conf.chunk_set = 1;
 			break;
 		case OPT_MAX_CONNS:
 			o->max_conns = (size_t)cmd_number("max conns", optarg,

@@ -46,6 +46,7 @@ struct echo_client_conf;
 struct echo_conf {
 	struct acore_loop *loop;
 	size_t		 chunk;		/* bytes per read (--chunk-size) */
+	int		 chunk_set;	/* --chunk-size given: reads that size */
 	double		 idle;		/* close a client silent this long; 0: never */
 	size_t		 max_message;	/* --chat: longest ECHO accepted */
 	struct acore_tls *tls;		/* --tls: clients speak TLS; NULL: no */

@@ -7,6 +7,7 @@
 
 #include <sys/queue.h>
 #include <sys/time.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 
@@ -142,6 +143,7 @@ struct acore_dispatcher {
 	uint8_t			 badf;		/* fd closed behind our back */
 	uint8_t			 paused;	/* with-send: reading stopped by high water */
 	uint8_t			 shut_wr;	/* ACORE__SHUT_*: shutdown_when_done */
+	uint32_t		 pipe;		/* with-send: loop->pipes index + 1 */
 	TAILQ_ENTRY(acore_dispatcher) map_link;
 	/*
 	 * A closed channel has left the polled list (acore_close moves
@@ -200,6 +202,11 @@ struct acore_loop {
 	size_t			 nlinger;
 	int			 inner_wake;	/* only such an event ran */
 	int			 freeing;	/* acore_loop_free: no lingering */
+	/* acore_splice's pipes (splice.c); a channel holds one while it waits. */
+	struct acore_pipe	*pipes;
+	uint32_t		 npipes;
+	uint32_t		 pipe_free;	/* index + 1 of a free slot; 0: none */
+	uint32_t		 nkept;		/* empty pipes kept open */
 };
 
 /* acore_dispatcher.shut_wr: SHUT_WR asked for once the queue drains; done. */
@@ -229,6 +236,13 @@ acore__high_water(const struct acore_dispatcher *d)
 {
 	return d->x != NULL ? d->x->high_water : ACORE__HIGH_WATER;
 }
+
+/* splice.c: a with-send channel's output queued in a pipe (acore_splice) */
+size_t	 acore__piped(const struct acore_dispatcher *d);
+int	 acore__pipe_flush(struct acore_dispatcher *d);
+int	 acore__pipe_unsplice(struct acore_dispatcher *d);
+void	 acore__pipe_drop(struct acore_dispatcher *d);
+void	 acore__pipes_free(struct acore_loop *loop);
 
 /* linger.c */
 struct acore_linger;
@@ -300,6 +314,13 @@ void	 acore__connect_free(struct acore_dispatcher *d);
 
 /* transport.c: write(2) that never raises SIGPIPE (-1 and errno EPIPE). */
 ssize_t	 acore__write_nosigpipe(int fd, const void *buf, size_t len);
+/* Around a call that may raise SIGPIPE: block it, then swallow ours. */
+struct acore__sigpipe {
+	sigset_t	 old;
+	int		 was_pending;
+};
+void	 acore__sigpipe_block(struct acore__sigpipe *s);
+void	 acore__sigpipe_restore(struct acore__sigpipe *s, ssize_t n);
 
 /* file.c */
 int	 acore__file_open(int fd, int *saved_flags, int *always_ready);

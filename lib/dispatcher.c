@@ -201,7 +201,7 @@ acore__default_writable(struct acore_dispatcher *d)
 		 * asyncore: (not self.connected) or len(self.out_buffer); a
 		 * shutdown_when_done still to do is output queued too.
 		 */
-		return d->out.len > 0 || ((d->ops->flags & ACORE_OPS_ASYNCORE) &&
+		return d->out.len > 0 || d->pipe != 0 || ((d->ops->flags & ACORE_OPS_ASYNCORE) &&
 		    !(d->flags & ACORE_CONNECTED)) ||
 		    (d->shut_wr == ACORE__SHUT_ASKED &&
 		    (d->flags & ACORE_CONNECTED));
@@ -571,6 +571,7 @@ acore_close(struct acore_dispatcher *d)
 	loop = d->loop;
 	acore__detach_fd(d);
 	acore__connect_free(d);
+	acore__pipe_drop(d);
 	if (d->x != NULL && d->x->idle_ev != NULL)
 		event_del(d->x->idle_ev);
 	d->flags = ACORE_CLOSED;

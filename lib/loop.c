@@ -171,6 +171,7 @@ acore_loop_free(struct acore_loop *loop)
 	loop->freeing = 1;
 	acore_close_all(loop);
 	acore__flush_free(loop);
+	acore__pipes_free(loop);
 	if (loop->dns != NULL)
 		evdns_base_free(loop->dns, 1);
 	acore__expt_free(loop);

@@ -104,7 +104,9 @@ update_pause(struct acore_dispatcher *d)
 {
 	size_t hw = acore__high_water(d);
 
-	if (hw == 0)
+	if (d->pipe != 0)
+		d->paused = 1;	/* acore_splice: not a byte more than it takes */
+	else if (hw == 0)
 		d->paused = 0;
 	else if (d->out.len > hw)
 		d->paused = 1;
@@ -145,8 +147,14 @@ acore__with_send_flush(struct acore_dispatcher *d)
 		if (n > 0)
 			acore__buf_consume(&d->out, (size_t)n);
 	}
+	/* acore_splice's bytes come after the copied ones. */
+	if (d->pipe != 0 && d->out.len == 0 && (d->flags & ACORE_CONNECTED)) {
+		n = acore__pipe_flush(d);
+		if (d->flags & ACORE_CLOSED)
+			return n < 0 ? (int)n : 0;
+	}
 	/* Not during a TLS handshake: close_notify needs it done. */
-	if (d->shut_wr == ACORE__SHUT_ASKED && d->out.len == 0 &&
+	if (d->shut_wr == ACORE__SHUT_ASKED && acore_pending(d) == 0 &&
 	    (d->flags & ACORE_CONNECTED) && !d->handshaking &&
 	    (n = shut_wr(d)) < 0 && (d->flags & ACORE_CLOSED))
 		return (int)n;
@@ -161,7 +169,7 @@ acore_pending(const struct acore_dispatcher *d)
 {
 	if (d->kind == ACORE_KIND_CHAT)
 		return acore__chat_pending(d);
-	return d->out.len;
+	return d->out.len + acore__piped(d);
 }
 
 int

@@ -207,6 +207,8 @@ acore_send(struct acore_dispatcher *d, const void *buf, size_t len)
 		/* After acore_shutdown_when_done() nothing more goes out. */
 		if (d->shut_wr != 0)
 			return -EPIPE;
+		if (d->pipe != 0 && (rc = acore__pipe_unsplice(d)) < 0)
+			return rc;
 		/*
 		 * Nothing queued: offer the bytes to the socket first and
 		 * queue only what it refuses.  An echo that goes out at once

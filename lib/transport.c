@@ -85,32 +85,49 @@ file_read(struct acore_dispatcher *d, void *buf, size_t len)
 
 /*
  * write(2) to a pipe whose reader left raises SIGPIPE, and write has no
- * MSG_NOSIGNAL.  Block the signal around the call and swallow the one it
- * raised, so a library user who never ignored SIGPIPE still gets EPIPE.
- * Also the default log sink's write to standard error.
+ * MSG_NOSIGNAL (nor has splice(2) into a socket).  Block the signal around
+ * the call and swallow the one it raised, so a library user who never
+ * ignored SIGPIPE still gets EPIPE.  Also the default log sink's write to
+ * standard error.
  */
-ssize_t
-acore__write_nosigpipe(int fd, const void *buf, size_t len)
+void
+acore__sigpipe_block(struct acore__sigpipe *s)
 {
-	static const struct timespec zero;
-	sigset_t pipe_set, old, pending;
-	int was_pending, err;
-	ssize_t n;
+	sigset_t pipe_set, pending;
 
 	sigemptyset(&pipe_set);
 	sigaddset(&pipe_set, SIGPIPE);
 	sigpending(&pending);
-	was_pending = sigismember(&pending, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-	n = write(fd, buf, len);
-	if (n < 0 && errno == EPIPE && !was_pending) {
-		err = errno;
+	s->was_pending = sigismember(&pending, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &s->old);
+}
+
+/* After the call, which returned n (errno kept). */
+void
+acore__sigpipe_restore(struct acore__sigpipe *s, ssize_t n)
+{
+	static const struct timespec zero;
+	sigset_t pipe_set;
+	int err = errno;
+
+	if (n < 0 && err == EPIPE && !s->was_pending) {
+		sigemptyset(&pipe_set);
+		sigaddset(&pipe_set, SIGPIPE);
 		(void)sigtimedwait(&pipe_set, NULL, &zero);
-		errno = err;
 	}
-	err = errno;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_sigmask(SIG_SETMASK, &s->old, NULL);
 	errno = err;
+}
+
+ssize_t
+acore__write_nosigpipe(int fd, const void *buf, size_t len)
+{
+	struct acore__sigpipe s;
+	ssize_t n;
+
+	acore__sigpipe_block(&s);
+	n = write(fd, buf, len);
+	acore__sigpipe_restore(&s, n);
 	return n;
 }
 

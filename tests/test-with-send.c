@@ -2,8 +2,8 @@
  * test-with-send.c: dispatcher_with_send's queue against a real TCP peer:
  * acore_shutdown_when_done (every queued byte, then end of stream, and
  * the channel still reads; on TLS too, asked for during the handshake),
- * acore_send while connecting, and the queue under a writable hook of
- * the user's.
+ * acore_send while connecting, the queue under a writable hook of the
+ * user's, and acore_splice's queue in a pipe.
  */
 #include "config.h"
 
@@ -423,6 +423,78 @@ test_contract(void)
 	acore_loop_free(loop);
 }
 
+static const struct acore_ops src_ops = {
+	.name = "src",
+	.handle_close = rec_close,
+};
+
+/*
+ * acore_splice (issue 23): a socket's bytes into another channel's queue
+ * with no copy.  The receiver reads nothing at first, so bytes wait in the
+ * pipe: acore_pending counts them, reading pauses, a second splice waits,
+ * acore_send queues behind them, and all arrive in order.  The source's
+ * end is handle_close, as acore_recv's.
+ */
+#define SPLICED	100000
+static void
+test_splice(void)
+{
+	struct acore_loop *loop = acore_loop_new();
+	struct acore_dispatcher *from, *to, *chat;
+	static unsigned char data[SPLICED], recvd[SPLICED + 8];
+	size_t n = 0, i;
+	ssize_t r;
+	double end;
+	int a[2], b[2], sz = 4096;
+
+	guard("splice", 30);
+	for (i = 0; i < SPLICED; i++)
+		data[i] = (unsigned char)(i * 13 + i / 253);
+	socketpair(AF_UNIX, SOCK_STREAM, 0, a);
+	socketpair(AF_UNIX, SOCK_STREAM, 0, b);
+	fcntl(b[1], F_SETFL, fcntl(b[1], F_GETFL) | O_NONBLOCK);
+	setsockopt(b[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	is_int((int)write(a[1], data, SPLICED), SPLICED, "the source sent");
+	from = acore_dispatcher_new(loop, &src_ops, NULL);
+	to = acore_dispatcher_with_send_new(loop, &fwd_ops, NULL);
+	acore_set_socket(from, a[0]);
+	acore_set_socket(to, b[0]);
+
+	is_int((int)acore_splice(from, to, SIZE_MAX), SPLICED,
+	    "acore_splice moved all that was there");
+	ok(acore_pending(to) > 0 && acore_pending(to) < SPLICED,
+	    "the socket took part; the rest is queued: %zu",
+	    acore_pending(to));
+	is_int((int)acore_splice(from, to, SIZE_MAX), -EAGAIN,
+	    "no splice into a queue not empty: -EAGAIN");
+	is_int((int)acore_send(to, "TAIL", 4), 4, "acore_send: queued behind");
+	end = acore_now() + 10;
+	for (i = 0; i < 100000 && n < SPLICED + 4 && acore_now() < end; i++) {
+		acore_loop_run(loop, 0.01, 1);
+		while ((r = read(b[1], recvd + n, sizeof(recvd) - n)) > 0)
+			n += (size_t)r;
+	}
+	is_int((int)n, SPLICED + 4, "the receiver got every byte");
+	ok(n == SPLICED + 4 && memcmp(recvd, data, SPLICED) == 0 &&
+	    memcmp(recvd + SPLICED, "TAIL", 4) == 0, "in order, exact");
+	is_int((int)acore_pending(to), 0, "the queue is empty");
+
+	trace[0] = '\0';
+	close(a[1]);
+	r = acore_splice(from, to, SIZE_MAX);
+	is_int((int)r, 0, "the source's end: 0");
+	is_str(trace, "src.close(0) ", "after the source's handle_close");
+	is_int((int)acore_splice(from, to, 1), -EBADF, "closed source: -EBADF");
+
+	chat = acore_chat_new(loop, &fwd_ops, NULL);
+	is_int((int)acore_splice(to, chat, 1), -EINVAL,
+	    "into a chat channel: -EINVAL");
+	acore_close(chat);
+	acore_close(to);
+	close(b[1]);
+	acore_loop_free(loop);
+}
+
 int
 main(void)
 {
@@ -433,6 +505,7 @@ main(void)
 	test_tls();
 	test_writable_hook();
 	test_contract();
+	test_splice();
 	tap_plan_done();
 	return tap_exit();
 }

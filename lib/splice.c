@@ -1,0 +1,264 @@
+/*
+ * splice.c: acore_splice, bytes from one channel's descriptor into a
+ * with-send channel's output without passing through user space: splice(2)
+ * from the source into a pipe, and from the pipe into the socket.
+ *
+ * The pipe is the channel's output queue while bytes wait in it, and only
+ * then: a splice starts only when the output queue is empty, and a pipe
+ * emptied goes back to the loop, which keeps a few open for the next
+ * channel.  So a thousand clients echoing in turn hold a handful of pipes,
+ * and an idle client holds none.  Reading pauses while a pipe holds bytes
+ * (the socket took less than was read): nothing more is read than the
+ * peer can take, as acore_send's high-water mark does for copies.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "acore-internal.h"
+
+#define PIPES_KEPT	4	/* empty pipes a loop keeps open */
+/*
+ * Bytes a splice moves at most: a pipe this large (Linux's default is
+ * 64 KiB) halves the calls per byte of a bulk echo.  Its pages are only
+ * taken while it holds bytes, and few pipes exist (see above).
+ */
+#define PIPE_BYTES	(256 * 1024)
+
+struct acore_pipe {
+	int		 rd;		/* -1: slot free, no pipe */
+	int		 wr;
+	size_t		 held;		/* bytes in it */
+	uint32_t	 next_free;	/* index + 1 of the next free slot */
+};
+
+static struct acore_pipe *
+pipe_of(const struct acore_dispatcher *d)
+{
+	return d->pipe != 0 ? &d->loop->pipes[d->pipe - 1] : NULL;
+}
+
+size_t
+acore__piped(const struct acore_dispatcher *d)
+{
+	return d->pipe != 0 ? pipe_of(d)->held : 0;
+}
+
+/* An empty pipe for d, kept or new: 0, or a negative errno (EMFILE). */
+static int
+pipe_take(struct acore_dispatcher *d)
+{
+	struct acore_loop *loop = d->loop;
+	struct acore_pipe *p;
+	uint32_t i, n;
+	int fds[2];
+
+	if (loop->pipe_free == 0) {
+		n = loop->npipes ? loop->npipes * 2 : 8;
+		if ((p = realloc(loop->pipes, n * sizeof(*p))) == NULL)
+			return -ENOMEM;
+		loop->pipes = p;
+		for (i = loop->npipes; i < n; i++) {
+			p[i].rd = p[i].wr = -1;
+			p[i].held = 0;
+			p[i].next_free = i + 1 < n ? i + 2 : 0;
+		}
+		loop->pipe_free = loop->npipes + 1;
+		loop->npipes = n;
+	}
+	p = &loop->pipes[loop->pipe_free - 1];
+	if (p->rd < 0) {
+		if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0)
+			return -errno;
+		p->rd = fds[0];
+		p->wr = fds[1];
+		/* Refused (pipe-max-size, a user's pipe quota): 64 KiB it is. */
+		(void)fcntl(p->wr, F_SETPIPE_SZ, PIPE_BYTES);
+	} else
+		loop->nkept--;
+	d->pipe = loop->pipe_free;
+	loop->pipe_free = p->next_free;
+	p->held = 0;
+	return 0;
+}
+
+/* d's pipe back to the loop: kept if empty and few are, else closed. */
+static void
+pipe_give(struct acore_dispatcher *d)
+{
+	struct acore_loop *loop = d->loop;
+	struct acore_pipe *p = pipe_of(d);
+
+	if (p == NULL)
+		return;
+	if (p->held > 0 || loop->nkept >= PIPES_KEPT) {
+		close(p->rd);
+		close(p->wr);
+		p->rd = p->wr = -1;
+	} else
+		loop->nkept++;
+	p->held = 0;
+	p->next_free = loop->pipe_free;
+	loop->pipe_free = d->pipe;
+	d->pipe = 0;
+}
+
+/* A channel closing: bytes still in its pipe are dropped with it. */
+void
+acore__pipe_drop(struct acore_dispatcher *d)
+{
+	pipe_give(d);
+}
+
+void
+acore__pipes_free(struct acore_loop *loop)
+{
+	uint32_t i;
+
+	for (i = 0; i < loop->npipes; i++)
+		if (loop->pipes[i].rd >= 0) {
+			close(loop->pipes[i].rd);
+			close(loop->pipes[i].wr);
+		}
+	free(loop->pipes);
+	loop->pipes = NULL;
+	loop->npipes = 0;
+}
+
+/*
+ * Send from the pipe as much as the socket takes: the bytes sent (0: none
+ * now), or after a failure, which ran handle_close or handle_error as a
+ * send's does, a negative errno.
+ */
+int
+acore__pipe_flush(struct acore_dispatcher *d)
+{
+	struct acore_pipe *p = pipe_of(d);
+	struct acore__sigpipe sp;
+	size_t sent = 0;
+	ssize_t n;
+	int err;
+
+	if (p == NULL)
+		return 0;
+	while (p->held > 0) {
+		acore__sigpipe_block(&sp);
+		n = splice(p->rd, NULL, d->fd, NULL, p->held,
+		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		acore__sigpipe_restore(&sp, n);
+		if (n > 0) {
+			p->held -= (size_t)n;
+			sent += (size_t)n;
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			break;
+		err = n == 0 ? -EPIPE : -errno;
+		if (acore__is_disconnect(-err))
+			acore__handle_close(d, err);
+		else
+			acore__handle_error(d, err);
+		return err;
+	}
+	if (sent > 0)
+		acore__touch(d);
+	if (p->held == 0)
+		pipe_give(d);
+	return sent > INT32_MAX ? INT32_MAX : (int)sent;
+}
+
+/*
+ * acore_send behind bytes in the pipe: they move to the copy queue first,
+ * so the order holds.  0, or a negative errno (the channel is unchanged).
+ */
+int
+acore__pipe_unsplice(struct acore_dispatcher *d)
+{
+	struct acore_pipe *p = pipe_of(d);
+	char buf[4096];
+	ssize_t n;
+	int rc;
+
+	if (p == NULL)
+		return 0;
+	while (p->held > 0) {
+		n = read(p->rd, buf, p->held < sizeof(buf) ? p->held :
+		    sizeof(buf));
+		if (n <= 0)
+			return n < 0 && errno != EINTR ? -errno : -EIO;
+		if ((rc = acore__buf_append(&d->out, buf, (size_t)n)) < 0)
+			return rc;
+		p->held -= (size_t)n;
+	}
+	pipe_give(d);
+	return 0;
+}
+
+/* Descriptors splice(2) reaches directly: plain sockets and files. */
+static int
+can_splice(const struct acore_dispatcher *d)
+{
+	return d->tp == &acore__socket_transport ||
+	    d->tp == &acore__file_transport;
+}
+
+ssize_t
+acore_splice(struct acore_dispatcher *from, struct acore_dispatcher *to,
+    size_t len)
+{
+	struct acore_pipe *p;
+	ssize_t n;
+	int rc;
+
+	if (from == NULL || to == NULL || to->kind != ACORE_KIND_WITH_SEND ||
+	    from->loop != to->loop)
+		return -EINVAL;
+	if ((from->flags | to->flags) & ACORE_CLOSED || from->fd < 0 ||
+	    to->fd < 0)
+		return -EBADF;
+	if (!can_splice(from) || to->tp != &acore__socket_transport ||
+	    from->handshaking || (from->flags & ACORE_ACCEPTING))
+		return -EOPNOTSUPP;
+	if (to->shut_wr != 0)
+		return -EPIPE;
+	/* Only into an empty queue: never more than the peer can take. */
+	if (!(to->flags & ACORE_CONNECTED) || acore_pending(to) > 0)
+		return -EAGAIN;
+	if (len > PIPE_BYTES)
+		len = PIPE_BYTES;
+	if (len == 0)
+		return 0;
+	if ((rc = pipe_take(to)) < 0)
+		return rc;
+	p = pipe_of(to);
+	n = splice(from->fd, NULL, p->wr, NULL, len,
+	    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	if (n <= 0) {
+		pipe_give(to);
+		if (n == 0) {
+			acore__handle_close(from, 0);
+			return 0;
+		}
+		if (errno == EAGAIN || errno == EINTR)
+			return -EAGAIN;
+		/* A descriptor splice(2) cannot read (nothing was moved). */
+		if (errno == EINVAL)
+			return -EOPNOTSUPP;
+		rc = -errno;
+		if (acore__is_disconnect(errno)) {
+			acore__handle_close(from, rc);
+			return 0;
+		}
+		acore__handle_error(from, rc);
+		return rc;
+	}
+	acore__touch(from);
+	p->held = (size_t)n;
+	rc = acore__with_send_flush(to);
+	return rc < 0 ? rc : n;
+}
