@@ -108,7 +108,7 @@ trusted_link(const char *path, const struct stat *lst)
 	return ok;
 }
 
-static void
+static void __attribute__((noreturn))
 write_fail(const char *path, int rc)
 {
 	errx(AC_EXIT_WRITE, "echo-server: %s: %s", path, strerror(-rc));
@@ -250,8 +250,8 @@ put(const char *path, int lock, const char *buf, size_t len)
 	}
 	if (lock && exists && S_ISREG(st.st_mode) && lock_old(path, &old))
 		return 1;
-	if ((fd = make_temp(path, &tmp)) < 0)
-		write_fail(path, fd);
+	if ((fd = make_temp(path, &tmp)) < 0 || tmp == NULL)
+		write_fail(path, fd < 0 ? fd : -ENOMEM);
 	if (lock && flock(fd, LOCK_EX | LOCK_NB) < 0)
 		rc = -errno;
 	else

@@ -37,6 +37,8 @@ echo_listen_addrs(const char *host, const char *port, int family,
 	size_t i, n, len;
 	int rc, v4;
 
+	out->n = 0;
+	out->has_v4 = 0;
 	/* "[::1]", as in a URL or HOST:PORT: the literal inside. */
 	len = strlen(host);
 	if (host[0] == '[' && len > 2 && host[len - 1] == ']' &&
@@ -52,10 +54,9 @@ echo_listen_addrs(const char *host, const char *port, int family,
 	hints.ai_socktype = socktype;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
 	/* Set-up, before the loop runs: blocking here costs nothing. */
+	/* Negative always: an EAI_SYSTEM without errno is still a failure. */
 	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0)
-		return rc == EAI_SYSTEM ? -errno : ACORE_EAI(rc);
-	out->n = 0;
-	out->has_v4 = 0;
+		return rc == EAI_SYSTEM && errno > 0 ? -errno : ACORE_EAI(rc);
 	for (v4 = 1; v4 >= 0; v4--)
 		for (ai = res; ai != NULL && out->n < ECHO_ADDRS_MAX;
 		    ai = ai->ai_next) {
@@ -158,9 +159,11 @@ echo_listen_tcp(const char *host, const char *port, int family, int backlog,
 	size_t i;
 	int rc, bound = -EADDRNOTAVAIL;
 
+	memset(&ss, 0, sizeof(ss));
+
 	if ((rc = echo_listen_addrs(host, port, family, SOCK_STREAM, &a)) < 0)
 		return rc;
-	if (first_only)
+	if (first_only && a.n > 1)
 		a.n = 1;
 	for (i = 0; i < a.n; i++) {
 		if ((rc = listen_one(&a, i, backlog)) < 0) {

@@ -25,7 +25,8 @@ acore__rare(struct acore_dispatcher *d)
 		return NULL;
 	x->high_water = ACORE__HIGH_WATER;
 	x->saved_flags = -1;
-	return d->x = x;
+	d->x = x;
+	return x;
 }
 
 void
