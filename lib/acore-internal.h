@@ -25,40 +25,66 @@ enum acore_kind {
 struct acore_dispatcher;
 
 /*
- * A transport: how a channel moves bytes over its descriptor, in the style
- * of Redis's ConnectionType.  Everything above it (acore_recv, acore_send,
- * with-send, chat, the connect path) calls these and never asks which
- * transport it holds.  read and write return the bytes moved (> 0), 0 for
- * end of stream (read only), -EAGAIN for "nothing now", or another negative
- * errno; the caller applies asyncore's close/error rules, not the transport.
- * Optional slots are NULL where they mean nothing.
+ * A transport: how a channel moves bytes, in the style of Redis's
+ * ConnectionType.  Everything above it (acore_recv, acore_send, with-send,
+ * chat, the connect path) calls these and never asks which transport it
+ * holds.  Transports stack, as curl's connection filters do: a layer reads
+ * and writes through the one below it (struct acore_layer in its ctx), down
+ * to the socket, so TLS runs over a socket or over a proxy tunnel alike.
+ * Every slot gets the layer's own ctx (the top layer's is d->tp_ctx).
+ *
+ * read and write return the bytes moved (> 0), 0 for end of stream (read
+ * only), -EAGAIN for "nothing now", or another negative error; the caller
+ * applies asyncore's close/error rules, not the transport.  A transport
+ * never writes the dispatcher's fields: it asks for the readiness it needs
+ * through acore__transport_wait().  Optional slots are NULL where they mean
+ * nothing.
  */
 struct acore_transport {
 	const char *name;
-	ssize_t	(*read)(struct acore_dispatcher *, void *buf, size_t len);
-	ssize_t	(*write)(struct acore_dispatcher *, const void *buf,
+	ssize_t	(*read)(struct acore_dispatcher *, void *ctx, void *buf,
+		    size_t len);
+	ssize_t	(*write)(struct acore_dispatcher *, void *ctx, const void *buf,
 		    size_t len);
 	/* Datagrams: one datagram with its peer's address. */
-	ssize_t	(*read_from)(struct acore_dispatcher *, void *buf, size_t len,
-		    struct sockaddr *sa, socklen_t *salen);
-	ssize_t	(*write_to)(struct acore_dispatcher *, const void *buf,
-		    size_t len, const struct sockaddr *sa, socklen_t salen);
-	int	(*shutdown)(struct acore_dispatcher *, int how);
+	ssize_t	(*read_from)(struct acore_dispatcher *, void *ctx, void *buf,
+		    size_t len, struct sockaddr *sa, socklen_t *salen);
+	ssize_t	(*write_to)(struct acore_dispatcher *, void *ctx,
+		    const void *buf, size_t len, const struct sockaddr *sa,
+		    socklen_t salen);
+	int	(*shutdown)(struct acore_dispatcher *, void *ctx, int how);
 	/*
 	 * Bytes the transport already holds, which the descriptor will not
 	 * signal again: while non-zero the channel is dispatched as ready.
 	 */
-	size_t	(*pending)(const struct acore_dispatcher *);
+	size_t	(*pending)(const struct acore_dispatcher *, const void *ctx);
 	/*
-	 * The transport's own set-up once the descriptor is connected (a TLS
-	 * handshake), run again on each event while it answers -EAGAIN; the
-	 * hooks wait.  0 done, -EAGAIN under way, or a negative error.
+	 * The layer's own set-up once the descriptor is connected (a proxy
+	 * tunnel, a TLS handshake), run again on each event while it answers
+	 * -EAGAIN; the hooks wait.  A layer runs the one below it first
+	 * (acore__layer_handshake).  0 done, -EAGAIN under way, or a
+	 * negative error.
 	 */
-	int	(*handshake)(struct acore_dispatcher *);
-	/* End the connection and close the descriptor. */
-	void	(*close)(struct acore_dispatcher *);
-	/* Release tp_ctx when the channel is freed. */
-	void	(*free)(struct acore_dispatcher *);
+	int	(*handshake)(struct acore_dispatcher *, void *ctx);
+	/*
+	 * Whether a read error of this transport (or one below it) ends the
+	 * stream as a reset does (handle_close) rather than being an error
+	 * (handle_error): a TLS stream cut without close_notify.
+	 */
+	int	(*is_cut)(int err);
+	/* End the connection and close the descriptor, ready to connect
+	 * again (acore_connect_host tries the next address). */
+	void	(*close)(struct acore_dispatcher *, void *ctx);
+	/* Release ctx (and the layers below it) when the channel is freed. */
+	void	(*free)(struct acore_dispatcher *, void *ctx);
+	/* The layer below this one, NULL for the bottom. */
+	struct acore_layer *(*lower)(void *ctx);
+};
+
+/* One layer of a transport stack: the socket's has a NULL ctx. */
+struct acore_layer {
+	const struct acore_transport	*tp;
+	void				*ctx;
 };
 
 extern const struct acore_transport acore__socket_transport;
@@ -106,7 +132,8 @@ struct acore_rare {
 	struct sockaddr_storage	*source;	/* acore_set_source; NULL: any */
 	size_t			 high_water;	/* with-send */
 	socklen_t		 source_len;
-	int			 saved_flags;	/* file: fcntl flags to restore */
+	int			 saved_flags;
+	uint8_t			 stage;		/* enum acore_stage of the connect */	/* file: fcntl flags to restore */
 	uint8_t			 reuse_port;	/* acore_set_reuse_port before listen */
 };
 
@@ -311,6 +338,17 @@ int	 acore__numeric_addr(const char *host, const char *port, int family,
 	    int passive, struct addrinfo **res);
 int	 acore__connect_next(struct acore_dispatcher *d, int err);
 void	 acore__connect_free(struct acore_dispatcher *d);
+
+/* transport.c: layers (a handshake of a layer, and what it holds below) */
+int	 acore__layer_handshake(struct acore_dispatcher *d,
+	    struct acore_layer *l);
+int	 acore__layer_is_cut(const struct acore_layer *l, int err);
+size_t	 acore__layer_pending(const struct acore_dispatcher *d,
+	    const struct acore_layer *l);
+void	 acore__set_stage(struct acore_dispatcher *d, int stage);
+
+/* proxy.c */
+const char *acore__proxy_strerror(int err);
 
 /* transport.c: write(2) that never raises SIGPIPE (-1 and errno EPIPE). */
 ssize_t	 acore__write_nosigpipe(int fd, const void *buf, size_t len);

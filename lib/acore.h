@@ -347,6 +347,22 @@ int	 acore_set_source(struct acore_dispatcher *d, const struct sockaddr *sa,
 int	 acore_connect_host(struct acore_dispatcher *d, const char *host,
 	    const char *port, int family);
 /*
+ * Where a connect by name has got to, or where it failed (handle_error
+ * tells the error, this the stage): the sequence is resolve, connect
+ * (every address), the proxy tunnel (acore_connect_proxy), the TLS
+ * handshake (acore_tls_attach), then ready.  A channel that never
+ * connected by name answers ACORE_STAGE_NONE until it is ready.
+ */
+enum acore_stage {
+	ACORE_STAGE_NONE,
+	ACORE_STAGE_RESOLVE,
+	ACORE_STAGE_CONNECT,
+	ACORE_STAGE_TUNNEL,
+	ACORE_STAGE_TLS,
+	ACORE_STAGE_READY
+};
+int	 acore_connect_stage(const struct acore_dispatcher *d);
+/*
  * Listen on host and port: create the socket, set SO_REUSEADDR, bind and
  * listen(backlog), on the first of host's addresses that works, IPv4 ones
  * first (asyncore's create_socket() makes an AF_INET socket).  host is a
@@ -607,8 +623,9 @@ int	 acore_tls_set_cert(struct acore_tls *cfg, const char *chain,
 /* ALPN names, comma-separated ("h2,http/1.1"): offered, or accepted. */
 int	 acore_tls_set_alpn(struct acore_tls *cfg, const char *list);
 /*
- * Put a socket channel on TLS.  A client calls it before connecting (or on
- * a connected socket); servername is sent as SNI and checked against the
+ * Put a socket channel on TLS, over whatever it already runs on (a socket,
+ * or a proxy tunnel: TLS then runs through it to the target).  A client
+ * calls it before connecting (or on a connected socket); servername is sent as SNI and checked against the
  * certificate (an IP address is checked as one, without SNI).  A server
  * calls it on an accepted channel right after acore_set_socket().  The
  * handshake runs in the loop; handle_connect (client) and handle_read

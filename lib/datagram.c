@@ -32,7 +32,7 @@ acore_recvfrom(struct acore_dispatcher *d, void *buf, size_t len,
 	if (fromlen == NULL)
 		fromlen = &own;
 	*fromlen = sizeof(*from);
-	n = d->tp->read_from(d, buf, len, (struct sockaddr *)from,
+	n = d->tp->read_from(d, d->tp_ctx, buf, len, (struct sockaddr *)from,
 	    from != NULL ? fromlen : NULL);
 	if (n >= 0)
 		acore__touch(d);
@@ -49,7 +49,7 @@ acore_sendto(struct acore_dispatcher *d, const void *buf, size_t len,
 		return -EBADF;
 	if (d->tp->write_to == NULL)
 		return -EOPNOTSUPP;
-	if ((n = d->tp->write_to(d, buf, len, to, to != NULL ? tolen : 0)) >= 0)
+	if ((n = d->tp->write_to(d, d->tp_ctx, buf, len, to, to != NULL ? tolen : 0)) >= 0)
 		acore__touch(d);
 	return n;
 }

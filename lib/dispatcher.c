@@ -162,7 +162,7 @@ void
 acore__kick_pending(struct acore_dispatcher *d)
 {
 	if (d->tp->pending != NULL && (d->want & EV_READ) &&
-	    d->tp_want == 0 && d->tp->pending(d) > 0)
+	    d->tp_want == 0 && d->tp->pending(d, d->tp_ctx) > 0)
 		event_active(acore__ev(d), EV_READ, 0);
 }
 
@@ -289,7 +289,7 @@ acore__detach_fd(struct acore_dispatcher *d)
 	d->fired &= ACORE__EV_LISTED;
 	if (d->always_ready)
 		ready_remove(d->loop, d);
-	d->tp->close(d);
+	d->tp->close(d, d->tp_ctx);
 	d->fd = -1;
 }
 
@@ -389,6 +389,7 @@ static int
 connect_done(struct acore_dispatcher *d)
 {
 	acore__touch(d);
+	acore__set_stage(d, ACORE_STAGE_READY);
 	if (d->ops->handle_connect != NULL)
 		d->ops->handle_connect(d, d->arg);
 	else
@@ -415,7 +416,7 @@ handshake_step(struct acore_dispatcher *d)
 
 	/* Handshake traffic is I/O: -i counts silence from it. */
 	acore__touch(d);
-	rc = d->tp->handshake(d);
+	rc = d->tp->handshake(d, d->tp_ctx);
 	if (rc == -EAGAIN) {
 		acore__sync(d);
 		return;
@@ -600,7 +601,7 @@ acore__release(struct acore_dispatcher *d)
 	else
 		acore__buf_free(&d->out);
 	if (d->tp->free != NULL)
-		d->tp->free(d);
+		d->tp->free(d, d->tp_ctx);
 	acore__rare_free(d);
 	free(d);
 }

@@ -240,6 +240,7 @@ acore__connect_next(struct acore_dispatcher *d, int err)
 
 	acore__detach_fd(d);
 	d->flags &= (uint8_t)~(ACORE_CONNECTING | ACORE_CONNECTED);
+	acore__set_stage(d, ACORE_STAGE_CONNECT);
 	while (c != NULL && (ai = c->next) != NULL) {
 		c->next = ai->ai_next;
 		if ((rc = acore_create_socket(d, ai->ai_family,
@@ -315,6 +316,7 @@ acore_connect_host(struct acore_dispatcher *d, const char *host,
 	if (acore__rare(d) == NULL || (c = calloc(1, sizeof(*c))) == NULL)
 		return -ENOMEM;
 	d->x->conn = c;
+	d->x->stage = ACORE_STAGE_RESOLVE;
 	d->flags |= ACORE_CONNECTING;
 	c->in_call = 1;
 	c->res = acore_resolve(d->loop, host, port, family, host_resolved, d);

@@ -83,7 +83,7 @@ acore__send_raw(struct acore_dispatcher *d, const void *buf, size_t len)
 
 	if (d->fd < 0)
 		return -EBADF;
-	n = d->tp->write(d, buf, len);
+	n = d->tp->write(d, d->tp_ctx, buf, len);
 	if (n >= 0) {
 		if (n > 0)
 			acore__touch(d);
@@ -125,7 +125,7 @@ shut_wr(struct acore_dispatcher *d)
 	int rc;
 
 	d->shut_wr = ACORE__SHUT_DONE;
-	if ((rc = d->tp->shutdown(d, SHUT_WR)) == 0)
+	if ((rc = d->tp->shutdown(d, d->tp_ctx, SHUT_WR)) == 0)
 		return 0;
 	if (acore__is_disconnect(-rc))
 		acore__handle_close(d, rc);

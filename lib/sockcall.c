@@ -173,7 +173,7 @@ acore_recv(struct acore_dispatcher *d, void *buf, size_t len)
 
 	if (d->fd < 0)
 		return -EBADF;
-	n = d->tp->read(d, buf, len);
+	n = d->tp->read(d, d->tp_ctx, buf, len);
 	if (n > 0) {
 		acore__touch(d);
 		return n;
@@ -185,8 +185,9 @@ acore_recv(struct acore_dispatcher *d, void *buf, size_t len)
 	}
 	if (n == -EAGAIN)
 		return -EAGAIN;
-	/* A TLS stream cut without close_notify ends like a reset. */
-	if (acore__is_disconnect((int)-n) || n == ACORE_ETLS_TRUNCATED) {
+	/* The transport says which of its errors end a stream like a reset. */
+	if (acore__is_disconnect((int)-n) || (d->tp->is_cut != NULL &&
+	    d->tp->is_cut((int)n))) {
 		acore__handle_close(d, (int)n);
 		return 0;
 	}
@@ -242,7 +243,7 @@ acore_shutdown(struct acore_dispatcher *d, int how)
 
 	if (d->fd < 0)
 		return -EBADF;
-	rc = d->tp->shutdown(d, how);
+	rc = d->tp->shutdown(d, d->tp_ctx, how);
 	/*
 	 * Stop reading whatever shutdown(2) said: after a reset it fails
 	 * with ENOTCONN, and a channel left readable would spin on EOF.

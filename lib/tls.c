@@ -4,11 +4,14 @@
  * acore_tls_attach() puts a channel on the TLS transport with a
  * configuration (tls-config.c); the handshake runs inside the loop
  * through the transport's handshake slot, so handle_connect (client) and
- * the first handle_read (server) come only after it.  The SSL object talks
- * to the descriptor through a small BIO of ours: send(2) with MSG_NOSIGNAL,
- * so a reset peer gives EPIPE, never SIGPIPE, as on plain sockets.
+ * the first handle_read (server) come only after it.  TLS is a layer: the
+ * SSL object talks to the transport below it (the socket, or a proxy
+ * tunnel over it) through a small BIO of ours, as libevent's
+ * bufferevent_openssl_filter_new does over another bufferevent.  The
+ * socket's send(2) has MSG_NOSIGNAL, so a reset peer gives EPIPE, never
+ * SIGPIPE, as on plain sockets.
  *
- * The BIO also does the read-ahead, not OpenSSL: one recv(2) of up to
+ * The BIO also does the read-ahead, not OpenSSL: one lower read of up to
  * TLS_RBUF bytes, handed to OpenSSL a record header and a record body at
  * a time.  OpenSSL's own read-ahead moves what is left of its buffer to
  * the front before each record (ssl3_read_n), which for the eight records
@@ -43,6 +46,8 @@
 
 /* A channel's TLS state (tp_ctx). */
 struct tls_conn {
+	struct acore_layer lower;	/* what the records travel over */
+	struct acore_dispatcher *d;
 	struct acore_tls *cfg;
 	SSL		*ssl;		/* NULL until the handshake starts */
 	char		*host;		/* SNI and verification name */
@@ -60,18 +65,33 @@ static pthread_mutex_t ca_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* ------------------------------------------------------------------- BIO */
 
+/*
+ * The lower layer's answer as a BIO's: -EAGAIN is a retry, another error
+ * sets errno (tls_error reads it) and returns -1.
+ */
+static int
+bio_result(BIO *b, ssize_t n, int write)
+{
+	if (n >= 0)
+		return (int)n;
+	if (n == -EAGAIN) {
+		if (write)
+			BIO_set_retry_write(b);
+		else
+			BIO_set_retry_read(b);
+	}
+	errno = n == -EAGAIN ? EAGAIN : (int)-n;
+	return -1;
+}
+
 static int
 bio_write(BIO *b, const char *buf, int len)
 {
-	struct acore_dispatcher *d = BIO_get_data(b);
-	ssize_t n;
+	struct tls_conn *t = BIO_get_data(b);
 
 	BIO_clear_retry_flags(b);
-	n = send(d->fd, buf, (size_t)len, MSG_NOSIGNAL);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-	    errno == EINTR))
-		BIO_set_retry_write(b);
-	return (int)n;
+	return bio_result(b, t->lower.tp->write(t->d, t->lower.ctx, buf,
+	    (size_t)len), 1);
 }
 
 static void
@@ -111,8 +131,7 @@ rbuf_has_record(const struct tls_conn *t)
 static int
 bio_read(BIO *b, char *buf, int len)
 {
-	struct acore_dispatcher *d = BIO_get_data(b);
-	struct tls_conn *t = d->tp_ctx;
+	struct tls_conn *t = BIO_get_data(b);
 	ssize_t n;
 	size_t take;
 
@@ -122,10 +141,11 @@ bio_read(BIO *b, char *buf, int len)
 	if (t->rbuf == NULL) {
 		if ((t->rbuf = malloc(TLS_RBUF)) == NULL) {
 			/* No room for read-ahead: read what OpenSSL asks. */
-			n = recv(d->fd, buf, (size_t)len, 0);
+			n = t->lower.tp->read(t->d, t->lower.ctx, buf,
+			    (size_t)len);
 			goto out;
 		}
-		n = recv(d->fd, t->rbuf, TLS_RBUF, 0);
+		n = t->lower.tp->read(t->d, t->lower.ctx, t->rbuf, TLS_RBUF);
 		if (n <= 0) {
 			rbuf_drop(t);
 			goto out;
@@ -140,12 +160,9 @@ bio_read(BIO *b, char *buf, int len)
 		rbuf_drop(t);
 	return (int)take;
 out:
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-	    errno == EINTR))
-		BIO_set_retry_read(b);
-	else if (n == 0)
+	if (n == 0)
 		BIO_set_flags(b, BIO_FLAGS_IN_EOF);
-	return (int)n;
+	return bio_result(b, n, 0);
 }
 
 static long
@@ -159,7 +176,7 @@ bio_ctrl(BIO *b, int cmd, long num, void *ptr)
 	case BIO_CTRL_FLUSH:
 		return 1;
 	case BIO_CTRL_PENDING:
-		t = ((struct acore_dispatcher *)BIO_get_data(b))->tp_ctx;
+		t = BIO_get_data(b);
 		return (long)(t->rlen - t->roff);
 	case BIO_CTRL_EOF:
 		/* OpenSSL asks this to tell a truncation from a retry. */
@@ -182,7 +199,7 @@ bio_init_method(void)
 	BIO_METHOD *m;
 
 	m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
-	    "acore socket");
+	    "acore lower transport");
 	if (m == NULL)
 		return;
 	if (!BIO_meth_set_write(m, bio_write) ||
@@ -284,7 +301,7 @@ is_ip_literal(const char *host)
 }
 
 static int
-tls_ssl_new(struct acore_dispatcher *d, struct tls_conn *t)
+tls_ssl_new(struct tls_conn *t)
 {
 	struct acore_tls *cfg = t->cfg;
 	BIO *bio;
@@ -313,7 +330,7 @@ tls_ssl_new(struct acore_dispatcher *d, struct tls_conn *t)
 		SSL_free(ssl);
 		return -ENOMEM;
 	}
-	BIO_set_data(bio, d);
+	BIO_set_data(bio, t);
 	SSL_set_bio(ssl, bio, bio);
 	if (cfg->server) {
 		SSL_set_accept_state(ssl);
@@ -338,15 +355,22 @@ fail:
 }
 
 static int
-tls_handshake(struct acore_dispatcher *d)
+tls_handshake(struct acore_dispatcher *d, void *ctx)
 {
-	struct tls_conn *t = d->tp_ctx;
+	struct tls_conn *t = ctx;
 	const unsigned char *alpn = NULL;
 	unsigned alen = 0;
 	int n, rc;
 
-	if (t->ssl == NULL && (rc = tls_ssl_new(d, t)) < 0)
+	/* The layers below first: a proxy tunnel to the TLS server. */
+	if ((rc = acore__layer_handshake(d, &t->lower)) != 0)
 		return rc;
+	if (t->ssl == NULL) {
+		if ((rc = tls_ssl_new(t)) < 0)
+			return rc;
+		if (!t->cfg->server)
+			acore__set_stage(d, ACORE_STAGE_TLS);
+	}
 	ERR_clear_error();
 	errno = 0;
 	if ((n = SSL_do_handshake(t->ssl)) == 1) {
@@ -373,9 +397,9 @@ tls_handshake(struct acore_dispatcher *d)
 }
 
 static ssize_t
-tls_read(struct acore_dispatcher *d, void *buf, size_t len)
+tls_read(struct acore_dispatcher *d, void *ctx, void *buf, size_t len)
 {
-	struct tls_conn *t = d->tp_ctx;
+	struct tls_conn *t = ctx;
 	size_t got = 0;
 	int n, rc;
 
@@ -413,9 +437,9 @@ tls_read(struct acore_dispatcher *d, void *buf, size_t len)
 }
 
 static ssize_t
-tls_write(struct acore_dispatcher *d, const void *buf, size_t len)
+tls_write(struct acore_dispatcher *d, void *ctx, const void *buf, size_t len)
 {
-	struct tls_conn *t = d->tp_ctx;
+	struct tls_conn *t = ctx;
 	size_t put = 0;
 	int n, rc;
 
@@ -443,9 +467,9 @@ tls_write(struct acore_dispatcher *d, const void *buf, size_t len)
 }
 
 static int
-tls_shutdown(struct acore_dispatcher *d, int how)
+tls_shutdown(struct acore_dispatcher *d, void *ctx, int how)
 {
-	struct tls_conn *t = d->tp_ctx;
+	struct tls_conn *t = ctx;
 
 	/* The end of our output is a close_notify, then the TCP FIN. */
 	if ((how == SHUT_WR || how == SHUT_RDWR) && t->ssl != NULL &&
@@ -454,13 +478,13 @@ tls_shutdown(struct acore_dispatcher *d, int how)
 		(void)SSL_shutdown(t->ssl);
 		t->shut = 1;
 	}
-	return shutdown(d->fd, how) == 0 ? 0 : -errno;
+	return t->lower.tp->shutdown(d, t->lower.ctx, how);
 }
 
 static size_t
-tls_pending(const struct acore_dispatcher *d)
+tls_pending(const struct acore_dispatcher *d, const void *ctx)
 {
-	const struct tls_conn *t = d->tp_ctx;
+	const struct tls_conn *t = ctx;
 	int n;
 
 	if (t->deferred != 0)
@@ -470,13 +494,15 @@ tls_pending(const struct acore_dispatcher *d)
 	if ((n = SSL_pending(t->ssl)) > 0)
 		return (size_t)n;
 	/* A whole record read ahead but not yet decrypted counts too. */
-	return rbuf_has_record(t);
+	if (rbuf_has_record(t))
+		return 1;
+	return acore__layer_pending(d, &t->lower);
 }
 
 static void
-tls_close(struct acore_dispatcher *d)
+tls_close(struct acore_dispatcher *d, void *ctx)
 {
-	struct tls_conn *t = d->tp_ctx;
+	struct tls_conn *t = ctx;
 	int linger = 0;
 
 	if (t->ssl != NULL) {
@@ -494,23 +520,43 @@ tls_close(struct acore_dispatcher *d)
 	ERR_clear_error();
 	t->done = t->shut = 0;
 	t->deferred = 0;
+	/*
+	 * Lingering hands the descriptor on whatever lies below: a tunnel
+	 * under a finished handshake holds nothing more to say.
+	 */
 	if (linger)
 		acore__linger_close(d->loop, d->fd);
 	else
-		close(d->fd);
+		t->lower.tp->close(d, t->lower.ctx);
 }
 
 static void
-tls_free(struct acore_dispatcher *d)
+tls_free(struct acore_dispatcher *d, void *ctx)
 {
-	struct tls_conn *t = d->tp_ctx;
+	struct tls_conn *t = ctx;
 
 	if (t == NULL)
 		return;
+	if (t->lower.tp->free != NULL)
+		t->lower.tp->free(d, t->lower.ctx);
 	acore_tls_free(t->cfg);
 	free(t->host);
 	free(t);
-	d->tp_ctx = NULL;
+	if (d->tp_ctx == t)
+		d->tp_ctx = NULL;
+}
+
+/* Only TLS's own errors: a reset below is a disconnect already. */
+static int
+tls_is_cut(int err)
+{
+	return err == ACORE_ETLS_TRUNCATED;
+}
+
+static struct acore_layer *
+tls_lower(void *ctx)
+{
+	return &((struct tls_conn *)ctx)->lower;
 }
 
 static const struct acore_transport tls_transport = {
@@ -520,8 +566,10 @@ static const struct acore_transport tls_transport = {
 	.shutdown = tls_shutdown,
 	.pending = tls_pending,
 	.handshake = tls_handshake,
+	.is_cut = tls_is_cut,
 	.close = tls_close,
 	.free = tls_free,
+	.lower = tls_lower,
 };
 
 int
@@ -532,7 +580,9 @@ acore_tls_attach(struct acore_dispatcher *d, struct acore_tls *cfg,
 
 	if (d->flags & ACORE_CLOSED)
 		return -EBADF;
-	if (cfg == NULL || d->tp != &acore__socket_transport)
+	/* Over a socket or a tunnel; TLS in TLS and files are not ours. */
+	if (cfg == NULL || d->tp == &tls_transport ||
+	    d->tp == &acore__file_transport || d->tp->read == NULL)
 		return -EINVAL;
 	if (d->flags & ACORE_ACCEPTING)
 		return -EINVAL;
@@ -543,6 +593,9 @@ acore_tls_attach(struct acore_dispatcher *d, struct acore_tls *cfg,
 		return -ENOMEM;
 	}
 	t->cfg = cfg;
+	t->d = d;
+	t->lower.tp = d->tp;
+	t->lower.ctx = d->tp_ctx;
 	__atomic_fetch_add(&cfg->refs, 1, __ATOMIC_RELAXED);
 	d->tp = &tls_transport;
 	d->tp_ctx = t;

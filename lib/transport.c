@@ -1,8 +1,9 @@
 /*
  * transport.c: the two descriptor transports, a socket (recv/send, and
- * recvfrom/sendto for datagrams) and a file (read/write).  The dispatcher,
- * with-send and chat code reach the descriptor only through a channel's
- * transport table (struct acore_transport), so TLS or datagrams slot in
+ * recvfrom/sendto for datagrams) and a file (read/write), and what the
+ * layers stacked on a socket share.  The dispatcher, with-send and chat
+ * code reach the descriptor only through a channel's transport table
+ * (struct acore_transport), so TLS, proxy tunnels or datagrams slot in
  * without them asking which one they hold.
  */
 #include "config.h"
@@ -30,40 +31,47 @@ io_result(ssize_t n)
 }
 
 static ssize_t
-sock_read(struct acore_dispatcher *d, void *buf, size_t len)
+sock_read(struct acore_dispatcher *d, void *ctx, void *buf, size_t len)
 {
+	(void)ctx;
 	return io_result(recv(d->fd, buf, len, 0));
 }
 
 static ssize_t
-sock_write(struct acore_dispatcher *d, const void *buf, size_t len)
+sock_write(struct acore_dispatcher *d, void *ctx, const void *buf,
+    size_t len)
 {
+	(void)ctx;
 	return io_result(send(d->fd, buf, len, MSG_NOSIGNAL));
 }
 
 static ssize_t
-sock_read_from(struct acore_dispatcher *d, void *buf, size_t len,
+sock_read_from(struct acore_dispatcher *d, void *ctx, void *buf, size_t len,
     struct sockaddr *sa, socklen_t *salen)
 {
+	(void)ctx;
 	return io_result(recvfrom(d->fd, buf, len, 0, sa, salen));
 }
 
 static ssize_t
-sock_write_to(struct acore_dispatcher *d, const void *buf, size_t len,
-    const struct sockaddr *sa, socklen_t salen)
+sock_write_to(struct acore_dispatcher *d, void *ctx, const void *buf,
+    size_t len, const struct sockaddr *sa, socklen_t salen)
 {
+	(void)ctx;
 	return io_result(sendto(d->fd, buf, len, MSG_NOSIGNAL, sa, salen));
 }
 
 static int
-sock_shutdown(struct acore_dispatcher *d, int how)
+sock_shutdown(struct acore_dispatcher *d, void *ctx, int how)
 {
+	(void)ctx;
 	return shutdown(d->fd, how) == 0 ? 0 : -errno;
 }
 
 static void
-sock_close(struct acore_dispatcher *d)
+sock_close(struct acore_dispatcher *d, void *ctx)
 {
+	(void)ctx;
 	close(d->fd);
 }
 
@@ -78,8 +86,9 @@ const struct acore_transport acore__socket_transport = {
 };
 
 static ssize_t
-file_read(struct acore_dispatcher *d, void *buf, size_t len)
+file_read(struct acore_dispatcher *d, void *ctx, void *buf, size_t len)
 {
+	(void)ctx;
 	return io_result(read(d->fd, buf, len));
 }
 
@@ -132,14 +141,17 @@ acore__write_nosigpipe(int fd, const void *buf, size_t len)
 }
 
 static ssize_t
-file_write(struct acore_dispatcher *d, const void *buf, size_t len)
+file_write(struct acore_dispatcher *d, void *ctx, const void *buf,
+    size_t len)
 {
+	(void)ctx;
 	return io_result(acore__write_nosigpipe(d->fd, buf, len));
 }
 
 static void
-file_close(struct acore_dispatcher *d)
+file_close(struct acore_dispatcher *d, void *ctx)
 {
+	(void)ctx;
 	/* acore_file_new gave every file channel its side struct. */
 	acore__file_restore(d->fd, d->x->saved_flags);
 	close(d->fd);
@@ -153,3 +165,46 @@ const struct acore_transport acore__file_transport = {
 	.shutdown = sock_shutdown,
 	.close = file_close,
 };
+
+/* ---------------------------------------------------------------- layers */
+
+/* The set-up of layer l (and so of those below it): 0 when done. */
+int
+acore__layer_handshake(struct acore_dispatcher *d, struct acore_layer *l)
+{
+	return l->tp->handshake != NULL ? l->tp->handshake(d, l->ctx) : 0;
+}
+
+/* Whether err, read through l, ends the stream as a reset does. */
+int
+acore__layer_is_cut(const struct acore_layer *l, int err)
+{
+	return l->tp->is_cut != NULL && l->tp->is_cut(err);
+}
+
+size_t
+acore__layer_pending(const struct acore_dispatcher *d,
+    const struct acore_layer *l)
+{
+	return l->tp->pending != NULL ? l->tp->pending(d, l->ctx) : 0;
+}
+
+/*
+ * Where a channel's connect has got to (acore_connect_stage): kept only
+ * by channels that have their side struct, which connecting by name does.
+ */
+void
+acore__set_stage(struct acore_dispatcher *d, int stage)
+{
+	if (d->x != NULL)
+		d->x->stage = (uint8_t)stage;
+}
+
+int
+acore_connect_stage(const struct acore_dispatcher *d)
+{
+	if (d->x != NULL && d->x->stage != 0)
+		return d->x->stage;
+	return (d->flags & ACORE_CONNECTED) && !d->handshaking ?
+	    ACORE_STAGE_READY : ACORE_STAGE_NONE;
+}

@@ -138,6 +138,8 @@ static struct client {
 	int	 closed;
 	int	 error;
 	int	 reads;		/* handle_read calls */
+	int	 stage;		/* acore_connect_stage in handle_error */
+	int	 connect_stage;	/* and in handle_connect */
 	int	 hold;		/* not readable for now */
 	size_t	 heap_before;	/* malloc'd bytes before connecting */
 	size_t	 heap_idle;	/* and with every byte read, both ends idle */
@@ -153,6 +155,7 @@ cl_connect(struct acore_dispatcher *d, void *arg)
 
 	(void)arg;
 	cl.connects++;
+	cl.connect_stage = acore_connect_stage(d);
 	if (!acore_tls_established(d))
 		cl.connected_before_tls++;
 	else {
@@ -216,6 +219,7 @@ cl_error(struct acore_dispatcher *d, int err, void *arg)
 {
 	(void)arg;
 	cl.error = err;
+	cl.stage = acore_connect_stage(d);
 	acore_close(d);
 }
 
@@ -257,6 +261,24 @@ client(struct acore_loop *loop, struct acore_tls *tls, const char *name,
 	return d;
 }
 
+/* The same client, connecting by name to 127.0.0.1's port. */
+static struct acore_dispatcher *
+by_name(struct acore_loop *loop, struct acore_tls *tls, const char *name,
+    const struct sockaddr_in *sin)
+{
+	struct acore_dispatcher *d;
+	char port[16];
+
+	snprintf(port, sizeof(port), "%u", ntohs(sin->sin_port));
+	d = acore_dispatcher_new(loop, &cl_ops, NULL);
+	if (d == NULL || acore_tls_attach(d, tls, name) < 0 ||
+	    acore_connect_host(d, "127.0.0.1", port, AF_INET) < 0)
+		cl.error = -1;
+	else
+		cl.stage = acore_connect_stage(d);
+	return d;
+}
+
 static void
 reset_client(void)
 {
@@ -289,7 +311,7 @@ int
 main(void)
 {
 	struct acore_loop *loop;
-	struct acore_dispatcher *l;
+	struct acore_dispatcher *l, *bd;
 	struct acore_tls *ctls, *untrusted;
 	struct sockaddr_in sin, psin;
 	socklen_t len = sizeof(sin);
@@ -407,9 +429,40 @@ main(void)
 	ok(ACORE_IS_ETLS_VERIFY(cl.error) && strstr(acore_strerror(cl.error),
 	    "host name mismatch") != NULL, "wrong name: %s",
 	    acore_strerror(cl.error));
+	is_int(cl.stage, ACORE_STAGE_NONE,
+	    "no connect by name: stage NONE");
 	for (i = 0; i < 50 && srv.errors < 2; i++)
 		acore_loop_run(loop, 0.1, 1);
 	is_int(srv.errors, 2, "the server saw both handshakes fail");
+
+	/*
+	 * 4b. Connecting by name walks resolve, connect, TLS, ready; a
+	 * failure says which stage it ended in.
+	 */
+	reset_client();
+	cl.out = out;
+	cl.sent = TOTAL;
+	(void)by_name(loop, ctls, "example.com", &sin);
+	is_int(cl.stage, ACORE_STAGE_CONNECT,
+	    "by name: a literal needs no lookup: stage CONNECT at once");
+	for (i = 0; i < 100 && cl.error == 0 && cl.closed == 0; i++)
+		acore_loop_run(loop, 0.1, 1);
+	ok(ACORE_IS_ETLS_VERIFY(cl.error), "by name, wrong name: %s",
+	    acore_strerror(cl.error));
+	is_int(cl.stage, ACORE_STAGE_TLS, "it failed in stage TLS");
+	reset_client();
+	cl.out = out;
+	cl.sent = TOTAL;
+	srv.closed = 0;
+	bd = by_name(loop, ctls, "localhost", &sin);
+	for (i = 0; i < 100 && cl.connects == 0 && cl.error == 0; i++)
+		acore_loop_run(loop, 0.1, 1);
+	is_int(cl.connect_stage, ACORE_STAGE_READY,
+	    "by name: READY in handle_connect (error %d)", cl.error);
+	acore_close(bd);
+	for (i = 0; i < 50 && srv.closed == 0; i++)
+		acore_loop_run(loop, 0.1, 1);
+	srv.closed = 0;
 
 	/*
 	 * 5. A record cut in two, by a relay that holds its last bytes back:
