@@ -116,19 +116,29 @@ hg_requeue(struct hg *g, struct hg_job *j)
 	enqueue(g, j, 1);
 }
 
-/* The first waiting job (in argument order) whose host has room. */
+/*
+ * The first waiting job (in argument order) whose host has room: an open
+ * connection with capacity left (*c), else room for a new connection
+ * (*c NULL).  A job waiting out a --retry delay waits on a new one.
+ */
 static struct hg_job *
-startable(struct hg *g)
+startable(struct hg *g, struct hg_conn **c)
 {
 	struct hg_host *h;
 	struct hg_job *j, *best = NULL;
+	struct hg_conn *room;
 
+	*c = NULL;
 	for (h = g->hosts; h != NULL; h = h->next) {
-		if (h->nconns >= g->o.host_conns ||
-		    (j = TAILQ_FIRST(&h->pending)) == NULL)
+		if ((j = TAILQ_FIRST(&h->pending)) == NULL)
 			continue;
-		if (best == NULL || j->seq < best->seq)
+		room = j->delay > 0 ? NULL : hg_conn_with_room(g, h);
+		if (room == NULL && h->nconns >= g->o.host_conns)
+			continue;
+		if (best == NULL || j->seq < best->seq) {
 			best = j;
+			*c = room;
+		}
 	}
 	return best;
 }
@@ -136,6 +146,7 @@ startable(struct hg *g)
 void
 hg_schedule(struct hg *g)
 {
+	struct hg_conn *c;
 	struct hg_job *j;
 	int last, rc;
 
@@ -143,9 +154,13 @@ hg_schedule(struct hg *g)
 	if (g->scheduling || g->aborted)
 		return;
 	g->scheduling = 1;
-	while (g->active < g->o.parallel && (j = startable(g)) != NULL) {
+	while (g->active < g->o.parallel && (j = startable(g, &c)) != NULL) {
 		take(g, j, &last);
-		if ((rc = hg_conn_start(g, j, last)) < 0)
+		if (c != NULL && (rc = hg_conn_submit(c, j, last)) < 0)
+			hg_job_done(g, j, AC_EXIT_FAIL, rc == -EINVAL ?
+			    "control characters in the request" :
+			    acore_strerror(rc));
+		else if (c == NULL && (rc = hg_conn_start(g, j, last)) < 0)
 			hg_job_done(g, j, AC_EXIT_FAIL, acore_strerror(rc));
 	}
 	g->scheduling = 0;

@@ -82,50 +82,79 @@ values_ok(const struct hg_opts *o, const struct hg_job *j)
 	return 1;
 }
 
+/* The next field of r: name and value, the value's length given. */
+static void
+add(struct hg_req *r, const char *name, const char *value, size_t valuelen)
+{
+	struct hg_field *f = &r->fields[r->nfields++];
+
+	f->name = name;
+	f->namelen = strlen(name);
+	f->value = value;
+	f->valuelen = valuelen;
+}
+
 int
 hg_request(const struct hg_opts *o, const struct hg_job *j, int close,
-    char **req, size_t *len)
+    struct hg_req *r)
 {
-	FILE *fp;
-	const char *v;
-	int i, said_close = o->http10;
+	const char *v, *colon;
+	int i;
 
-	*req = NULL;
+	memset(r, 0, sizeof(*r));
 	if (!values_ok(o, j))
 		return -EINVAL;
-	if ((fp = open_memstream(req, len)) == NULL)
+	/* Ours (at most six), then the user's. */
+	if ((r->fields = calloc((size_t)o->nheaders + 6,
+	    sizeof(*r->fields))) == NULL)
 		return -ENOMEM;
-	fprintf(fp, "%s %s HTTP/1.%d\r\n", o->head ? "HEAD" : "GET",
-	    o->absolute ? j->u.absolute : j->u.target, o->http10 ? 0 : 1);
+	r->method = o->head ? "HEAD" : "GET";
+	r->scheme = j->u.tls ? "https" : "http";
+	r->authority = j->u.authority;
+	r->target = o->absolute ? j->u.absolute : j->u.target;
+	r->minor = o->http10 ? 0 : 1;
+	r->close = o->http10;
 	/* HTTP/1.0 absolute form: exactly what the PyMOTW example sends. */
 	if (!(o->http10 && o->absolute) && !user_has(o, "Host"))
-		fprintf(fp, "Host: %s\r\n", j->u.authority);
+		add(r, "Host", j->u.authority, strlen(j->u.authority));
 	if (!o->http10) {
 		if (o->user_agent != NULL && !user_has(o, "User-Agent"))
-			fprintf(fp, "User-Agent: %s\r\n", o->user_agent);
+			add(r, "User-Agent", o->user_agent,
+			    strlen(o->user_agent));
 		if (!user_has(o, "Accept"))
-			fprintf(fp, "Accept: */*\r\n");
+			add(r, "Accept", "*/*", 3);
 		if (o->compressed && !user_has(o, "Accept-Encoding"))
-			fprintf(fp, "Accept-Encoding: gzip, deflate\r\n");
-		if (j->resume_from > 0 && !user_has(o, "Range"))
-			fprintf(fp, "Range: bytes=%" PRId64 "-\r\n",
-			    j->resume_from);
+			add(r, "Accept-Encoding", "gzip, deflate", 13);
+		if (j->resume_from > 0 && !user_has(o, "Range")) {
+			snprintf(r->range, sizeof(r->range), "bytes=%" PRId64
+			    "-", j->resume_from);
+			add(r, "Range", r->range, strlen(r->range));
+		}
 		if (close && !user_has(o, "Connection")) {
-			fprintf(fp, "Connection: close\r\n");
-			said_close = 1;
+			add(r, "Connection", "close", 5);
+			r->close = 1;
 		}
 	}
 	for (i = 0; i < o->nheaders; i++) {
-		v = strchr(o->headers[i], ':') + 1;
+		colon = strchr(o->headers[i], ':');
+		v = colon + 1;
 		v += strspn(v, " \t");
-		if (*v != '\0' && !withheld(o, j, o->headers[i]))
-			fprintf(fp, "%s\r\n", o->headers[i]);
+		if (*v == '\0' || withheld(o, j, o->headers[i]))
+			continue;
+		/* The value without the spaces after the colon. */
+		r->fields[r->nfields].name = o->headers[i];
+		r->fields[r->nfields].namelen = (size_t)(colon - o->headers[i]);
+		r->fields[r->nfields].value = v;
+		r->fields[r->nfields].valuelen = strlen(v);
+		r->nfields++;
 	}
-	fprintf(fp, "\r\n");
-	if (fclose(fp) != 0) {
-		free(*req);
-		*req = NULL;
-		return -ENOMEM;
-	}
-	return said_close;
+	return 0;
+}
+
+void
+hg_req_free(struct hg_req *r)
+{
+	free(r->fields);
+	r->fields = NULL;
+	r->nfields = 0;
 }

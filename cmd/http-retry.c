@@ -44,13 +44,12 @@ is_transient_status(int s)
 
 /* "HTTP 404 Not Found", the reason made printable. */
 static void
-status_line(const struct ahttp_parser *p, char *buf, size_t size)
+status_line(const struct hg_head *h, char *buf, size_t size)
 {
-	const char *r;
-	size_t len, i, n;
+	const char *r = h->reason;
+	size_t len = h->reasonlen, i, n;
 
-	r = ahttp_reason(p, &len);
-	n = (size_t)snprintf(buf, size, "HTTP %d", p->status);
+	n = (size_t)snprintf(buf, size, "HTTP %d", h->status);
 	if (len > 0 && n + 1 < size)
 		buf[n++] = ' ';
 	for (i = 0; i < len && n + 1 < size; i++)
@@ -130,7 +129,7 @@ retry_after(const char *v, size_t len)
 }
 
 int
-hg_verdict(struct hg *g, struct hg_job *j, const struct ahttp_parser *p,
+hg_verdict(struct hg *g, struct hg_job *j, const struct hg_head *p,
     struct hg_verdict *v)
 {
 	const struct hg_opts *o = &g->o;
@@ -145,7 +144,7 @@ hg_verdict(struct hg *g, struct hg_job *j, const struct ahttp_parser *p,
 	if (o->follow && is_redirect(s)) {
 		/* A redirect's own body is not what was asked for. */
 		v->discard = 1;
-		if ((f = ahttp_get_field(p, "location", &len)) == NULL ||
+		if ((f = hg_head_get(p, "location", &len)) == NULL ||
 		    len == 0) {
 			v->result = AC_EXIT_PROTOCOL;
 			status_line(p, v->msg, sizeof(v->msg) - 24);
@@ -155,7 +154,7 @@ hg_verdict(struct hg *g, struct hg_job *j, const struct ahttp_parser *p,
 		return 0;
 	}
 	if (j->resume_from > 0 && s == 206) {
-		if ((f = ahttp_get_field(p, "content-range", &len)) == NULL ||
+		if ((f = hg_head_get(p, "content-range", &len)) == NULL ||
 		    !range_ok(f, len, j->resume_from)) {
 			v->discard = 1;
 			v->result = AC_EXIT_PROTOCOL;
@@ -166,7 +165,7 @@ hg_verdict(struct hg *g, struct hg_job *j, const struct ahttp_parser *p,
 		}
 		j->append = 1;
 	} else if (j->resume_from > 0 && s == 416 &&
-	    (f = ahttp_get_field(p, "content-range", &len)) != NULL &&
+	    (f = hg_head_get(p, "content-range", &len)) != NULL &&
 	    range_complete(f, len, j->resume_from)) {
 		/* Nothing left to fetch: the file is whole already. */
 		v->discard = 1;
@@ -186,7 +185,7 @@ hg_verdict(struct hg *g, struct hg_job *j, const struct ahttp_parser *p,
 		/* An error page never goes into a file, nor one to retry. */
 		if (is_transient_status(s) && j->retries < o->retry) {
 			v->discard = 1;
-			if ((f = ahttp_get_field(p, "retry-after", &len)) !=
+			if ((f = hg_head_get(p, "retry-after", &len)) !=
 			    NULL)
 				j->retry_after = retry_after(f, len);
 		} else if (j->file != NULL)
@@ -194,7 +193,7 @@ hg_verdict(struct hg *g, struct hg_job *j, const struct ahttp_parser *p,
 	}
 	/* Several fields are one list, as curl stacks them. */
 	if (v->discard || !o->compressed || o->raw ||
-	    (len = ahttp_get_list(p, "content-encoding", v->codings,
+	    (len = hg_head_list(p, "content-encoding", v->codings,
 	    sizeof(v->codings))) == 0 ||
 	    (len == 8 && strncasecmp(v->codings, "identity", 8) == 0))
 		return 0;

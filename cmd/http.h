@@ -4,15 +4,32 @@
  *
  *  http-get.c	 the job queue, scheduling, the loop, exit status
  *  http-opts.c	 the command line
- *  http-req.c	 the request: every value that reaches it is checked here
- *  http-conn.c	 a connection: an HttpClient dispatcher reused by jobs
+ *  http-req.c	 the request (struct hg_req): every value that reaches
+ *		 it is checked here
+ *  http-conn.c	 a connection: an HttpClient dispatcher reused by jobs,
+ *		 whatever protocol it speaks (connect, TLS, timers, reuse)
+ *  http-h1.c	 HTTP/1.x on a connection (struct hg_proto hg_h1)
+ *  http-resp.c	 a response head (struct hg_head) and body on their way
+ *		 to the job's output, whatever protocol carried them
  *  http-retry.c --retry, -C -, and -w: what a response means for its job
  *  http-out.c	 where bodies go: stdout in argument order, files renamed
  *		 into place on success, the progress meter
  *  http-file.c	 which file -o replaces (symlinks followed), what it keeps
  *
- * The protocol itself (response parser, fields, URLs, gzip/deflate) is
- * libahttp in ../http/, included here as "ahttp.h".
+ * The protocol seam.  A job's request is a struct hg_req (method, scheme,
+ * authority, target, fields, and a body source), built by http-req.c
+ * and put on the wire by the connection's protocol.  Each protocol is a
+ * struct hg_proto, an ops table: submit a job, say how many more jobs it
+ * can take (capacity: HTTP/1 one at a time; a multiplexing protocol as
+ * many as its peer allows), take bytes read, write, end of stream.  What
+ * comes back is a struct hg_head (status, version, fields by name or in
+ * order) and body bytes, handed to http-resp.c, which applies the
+ * verdict (redirect, retry, -f, -C -, --compressed) and writes the
+ * output.  http-get.c schedules a waiting job onto a connection of its
+ * origin with capacity left before it opens a new one.
+ *
+ * The wire format of HTTP/1 (response parser, fields, URLs,
+ * gzip/deflate) is libahttp in ../http/, included here as "ahttp.h".
  */
 #ifndef ACORE_HTTP_H
 #define ACORE_HTTP_H
@@ -144,16 +161,76 @@ extern const char hg_options_help[];	/* --help: a line per option */
 int	 hg_parse_options(int argc, char **argv, struct hg_opts *o,
 	    char ***files, int *nfiles);
 
+/* ------------------------------------------------------------- requests */
+
+/* One request header field (not NUL-terminated: use the lengths). */
+struct hg_field {
+	const char	*name;
+	size_t		 namelen;
+	const char	*value;
+	size_t		 valuelen;
+};
+
+/* A request body source: cmd/http-body.c.  NULL: the request has none. */
+struct hg_body;
+
+/*
+ * A request, whatever protocol carries it.  The strings point into the
+ * options, the job's URL and range[]: valid while the job's URL stays.
+ * fields are in wire order and include Host (HTTP/1's name for the
+ * authority; another protocol maps it) and Connection when the request
+ * says close; a protocol drops what it has no use for.
+ */
+struct hg_req {
+	const char	*method;	/* "GET", "HEAD" */
+	const char	*scheme;	/* "http", "https" */
+	const char	*authority;	/* host[:port], brackets kept */
+	const char	*target;	/* origin form; absolute with
+					   --absolute-form */
+	int		 minor;		/* HTTP/1.minor (--http1.0: 0) */
+	int		 close;		/* asks the server to close after it */
+	struct hg_field	*fields;
+	size_t		 nfields;
+	struct hg_body	*body;		/* always NULL for now */
+	char		 range[48];	/* the Range value's storage */
+};
+
 /* http-req.c: the request */
 /* 1 when s may go into a request line or field value (no CR, LF, NUL...). */
 int	 hg_value_ok(const char *s);
 /*
- * The request for job j into a malloc'ed *req, asking the server to close
- * after it when close is set: 1 when the request says so (or is HTTP/1.0),
- * 0 when not, or -errno (-EINVAL: a value failed the check).
+ * The request for job j into *r, asking the server to close after it
+ * when close is set: 0, -EINVAL when a value failed the check, or
+ * -ENOMEM.  r->close says whether the request asks for the close (it
+ * also does with HTTP/1.0).  Free with hg_req_free().
  */
 int	 hg_request(const struct hg_opts *o, const struct hg_job *j,
-	    int close, char **req, size_t *len);
+	    int close, struct hg_req *r);
+void	 hg_req_free(struct hg_req *r);
+
+/* ------------------------------------------------------------ responses */
+
+/*
+ * A response head, whatever protocol brought it: the status, the
+ * version, the fields.  next() iterates them (*pos starts at 0; 0 after
+ * the last), over the protocol's own storage (src).
+ */
+struct hg_head {
+	int		 status;
+	int		 version;	/* 10, 11, 20 */
+	const char	*reason;	/* not NUL-terminated; HTTP/2: none */
+	size_t		 reasonlen;
+	int64_t		 length;	/* body size when known, else -1 */
+	int		(*next)(const struct hg_head *, size_t *pos,
+			    struct ahttp_field *);
+	const void	*src;
+};
+/* http-resp.c: the first field called name (any case), or NULL. */
+const char *hg_head_get(const struct hg_head *, const char *name,
+	    size_t *len);
+/* Every field called name as one list, as ahttp_get_list(). */
+size_t	 hg_head_list(const struct hg_head *, const char *name, char *buf,
+	    size_t size);
 
 /* http-retry.c */
 
@@ -167,8 +244,8 @@ struct hg_verdict {
 	size_t	 codinglen;
 	char	 codings[256];	/* all its fields, as one list */
 };
-/* Fill v for j from the header block in p; 0 or -ENOMEM. */
-int	 hg_verdict(struct hg *, struct hg_job *, const struct ahttp_parser *,
+/* Fill v for j from the response head h; 0 or -ENOMEM. */
+int	 hg_verdict(struct hg *, struct hg_job *, const struct hg_head *,
 	    struct hg_verdict *);
 /* -C -: bytes already in j's file (0 when none); sets j->resume_from. */
 void	 hg_resume_point(struct hg *, struct hg_job *);
@@ -200,10 +277,115 @@ void	 hg_abort(struct hg *, int result, const char *msg);
 void	 hg_warn(const struct hg *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
+/* ----------------------------------------------------------- connections */
+
+/* One response under way: its verdict, decoder and output state. */
+struct hg_resp {
+	struct hg_verdict	 v;
+	struct ahttp_decoder	*dec;	/* --compressed */
+	int			 werr;	/* output failed: -errno */
+	int			 werr_open;	/* ... when opening it */
+	int			 bad;	/* AC_EXIT_* found on the way */
+};
+
+struct hg_conn;
+
+/*
+ * A protocol on a connection.  http-conn.c owns the socket and calls
+ * these; every job a protocol was given it ends (hg_resp_settle(),
+ * hg_conn_fail(), or hands back with take()).
+ */
+struct hg_proto {
+	const char *name;
+	/* Its state on c (c->ps); 0 or -errno. */
+	int	(*init)(struct hg_conn *c);
+	/* The connection is up (TLS included); may be NULL. */
+	void	(*connected)(struct hg_conn *c);
+	/* How many more jobs c can take now. */
+	int	(*capacity)(const struct hg_conn *c);
+	/* Put j on c (last: none left for its host); 0 or -errno (-EINVAL:
+	 * a value failed hg_request()'s check). */
+	int	(*submit)(struct hg_conn *c, struct hg_job *j, int last);
+	/* Bytes to send?  Send some. */
+	int	(*want_write)(const struct hg_conn *c);
+	void	(*write)(struct hg_conn *c);
+	/* n bytes read (n == 0: the empty read of the end, before eof). */
+	void	(*input)(struct hg_conn *c, const char *data, size_t n);
+	/* The peer closed or reset the connection. */
+	void	(*eof)(struct hg_conn *c);
+	/* The idle timer ran out while a job is on c: 1 when handled. */
+	int	(*timeout)(struct hg_conn *c);
+	/* A job still on c, taken off it; NULL when none is left. */
+	struct hg_job *(*take)(struct hg_conn *c);
+	void	(*free)(struct hg_conn *c);
+};
+extern const struct hg_proto hg_h1;
+
+/* One connection (http-conn.c), reused by the jobs of its host:port. */
+struct hg_conn {
+	struct hg		*g;
+	struct acore_dispatcher	*d;
+	struct hg_host		*host;
+	const struct hg_proto	*proto;
+	void			*ps;	/* the protocol's state */
+	struct hg_job		*job;	/* HTTP/1: the job on it */
+	unsigned		 served;	/* responses completed */
+	int			 last;	/* no job left for the host */
+	int			 connected;
+	int			 waiting; /* --retry: not opened yet */
+	int			 retired; /* out of its host's count */
+	int			 in_read;	/* inside acore_recv() */
+	int			 reset;	/* closed by a reset */
+	int			 truncated; /* TLS end without close_notify */
+	TAILQ_ENTRY(hg_conn)	 link;
+};
+
 /* http-conn.c */
 /* A new connection for j, opened after j->delay seconds. */
 int	 hg_conn_start(struct hg *, struct hg_job *, int last);
+/* An open connection to h that can take a job now, or NULL. */
+struct hg_conn *hg_conn_with_room(struct hg *, struct hg_host *h);
+/* Put j on c; 0, or -errno (-EINVAL: a value failed hg_request()'s
+ * check) with j not on c. */
+int	 hg_conn_submit(struct hg_conn *c, struct hg_job *j, int last);
 void	 hg_conn_abort_all(struct hg *, int result, const char *msg);
+/* Close c; its host may open another. */
+void	 hg_conn_close(struct hg_conn *c);
+/* Every job on c fails with result ("URL: msg"); c closes. */
+void	 hg_conn_fail(struct hg_conn *c, int result, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/*
+ * The response on c is settled: give c the host's next job when keep,
+ * else close it (with -v, linger for the server's close).
+ */
+void	 hg_conn_next(struct hg_conn *c, int keep);
+/* -v: the server closes first, as asyncore's client waits for. */
+void	 hg_conn_linger(struct hg_conn *c);
+
+/* http-resp.c: a response on its way to job j's output */
+void	 hg_resp_clear(struct hg_resp *r);
+/*
+ * Its head (a final one, or 1xx) arrived; block/len is the text -i and
+ * -I print.  0, or 1 to stop: r->bad (with r->v.msg) or r->werr set.
+ */
+int	 hg_resp_head(struct hg *, struct hg_job *, struct hg_resp *,
+	    const struct hg_head *, const char *block, size_t len);
+/* Body bytes; 0, or 1 to stop as for hg_resp_head(). */
+int	 hg_resp_body(struct hg *, struct hg_job *, struct hg_resp *,
+	    const char *data, size_t len);
+/* Bytes as they are for j's output (no decoding); 0 or 1 (r->werr). */
+int	 hg_resp_emit(struct hg *, struct hg_job *, struct hg_resp *,
+	    const void *buf, size_t len);
+/* The body ended: 0, or 1 with r->bad and r->v.msg set. */
+int	 hg_resp_end(struct hg_resp *);
+/* The response is complete: j follows its redirect or is done. */
+void	 hg_resp_settle(struct hg *, struct hg_job *, struct hg_resp *);
+/*
+ * j's output failed (r->werr): 0 with *result and msg set when j alone
+ * fails, or 1 when everything was stopped (stdout is gone).
+ */
+int	 hg_resp_write_failed(struct hg *, struct hg_job *, struct hg_resp *,
+	    int *result, char *msg, size_t size);
 
 /* --------------------------------------------------------------- outputs */
 
