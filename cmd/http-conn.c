@@ -78,7 +78,7 @@ hg_conn_submit(struct hg_conn *c, struct hg_job *j, int last)
 }
 
 struct hg_conn *
-hg_conn_with_room(struct hg *g, struct hg_host *h)
+hg_conn_with_room(struct hg *g, const struct hg_host *h)
 {
 	struct hg_conn *c;
 

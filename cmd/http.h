@@ -344,7 +344,7 @@ struct hg_conn {
 /* A new connection for j, opened after j->delay seconds. */
 int	 hg_conn_start(struct hg *, struct hg_job *, int last);
 /* An open connection to h that can take a job now, or NULL. */
-struct hg_conn *hg_conn_with_room(struct hg *, struct hg_host *h);
+struct hg_conn *hg_conn_with_room(struct hg *, const struct hg_host *h);
 /* Put j on c; 0, or -errno (-EINVAL: a value failed hg_request()'s
  * check) with j not on c. */
 int	 hg_conn_submit(struct hg_conn *c, struct hg_job *j, int last);
