@@ -93,7 +93,31 @@ struct acore_signal;
 /* The peer closed or reset the connection before the handshake was done. */
 #define ACORE_ETLS_HANDSHAKE_EOF ACORE_ETLS(4)
 
-/* Text for a negative errno, ACORE_EAI_* or ACORE_ETLS* value; never NULL. */
+/*
+ * Proxy tunnel failures (acore_connect_proxy), apart again: the proxy's
+ * own answers, each with its text.  A SOCKS5 reply code r (1-8, RFC 1928)
+ * is ACORE_EPROXY_SOCKS5(r), a SOCKS4 one c (91-93) ACORE_EPROXY_SOCKS4(c),
+ * and an HTTP CONNECT answered with status s (not 2xx, not 407) is
+ * ACORE_EPROXY_HTTP(s); acore_proxy_status() has its status line.
+ */
+#define ACORE_EPROXY_BASE	(-20000)
+#define ACORE_EPROXY(r)		(ACORE_EPROXY_BASE - (r))
+#define ACORE_IS_EPROXY(r)	((r) < ACORE_EPROXY_BASE && \
+				    (r) > ACORE_EPROXY_BASE - 2000)
+/* The proxy closed or reset the connection before the tunnel was up. */
+#define ACORE_EPROXY_EOF	ACORE_EPROXY(1)
+#define ACORE_EPROXY_PROTO	ACORE_EPROXY(2)	/* a reply we cannot read */
+#define ACORE_EPROXY_AUTH	ACORE_EPROXY(3)	/* it needs a user, none given */
+#define ACORE_EPROXY_AUTH_FAILED ACORE_EPROXY(4) /* it refused user/password */
+#define ACORE_EPROXY_NO_METHOD	ACORE_EPROXY(5)	/* SOCKS5: no method in common */
+#define ACORE_EPROXY_SOCKS5(r)	ACORE_EPROXY(100 + (r))
+#define ACORE_EPROXY_SOCKS4(c)	ACORE_EPROXY(200 + (c) - 90)
+#define ACORE_EPROXY_HTTP(s)	ACORE_EPROXY(1000 + (s))
+
+/*
+ * Text for a negative errno, ACORE_EAI_*, ACORE_ETLS* or ACORE_EPROXY*
+ * value; never NULL.
+ */
 const char	*acore_strerror(int err);
 /* Version of the libevent the library runs on. */
 const char	*acore_libevent_version(void);
@@ -362,6 +386,44 @@ enum acore_stage {
 	ACORE_STAGE_READY
 };
 int	 acore_connect_stage(const struct acore_dispatcher *d);
+/*
+ * Connect to host:port through a proxy: connect to the proxy by name as
+ * acore_connect_host() does (family applies to the proxy's addresses),
+ * then open a tunnel to host:port, then TLS if acore_tls_attach() was or
+ * is called (its servername is the target's, not the proxy's).
+ * handle_connect comes once the tunnel (and TLS) is up; a failure reaches
+ * handle_error with the stage's error: the proxy's connect errors, or an
+ * ACORE_EPROXY* value for its refusals.  One acore_set_connect_timeout()
+ * covers every stage.  The strings are copied.  ACORE_PROXY_SOCKS4 and
+ * ACORE_PROXY_SOCKS5 resolve host here (SOCKS4: IPv4 only), in the tunnel
+ * stage; the others send the name for the proxy to resolve.  user and
+ * password: HTTP Basic or SOCKS5's username/password method; SOCKS4 sends
+ * user as its user id.  0 while under way, or a negative error at once
+ * (-EINVAL: a bad type, a port that is not a number or service name, a
+ * name too long for the protocol).
+ */
+enum acore_proxy_type {
+	ACORE_PROXY_HTTP = 1,	/* HTTP CONNECT */
+	ACORE_PROXY_SOCKS4,
+	ACORE_PROXY_SOCKS4A,
+	ACORE_PROXY_SOCKS5,
+	ACORE_PROXY_SOCKS5H
+};
+struct acore_proxy {
+	int		 type;		/* enum acore_proxy_type */
+	const char	*host;
+	const char	*port;		/* NULL: 1080 */
+	const char	*user;		/* NULL: no authentication */
+	const char	*password;	/* NULL: empty */
+};
+int	 acore_connect_proxy(struct acore_dispatcher *d,
+	    const struct acore_proxy *proxy, const char *host,
+	    const char *port, int family);
+/*
+ * The HTTP proxy's status line in answer to CONNECT ("HTTP/1.1 403
+ * Forbidden"), once it came; NULL before, or without an HTTP proxy.
+ */
+const char *acore_proxy_status(const struct acore_dispatcher *d);
 /*
  * Listen on host and port: create the socket, set SO_REUSEADDR, bind and
  * listen(backlog), on the first of host's addresses that works, IPv4 ones

@@ -177,6 +177,8 @@ acore_strerror(int err)
 		return gai_strerror(err - ACORE_EAI_BASE);
 	if (ACORE_IS_ETLS(err))
 		return acore__tls_strerror(err);
+	if (ACORE_IS_EPROXY(err))
+		return acore__proxy_strerror(err);
 	if (err == -ECANCELED)
 		return "Operation canceled";
 	return strerror(err < 0 ? -err : err);
