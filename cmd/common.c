@@ -262,7 +262,8 @@ cmd_log_data(const char *name, const char *prefix, const void *data,
 void
 cmd_ignore_sigpipe(void)
 {
-	sigpipe_was_ignored = signal(SIGPIPE, SIG_IGN) == SIG_IGN;
+	/* A failure leaves the library's guard on: slower, still right. */
+	sigpipe_was_ignored = acore_ignore_sigpipe() == 1;
 }
 
 void

@@ -356,9 +356,12 @@ ssize_t	 acore__write_nosigpipe(int fd, const void *buf, size_t len);
 struct acore__sigpipe {
 	sigset_t	 old;
 	int		 was_pending;
+	int		 skip;		/* acore_ignore_sigpipe was called */
 };
 void	 acore__sigpipe_block(struct acore__sigpipe *s);
 void	 acore__sigpipe_restore(struct acore__sigpipe *s, ssize_t n);
+/* sigpipe.c: acore_ignore_sigpipe() was called (relaxed atomic). */
+int	 acore__sigpipe_ignored(void);
 
 /* file.c */
 int	 acore__file_open(int fd, int *saved_flags, int *always_ready);

@@ -498,6 +498,15 @@ ssize_t	 acore_recv(struct acore_dispatcher *d, void *buf, size_t len);
 ssize_t	 acore_splice(struct acore_dispatcher *from,
 	    struct acore_dispatcher *to, size_t len);
 /*
+ * The program's promise: SIGPIPE is ignored for the whole process from
+ * now on (this sets SIG_IGN), and stays so.  The library then no longer
+ * blocks and drains SIGPIPE around each write into a pipe and each splice
+ * into a socket, three system calls fewer each.  1 if SIGPIPE was
+ * already ignored, 0 if not, or a negative errno.  Without it SIGPIPE is
+ * never raised either, at that cost.
+ */
+int	 acore_ignore_sigpipe(void);
+/*
  * Datagram sockets (acore_create_socket(d, family, SOCK_DGRAM)): one
  * datagram in, with the sender's address in *from (NULL: not wanted), or
  * one datagram out to to (NULL: the connected peer).  The length is the

@@ -104,6 +104,9 @@ acore__sigpipe_block(struct acore__sigpipe *s)
 {
 	sigset_t pipe_set, pending;
 
+	/* acore_ignore_sigpipe: none can be raised, no calls needed. */
+	if ((s->skip = acore__sigpipe_ignored()) != 0)
+		return;
 	sigemptyset(&pipe_set);
 	sigaddset(&pipe_set, SIGPIPE);
 	sigpending(&pending);
@@ -119,6 +122,8 @@ acore__sigpipe_restore(struct acore__sigpipe *s, ssize_t n)
 	sigset_t pipe_set;
 	int err = errno;
 
+	if (s->skip)
+		return;
 	if (n < 0 && err == EPIPE && !s->was_pending) {
 		sigemptyset(&pipe_set);
 		sigaddset(&pipe_set, SIGPIPE);

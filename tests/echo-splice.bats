@@ -12,7 +12,8 @@ load helper
 load echo-helper
 
 # traced_srv ARGS...: the docs echo-server with ARGS under strace, which
-# writes the server's splice, recvfrom and read calls to $TMP/trace.
+# writes the server's splice, recvfrom and read calls, and its signal-mask
+# calls, to $TMP/trace.
 # SPID is strace's pid, SRVPID the server's (from --pid-file).
 traced_srv() {
 	[ "${ACORE_VALGRIND:-0}" != 1 ] || skip "strace of valgrind says nothing"
@@ -22,7 +23,7 @@ traced_srv() {
 	# sanitizer build the traced server keeps ASan and UBSan, not LSan.
 	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
 	LD_LIBRARY_PATH=$ACORE_BUILDDIR/lib/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
-	    strace -f -qq -o "$TMP/trace" -e trace=splice,recvfrom,read \
+	    strace -f -qq -o "$TMP/trace" -e trace=splice,recvfrom,read,rt_sigprocmask,rt_sigpending,rt_sigtimedwait \
 	    "$ACORE_BUILDDIR/.libs/acore" echo-server -p 0 \
 	    --port-file "$TMP/port" --pid-file "$TMP/pid" "$@" \
 	    >"$TMP/srv.out" 2>"$TMP/srv.err" 3>&- &
@@ -63,6 +64,17 @@ calls() {
 	echo_1m
 	[ "$(calls splice)" -gt 0 ]
 	[ "$(calls recvfrom)" -eq 0 ]
+}
+
+# The CLI ignores SIGPIPE through acore_ignore_sigpipe(3), so the library
+# no longer blocks it around every splice into the socket: one system call
+# per splice, not four.
+@test "the zero-copy echo makes no signal-mask calls around its splices" {
+	traced_srv
+	echo_1m
+	[ "$(calls splice)" -gt 0 ]
+	run grep -cE '^[0-9]+ +rt_sig(procmask|pending|timedwait)\(' "$TMP/trace"
+	assert_output 0
 }
 
 @test "-v logs every read: the copy, not splice(2)" {

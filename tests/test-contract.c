@@ -442,6 +442,44 @@ test_no_sigpipe(void)
 	    "no SIGPIPE (status %#x)", (unsigned)status);
 }
 
+/*
+ * acore_ignore_sigpipe: SIG_IGN for the process, 0 the first time (it was
+ * the default), 1 after; and a write into a pipe nobody reads is then
+ * -EPIPE without the guard, the process alive.
+ */
+static void
+test_ignore_sigpipe(void)
+{
+	struct acore_loop *loop;
+	struct acore_dispatcher *d;
+	struct sigaction sa;
+	int p[2], status = -1, code;
+	pid_t pid;
+
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		if (acore_ignore_sigpipe() != 0 || acore_ignore_sigpipe() != 1)
+			_exit(3);
+		if (sigaction(SIGPIPE, NULL, &sa) < 0 ||
+		    sa.sa_handler != SIG_IGN)
+			_exit(4);
+		if (pipe(p) < 0)
+			_exit(2);
+		close(p[0]);
+		loop = acore_loop_new();
+		d = acore_file_new(loop, p[1], NULL, NULL);
+		code = d != NULL && acore_send(d, "abc", 3) == -EPIPE ? 0 : 5;
+		acore_loop_free(loop);
+		_exit(code);
+	}
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "acore_ignore_sigpipe: 0 then 1, SIG_IGN set, a write into a gone "
+	    "reader's pipe is -EPIPE, no death (status %#x)", (unsigned)status);
+}
+
 int
 main(void)
 {
@@ -459,6 +497,7 @@ main(void)
 	test_setters();
 	test_by_host();
 	test_no_sigpipe();
+	test_ignore_sigpipe();
 	tap_plan_done();
 	return tap_exit();
 }
