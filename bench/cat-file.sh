@@ -1,8 +1,11 @@
 #!/bin/sh
 # bench/cat-file.sh: acore cat-file against cat(1), measured in one run.
 #   1. a 1 GiB file (in the page cache) to /dev/null     target >= 0.95x cat
-#   2. the same file into a pipe                          target >= 1.0x cat | cat
-#   3. start-up: acore --version against curl --version  (wall time per run)
+#   2. the same file into a pipe                          target >= 1.2x cat | cat
+#   3. the same file into a socket (socat -u EXEC: reads  target >= 1.2x cat
+#      its end, 1 MiB at a time, into /dev/null)
+#   4. start-up: acore --version against curl --version  (wall time per run)
+# cat-file moves a regular file into a pipe or a socket with sendfile(2).
 # Ratios are throughput ratios (cat time / acore time): above 1 is faster.
 # Usage: bench/cat-file.sh [SIZE_MIB] [RUNS]   (from a built tree)
 set -eu
@@ -52,6 +55,11 @@ row "to /dev/null (vs cat)" "cat '$file' > /dev/null" \
     "'$ACORE' cat-file '$file' > /dev/null"
 row "into a pipe (vs cat|cat)" "cat '$file' | cat > /dev/null" \
     "'$ACORE' cat-file '$file' | cat > /dev/null"
+if command -v socat > /dev/null; then
+	row "into a socket (vs cat)" \
+	    "socat -b 1048576 -u EXEC:\"cat '$file'\" STDOUT > /dev/null" \
+	    "socat -b 1048576 -u EXEC:\"'$ACORE' cat-file '$file'\" STDOUT > /dev/null"
+fi
 
 # Start-up: mean wall time over 100 runs each.
 startup() {

@@ -2,15 +2,26 @@
  * cat-file.c: acore cat-file: copy files to stdout through a
  * file_dispatcher, like cat(1); --show-reads prints each read the way the
  * PyMOTW FileReader example does.
+ *
+ * Zero copy: when nothing looks at the bytes (no -r, no -v) and the input
+ * is a regular file, each read event moves its chunk with one system call
+ * that never brings the bytes into user space: sendfile(2) into a pipe or
+ * a socket, copy_file_range(2) into a regular file.  Everything else (a
+ * pipe or socket as input, a tty, /dev/null, a file opened for appending)
+ * reads and writes as before, and so does a file whose first such call
+ * fails (EINVAL, ENOSYS, EXDEV, ...): that call moved nothing, so the copy
+ * takes over at the same offset.
  */
 #include "config.h"
 
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,11 +33,14 @@
 #define DEFAULT_CHUNK	(128 * 1024)	/* what cat(1) reads at a time */
 #define MAX_CHUNK	(64 * 1024 * 1024)
 
+enum zero_copy { ZC_NONE, ZC_SENDFILE, ZC_COPY_RANGE };
+
 struct reader {
 	const char	*path;		/* for messages; "-" is stdin */
 	char		*buf;
 	size_t		 chunk;
 	int		 show_reads;
+	enum zero_copy	 zc;		/* this file's way, or none */
 	int		 status;	/* AC_EXIT_* for this file */
 	int		 write_err;	/* first error writing stdout */
 };
@@ -63,12 +77,71 @@ show_read(struct acore_dispatcher *d, struct reader *r, size_t n)
 		emit(d, r, "\"\n", 2);
 }
 
+/*
+ * The zero-copy call for in (a regular file) into standard output, or
+ * ZC_NONE: a tty or a character device (/dev/null) or anything else gets
+ * the copy, and so does an O_APPEND file (copy_file_range refuses it).
+ */
+static enum zero_copy
+zero_copy_for(int in)
+{
+	struct stat si, so;
+	int fl;
+
+	if (fstat(in, &si) < 0 || !S_ISREG(si.st_mode) ||
+	    fstat(STDOUT_FILENO, &so) < 0)
+		return ZC_NONE;
+	if (S_ISFIFO(so.st_mode) || S_ISSOCK(so.st_mode))
+		return ZC_SENDFILE;
+	if (S_ISREG(so.st_mode) &&
+	    (fl = fcntl(STDOUT_FILENO, F_GETFL)) >= 0 && !(fl & O_APPEND))
+		return ZC_COPY_RANGE;
+	return ZC_NONE;
+}
+
+/*
+ * One chunk without the copy: 1 when this read event is done, 0 when the
+ * copy must do it (end of file, which acore_recv reports as usual, or a
+ * call the system refused, after which this file is copied).
+ */
+static int
+zero_copy(struct acore_dispatcher *d, struct reader *r)
+{
+	struct pollfd pfd = { STDOUT_FILENO, POLLOUT, 0 };
+	ssize_t n;
+
+	if (r->zc == ZC_SENDFILE)
+		n = sendfile(STDOUT_FILENO, acore_fd(d), NULL, r->chunk);
+	else
+		n = copy_file_range(acore_fd(d), NULL, STDOUT_FILENO, NULL,
+		    r->chunk, 0);
+	if (n > 0)
+		return 1;
+	if (n < 0 && errno == EINTR)
+		return 1;
+	/* An inherited non-blocking stdout, full: as cmd_write_all. */
+	if (n < 0 && errno == EAGAIN) {
+		(void)poll(&pfd, 1, -1);
+		return 1;
+	}
+	/*
+	 * EINVAL, ENOSYS, EXDEV, EOPNOTSUPP, or a real error (EIO, ENOSPC,
+	 * EPIPE) that the copy meets again and reports as it always did:
+	 * a failed call moved nothing.
+	 */
+	if (n < 0)
+		r->zc = ZC_NONE;
+	return 0;
+}
+
 static void
 r_read(struct acore_dispatcher *d, void *arg)
 {
 	struct reader *r = arg;
 	ssize_t n;
 
+	if (r->zc != ZC_NONE && zero_copy(d, r))
+		return;
 	n = acore_recv(d, r->buf, r->chunk);
 	if (n == -EAGAIN)
 		return;
@@ -137,6 +210,8 @@ cat_one(struct acore_loop *loop, struct reader *r)
 	}
 	acore_set_name(d, r->path);
 	r->status = AC_EXIT_OK;
+	r->zc = r->show_reads || cmd_is_verbose() ? ZC_NONE :
+	    zero_copy_for(acore_fd(d));
 	if ((rc = acore_loop_run(loop, -1, 0)) < 0) {
 		warnx("cat-file: %s: %s", r->path, acore_strerror(rc));
 		return AC_EXIT_FAIL;

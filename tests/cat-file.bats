@@ -235,3 +235,132 @@ $DATA/lorem.txt: handle_read() -> 0 bytes"
 	run cat "$TMP/out"
 	assert_output "$(printf 'READ: (4) "one\n"\nREAD: (4) "two\n"\nREAD: (0) ""')"
 }
+
+# ---------------------------------------------------------- zero copy
+# With nothing to look at the bytes (no -r, no -v) and a regular file as
+# input, each read event is one sendfile(2) into a pipe or a socket, or
+# one copy_file_range(2) into a regular file; strace tells which calls
+# moved the bytes.  Every other case keeps read(2) and write(2).
+
+# cat_traced ARGS...: acore cat-file ARGS under strace (stdin and stdout
+# as the caller redirects them), its sendfile, copy_file_range, read and
+# write calls in $TMP/trace.  STRACE_ARGS adds strace options (inject=).
+cat_traced() {
+	LD_LIBRARY_PATH=$ACORE_BUILDDIR/lib/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+	    strace -f -qq -o "$TMP/trace" ${STRACE_ARGS:-} \
+	    -e trace=sendfile,copy_file_range,read,write \
+	    "$ACORE_BUILDDIR/.libs/acore" cat-file "$@"
+}
+
+# traced_calls NAME [LEN]: NAME calls that moved bytes (of exactly LEN
+# asked, for read and write, which the dynamic loader also makes).
+traced_calls() {
+	grep -cE "^[0-9]+ +$1\(.*, ${2:-[0-9]+}\) += [1-9]" "$TMP/trace" || true
+}
+
+zc_setup() {
+	[ "${ACORE_VALGRIND:-0}" != 1 ] || skip "strace of valgrind says nothing"
+	command -v strace >/dev/null || skip "no strace"
+	head -c 3000001 /dev/urandom >"$TMP/rand"
+}
+
+@test "zero copy: into a pipe, sendfile(2), no read(2) of the bytes" {
+	zc_setup
+	cat_traced "$TMP/rand" | cat >"$TMP/out"
+	cmp "$TMP/rand" "$TMP/out"
+	[ "$(traced_calls sendfile)" -gt 0 ]
+	[ "$(traced_calls read 131072)" -eq 0 ]
+}
+
+@test "zero copy: into a socket, sendfile(2); -c sets the bytes per call" {
+	zc_setup
+	# stdout a socket: Python holds the other end and keeps every byte.
+	run python3 -c '
+import socket, subprocess, sys
+a, b = socket.socketpair()
+p = subprocess.Popen(sys.argv[1:], stdout=a)
+a.close()
+with open(sys.argv[-1] + ".out", "wb") as f:
+    while True:
+        d = b.recv(65536)
+        if not d:
+            break
+        f.write(d)
+sys.exit(p.wait())' bash -c "$(declare -f cat_traced); TMP='$TMP' ACORE_BUILDDIR='$ACORE_BUILDDIR' cat_traced -c 100000 '$TMP/rand'" "$TMP/rand"
+	assert_success
+	cmp "$TMP/rand" "$TMP/rand.out"
+	[ "$(traced_calls sendfile 100000)" -ge 30 ]
+	[ "$(traced_calls read 100000)" -eq 0 ]
+}
+
+@test "zero copy: into a regular file, copy_file_range(2)" {
+	zc_setup
+	cat_traced "$TMP/rand" "$TMP/rand" >"$TMP/out"
+	cat "$TMP/rand" "$TMP/rand" | cmp - "$TMP/out"
+	[ "$(traced_calls copy_file_range)" -gt 0 ]
+	[ "$(traced_calls read 131072)" -eq 0 ]
+}
+
+@test "zero copy: not into a file opened for appending (>>): the copy" {
+	zc_setup
+	printf 'before\n' >"$TMP/out"
+	cat_traced "$TMP/rand" >>"$TMP/out"
+	{ printf 'before\n'; cat "$TMP/rand"; } | cmp - "$TMP/out"
+	[ "$(traced_calls copy_file_range)" -eq 0 ]
+	[ "$(traced_calls sendfile)" -eq 0 ]
+	[ "$(traced_calls read 131072)" -gt 0 ]
+}
+
+@test "zero copy: not into a tty or /dev/null: the copy" {
+	zc_setup
+	command -v script >/dev/null || skip "no script(1)"
+	printf 'to a terminal' >"$TMP/small"
+	# script(1) gives the command a pseudo-terminal as its stdout.
+	run script -qec "$(declare -f cat_traced); TMP='$TMP' ACORE_BUILDDIR='$ACORE_BUILDDIR' cat_traced '$TMP/small'" /dev/null
+	assert_success
+	assert_output 'to a terminal'
+	[ "$(traced_calls sendfile)" -eq 0 ]
+	[ "$(traced_calls write 13)" -eq 1 ]
+	cat_traced "$TMP/rand" >/dev/null
+	[ "$(traced_calls sendfile)" -eq 0 ]
+	[ "$(traced_calls read 131072)" -gt 0 ]
+}
+
+@test "zero copy: not with -v or -r, nor from a pipe: the copy" {
+	zc_setup
+	cat_traced -v "$TMP/rand" 2>/dev/null | cat >"$TMP/out"
+	cmp "$TMP/rand" "$TMP/out"
+	[ "$(traced_calls sendfile)" -eq 0 ]
+	cat_traced -r -c 256 "$DATA/lorem.txt" | cat >"$TMP/out"
+	[ "$(traced_calls sendfile)" -eq 0 ]
+	grep -q '^READ: (256) "Lorem' "$TMP/out"
+	cat "$TMP/rand" | cat_traced | cat >"$TMP/out"
+	cmp "$TMP/rand" "$TMP/out"
+	[ "$(traced_calls sendfile)" -eq 0 ]
+	[ "$(traced_calls read 131072)" -gt 0 ]
+}
+
+# A call the system refuses moved nothing: the copy takes over from the
+# same offset, mid-file (the second call fails), every byte once.
+@test "zero copy: sendfile refused (EINVAL, ENOSYS): the copy from there" {
+	zc_setup
+	for e in EINVAL ENOSYS; do
+		STRACE_ARGS="-e inject=sendfile:error=$e:when=2" \
+		    cat_traced "$TMP/rand" | cat >"$TMP/out"
+		cmp "$TMP/rand" "$TMP/out"
+		[ "$(traced_calls sendfile)" -eq 1 ]
+		[ "$(traced_calls read 131072)" -gt 0 ]
+	done
+}
+
+@test "zero copy: copy_file_range refused (EXDEV, EINVAL, ENOSYS): the copy" {
+	zc_setup
+	for e in EXDEV EINVAL ENOSYS; do
+		STRACE_ARGS="-e inject=copy_file_range:error=$e:when=2" \
+		    cat_traced "$TMP/rand" >"$TMP/out"
+		cmp "$TMP/rand" "$TMP/out"
+		[ "$(traced_calls copy_file_range)" -eq 1 ]
+		[ "$(traced_calls read 131072)" -gt 0 ]
+	done
+}
