@@ -7,6 +7,9 @@
 # clients; the median time of each is compared.  A ratio is curl's time
 # over acore's: 1.0 or more means acore is at least as fast.
 #   1 GiB        one 1 GiB download to /dev/null
+#   1 GiB -o F   the same into a file (-o FILE, removed before each run):
+#                the client's CPU time (user + sys), acore's over curl's,
+#                so lower is better (target <= 0.70)
 #   parallel     1000 small files, 100 in flight (curl --parallel)
 #   sequential   the same 1000 one after another in one invocation
 #                (both reuse one kept-alive connection)
@@ -90,9 +93,37 @@ bench() {
 	    "$at" "$ct" "$(awk -v a="$at" -v c="$ct" 'BEGIN { print c / a }')"
 }
 
+# cpus NAME -- ACORE ARGS... -- CURL ARGS...: as bench, but the median
+# client CPU time of each, both writing $tmp/out.
+cpus() {
+	local name=$1 a=() c=() i at ct who
+	shift 2
+	while [ "$1" != -- ]; do a+=("$1"); shift; done
+	shift
+	c=("$@")
+	: >"$tmp/a"
+	: >"$tmp/c"
+	for i in $(seq 0 "$ROUNDS"); do
+		for who in a c; do
+			rm -f "$tmp/out"
+			if [ "$who" = a ]; then set -- "${a[@]}"; else set -- "${c[@]}"; fi
+			/usr/bin/time -f '%U %S' -o "$tmp/t" timeout 300 "$@" >/dev/null
+			# round 0 warms up
+			[ "$i" -eq 0 ] || awk '{ printf "%.2f\n", $1 + $2 }' "$tmp/t" >>"$tmp/$who"
+		done
+	done
+	rm -f "$tmp/out"
+	at=$(median <"$tmp/a")
+	ct=$(median <"$tmp/c")
+	printf '%-13s acore %7.2f s   curl %7.2f s   CPU ratio %5.2f (target <= 0.70)\n' \
+	    "$name" "$at" "$ct" "$(awk -v a="$at" -v c="$ct" 'BEGIN { print a / c }')"
+}
+
 echo "bench: $("$ACORE" -V | head -1), $(curl -V | head -1 | cut -d' ' -f1-2), nginx $NGINX_WORKERS workers, median of $ROUNDS rounds"
 bench "1 GiB" -- "$ACORE" http-get -o /dev/null "$NGINX_URL/1g.bin" \
     -- curl -s -o /dev/null "$NGINX_URL/1g.bin"
+cpus "1 GiB -o F" -- "$ACORE" http-get -o "$tmp/out" "$NGINX_URL/1g.bin" \
+    -- curl -s -o "$tmp/out" "$NGINX_URL/1g.bin"
 bench parallel -- "$ACORE" http-get -Z 100 "${urls[@]}" \
     -- curl -s --no-progress-meter --parallel --parallel-max 100 "${urls[@]}"
 bench sequential -- "$ACORE" http-get -Z 1 "${urls[@]}" \

@@ -18,7 +18,9 @@
 # idle TLS conns     bytes of server RSS per TLS connection held idle after
 #                    its handshake (2000 connections; target <= 8 KiB).
 # Other processes on the machine skew every number; compare within a run.
+# BENCH_PARTS picks some of: download echo idle (default all three).
 set -eu
+parts=" ${BENCH_PARTS:-download echo idle} "
 
 here=$(cd "$(dirname "$0")" && pwd)
 ACORE=${1:-${ACORE:-$here/../acore}}
@@ -79,6 +81,7 @@ cmd_acore=("$ACORE" http-get --cacert "$CA" -o /dev/null "$url")
 cmd_curl=(curl -s --cacert "$CA" -o /dev/null "$url")
 cmd_wget=(wget -q --ca-certificate="$CA" -O /dev/null "$url")
 
+if [[ $parts == *" download "* ]]; then
 echo "bench: $("$ACORE" -V), $(curl -V | head -1 | cut -d' ' -f1-2)," \
     "$(wget -V | head -1 | cut -d' ' -f1-3), median of $ROUNDS"
 for c in "${clients[@]}"; do : >"$tmp/$c"; done
@@ -102,6 +105,7 @@ awk -v aw="$w_acore" -v au="$u_acore" -v cw="$w_curl" -v cu="$u_curl" \
 	printf "  wall vs faster of curl/wget: %.2fx (target <= 1.00)\n", aw / bw
 	printf "  CPU vs lower of curl/wget:   %.2fx (target <= 0.80)\n", au / bu
 }'
+fi
 nginx_stop
 
 # ------------------------------------------------------------ echo bulk
@@ -141,6 +145,7 @@ bulk() {
 	kill "$spid"; wait "$spid" 2>/dev/null || true; spid=
 	printf '  %-34s %8.0f MiB/s\n' "$name" "$(awk -v t="$best" 'BEGIN { print 256 / t }')"
 }
+if [[ $parts == *" echo "* ]]; then
 printf '\nEcho bulk, 256 MiB round trip (best of 3)\n'
 bulk "acore echo-server --tls" --tls --cacert "$PKI/ca.pem" -- \
     "$ACORE" echo-server --tls --cert "$PKI/chain.pem" --key "$PKI/srv.key" -p '$port' '>/dev/null'
@@ -149,7 +154,10 @@ bulk "socat OPENSSL-LISTEN EXEC:cat" --tls --cacert "$PKI/ca.pem" -- \
 bulk "acore echo-server (plain)" -- \
     "$ACORE" echo-server -p '$port' '>/dev/null'
 
+fi
+
 # ---------------------------------------------------------- idle memory
+[[ $parts == *" idle "* ]] || exit 0
 printf '\nIdle TLS connections\n'
 ulimit -n 8192
 port=$(free)
