@@ -46,7 +46,8 @@ enum {
 	AC_EXIT_UNSUPPORTED = 11, /* e.g. https:// */
 	AC_EXIT_LISTEN = 12,	/* cannot listen: in use, not permitted */
 	AC_EXIT_TLS = 13,	/* TLS handshake failed */
-	AC_EXIT_CERT = 14	/* peer certificate did not verify */
+	AC_EXIT_CERT = 14,	/* peer certificate did not verify */
+	AC_EXIT_HTTP2 = 16	/* HTTP/2 framing or stream error */
 };
 
 /* Print "usage: acore NAME USAGE" to stdout (help) or stderr (error). */

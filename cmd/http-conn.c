@@ -83,11 +83,22 @@ hg_conn_with_room(struct hg *g, const struct hg_host *h)
 	struct hg_conn *c;
 
 	TAILQ_FOREACH(c, &g->conns, link)
-		if (c->host == h && !c->retired && !c->waiting &&
+		if (c->host == h && !c->retired && !c->waiting && !c->may_mux &&
 		    !(acore_flags(c->d) & ACORE_CLOSED) &&
 		    c->proto->capacity(c) > 0)
 			return c;
 	return NULL;
+}
+
+int
+hg_host_waits(struct hg *g, const struct hg_host *h)
+{
+	struct hg_conn *c;
+
+	TAILQ_FOREACH(c, &g->conns, link)
+		if (c->host == h && c->may_mux && !c->retired)
+			return 1;
+	return 0;
 }
 
 void
@@ -144,15 +155,70 @@ connect_limit(const struct hg *g)
 	    HG_CONNECT_SECS;
 }
 
+/* HTTP/2 may be spoken to j's origin: offered by ALPN, or known. */
+static int
+h2_possible(const struct hg *g, const struct hg_job *j)
+{
+	const struct hg_opts *o = &g->o;
+
+	/* --raw and --show-reads are about HTTP/1's bytes. */
+	if (o->http2 < 0 || o->http10 || o->raw || o->show_reads)
+		return 0;
+	return j->u.tls || o->http2 == 2;
+}
+
+/* The connection turned out to speak HTTP/2: its job moves over. */
+static int
+h2_chosen(struct hg_conn *c)
+{
+	const char *alpn;
+	size_t n;
+
+	if (!c->may_mux)
+		return 0;
+	if (c->g->o.http2 == 2 && !c->host->tls)
+		return 1;
+	n = acore_tls_alpn(c->d, &alpn);
+	return n == 2 && memcmp(alpn, "h2", 2) == 0;
+}
+
+static void
+switch_proto(struct hg_conn *c, const struct hg_proto *p)
+{
+	struct hg_job *j = c->proto->take(c);
+	int rc;
+
+	c->proto->free(c);
+	c->proto = p;
+	if ((rc = p->init(c)) == 0 && j != NULL)
+		rc = hg_conn_submit(c, j, c->last);
+	if (rc < 0) {
+		hg_conn_close(c);
+		if (j != NULL)
+			hg_job_done(c->g, j, AC_EXIT_FAIL, rc == -EINVAL ?
+			    "control characters in the request" :
+			    "out of memory");
+	}
+}
+
 static void
 c_connect(struct acore_dispatcher *d, void *arg)
 {
 	struct hg_conn *c = arg;
+	int mux = c->may_mux;
 
 	acore_debug(d, "handle_connect()");
 	c->connected = 1;
-	if (c->proto->connected != NULL)
+	if (h2_chosen(c)) {
+		acore_debug(d, "h2: speaking HTTP/2");
+		switch_proto(c, &hg_h2);
+	}
+	c->may_mux = 0;
+	if (c->proto->connected != NULL && !(acore_flags(d) & ACORE_CLOSED))
 		c->proto->connected(c);
+	/* The host's other jobs waited to see: on c, or on new ones. */
+	if (mux)
+		hg_schedule(c->g);
 }
 
 static void
@@ -310,6 +376,21 @@ hg_conn_start(struct hg *g, struct hg_job *j, int last)
 	TAILQ_INSERT_TAIL(&g->conns, c, link);
 	if (j->u.tls && g->tls == NULL)
 		g->tls = cmd_tls_client("http-get", NULL, NULL, 0);
+	/* ALPN: h2 first unless HTTP/1 was asked for (curl's lists). */
+	if (j->u.tls && !g->alpn_set) {
+		g->alpn_set = 1;
+		if (h2_possible(g, j))
+			rc = acore_tls_set_alpn(g->tls, "h2,http/1.1");
+		else
+			rc = g->o.http2 < 0 && !g->o.http10 ?
+			    acore_tls_set_alpn(g->tls, "http/1.1") : 0;
+		if (rc < 0) {
+			c->job = j;
+			hg_conn_fail(c, AC_EXIT_FAIL, "%s", acore_strerror(rc));
+			return 0;
+		}
+	}
+	c->may_mux = h2_possible(g, j);
 	if (j->u.tls && (rc = acore_tls_attach(c->d, g->tls, j->u.host)) < 0) {
 		c->job = j;
 		hg_conn_fail(c, AC_EXIT_FAIL, "%s", acore_strerror(rc));

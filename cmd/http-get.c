@@ -133,7 +133,8 @@ startable(struct hg *g, struct hg_conn **c)
 		if ((j = TAILQ_FIRST(&h->pending)) == NULL)
 			continue;
 		room = j->delay > 0 ? NULL : hg_conn_with_room(g, h);
-		if (room == NULL && h->nconns >= g->o.host_conns)
+		if (room == NULL && (h->nconns >= g->o.host_conns ||
+		    hg_host_waits(g, h)))
 			continue;
 		if (best == NULL || j->seq < best->seq) {
 			best = j;
@@ -588,7 +589,8 @@ const struct acore_cmd acore_cmd_http_get = {
 	.usage = "[-046fiIkLOsSvVZ] [-A agent] [-C -] [-H header] [-m secs] "
 	    "[-o file] [-w format] [--absolute-form] [--cacert file] "
 	    "[--capath dir] [--chunk-size bytes] "
-	    "[--compressed] [--connect-timeout secs] [--http1.0] "
+	    "[--compressed] [--connect-timeout secs] "
+	    "[--http1.0 | --http1.1 | --http2 | --http2-prior-knowledge] "
 	    "[--location-trusted] [--loop-counter] [--max-host-conns n] "
 	    "[--max-redirs n] [--no-fail] [--no-progress | --progress] "
 	    "[--parallel-max n] "

@@ -26,7 +26,7 @@ enum {
 	OPT_MAX_REDIRS, OPT_NO_FAIL, OPT_NO_PROGRESS, OPT_PARALLEL_MAX,
 	OPT_PROGRESS, OPT_RAW,
 	OPT_RETRY, OPT_RETRY_DELAY, OPT_SHOW_READS, OPT_SUMMARY,
-	OPT_CACERT, OPT_CAPATH
+	OPT_CACERT, OPT_CAPATH, OPT_HTTP11, OPT_HTTP2, OPT_HTTP2_PRIOR
 };
 
 const struct option hg_longopts[] = {
@@ -41,6 +41,9 @@ const struct option hg_longopts[] = {
 	{ "head", no_argument, NULL, 'I' },
 	{ "header", required_argument, NULL, 'H' },
 	{ "http1.0", no_argument, NULL, OPT_HTTP10 },
+	{ "http1.1", no_argument, NULL, OPT_HTTP11 },
+	{ "http2", no_argument, NULL, OPT_HTTP2 },
+	{ "http2-prior-knowledge", no_argument, NULL, OPT_HTTP2_PRIOR },
 	{ "include", no_argument, NULL, 'i' },
 	{ "insecure", no_argument, NULL, 'k' },
 	{ "location", no_argument, NULL, 'L' },
@@ -112,6 +115,10 @@ const char hg_options_help[] =
     "decoded\n"
     "      --connect-timeout SECS  give up a connect after SECS "
     "(status 6)\n"
+    "      --http1.1        HTTP/1.1 only (https: no h2 offered)\n"
+    "      --http2          https: HTTP/2 when the server agrees "
+    "(the default)\n"
+    "      --http2-prior-knowledge  http://: HTTP/2 at once (h2c)\n"
     "      --location-trusted  -L, and send -H credentials to every "
     "host\n"
     "      --loop-counter   one loop pass at a time, as "
@@ -203,6 +210,20 @@ hg_parse_options(int argc, char **argv, struct hg_opts *o, char ***files,
 		case '0':
 		case OPT_HTTP10:
 			o->http10 = 1;
+			o->http2 = -1;
+			break;
+		/* The last of these wins, as in curl. */
+		case OPT_HTTP11:
+			o->http10 = 0;
+			o->http2 = -1;
+			break;
+		case OPT_HTTP2:
+			o->http10 = 0;
+			o->http2 = 1;
+			break;
+		case OPT_HTTP2_PRIOR:
+			o->http10 = 0;
+			o->http2 = 2;
 			break;
 		case '4':
 		case '6':

@@ -121,6 +121,7 @@ hg_resp_head(struct hg *g, struct hg_job *j, struct hg_resp *r,
 	int err;
 
 	j->status = h->status;
+	j->version = h->version;
 	if (h->status >= 200) {
 		if (hg_verdict(g, j, h, &r->v) < 0)
 			return 1;

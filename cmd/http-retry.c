@@ -265,7 +265,7 @@ hg_retry_wanted(struct hg *g, struct hg_job *j, int result, const char *msg)
 
 static const char *const vars[] = {
 	"http_code", "size_download", "time_total", "url_effective",
-	"num_redirects", NULL
+	"num_redirects", "http_version", NULL
 };
 
 /* The variable at fmt ("%{name}"): its index, or -1; *len its length. */
@@ -296,7 +296,8 @@ hg_write_out_check(const char *fmt, const char **why)
 			if (var_at(fmt, &len) < 0) {
 				*why = "unknown variable (known: %{http_code} "
 				    "%{size_download} %{time_total} "
-				    "%{url_effective} %{num_redirects})";
+				    "%{url_effective} %{num_redirects} "
+				    "%{http_version})";
 				return -1;
 			}
 			fmt += len - 1;
@@ -342,6 +343,13 @@ hg_write_out(struct hg *g, struct hg_job *j)
 			break;
 		case 4:
 			fprintf(fp, "%d", j->redirects);
+			break;
+		case 5:		/* curl's: "1.1", "2"; "0" before any */
+			if (j->version == 20 || j->version == 0)
+				fprintf(fp, "%d", j->version / 10);
+			else
+				fprintf(fp, "%d.%d", j->version / 10,
+				    j->version % 10);
 			break;
 		default:
 			fputc(*f, fp);

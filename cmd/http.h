@@ -53,6 +53,8 @@ struct acore_tls;
 
 struct hg_opts {
 	int		 http10;	/* --http1.0: the bare request */
+	int		 http2;		/* -1 --http1.1, 0 h2 by ALPN on https,
+					   1 --http2, 2 --http2-prior-knowledge */
 	int		 absolute;	/* --absolute-form */
 	int		 raw;		/* --raw: bytes as received */
 	int		 show_reads;	/* --show-reads: print(recv()) */
@@ -106,6 +108,7 @@ struct hg_job {
 	int		 redirects;
 	int		 retries;	/* --retry attempts made */
 	int		 status;	/* last HTTP status */
+	int		 version;	/* of that response: 10, 11, 20 */
 	int		 result;	/* AC_EXIT_* once done */
 	int		 active;	/* on a connection */
 	int		 done;
@@ -141,6 +144,7 @@ struct hg {
 	struct hg_opts	 o;
 	struct acore_loop *loop;
 	struct acore_tls *tls;		/* for https://, made on first use */
+	int		 alpn_set;	/* its ALPN list is set */
 	struct hg_job	*jobs;
 	size_t		 njobs;
 	struct hg_jobq	 queue;		/* waiting to be sent */
@@ -320,6 +324,7 @@ struct hg_proto {
 	void	(*free)(struct hg_conn *c);
 };
 extern const struct hg_proto hg_h1;
+extern const struct hg_proto hg_h2;	/* http-h2.c, nghttp2 */
 
 /* One connection (http-conn.c), reused by the jobs of its host:port. */
 struct hg_conn {
@@ -332,6 +337,7 @@ struct hg_conn {
 	unsigned		 served;	/* responses completed */
 	int			 last;	/* no job left for the host */
 	int			 connected;
+	int			 may_mux; /* may turn out to be HTTP/2 */
 	int			 waiting; /* --retry: not opened yet */
 	int			 retired; /* out of its host's count */
 	int			 in_read;	/* inside acore_recv() */
@@ -345,6 +351,11 @@ struct hg_conn {
 int	 hg_conn_start(struct hg *, struct hg_job *, int last);
 /* An open connection to h that can take a job now, or NULL. */
 struct hg_conn *hg_conn_with_room(struct hg *, const struct hg_host *h);
+/*
+ * 1 while a connection to h is finding out whether it speaks HTTP/2 (TLS
+ * handshake, ALPN): the host's other jobs wait to go on it.
+ */
+int	 hg_host_waits(struct hg *, const struct hg_host *h);
 /* Put j on c; 0, or -errno (-EINVAL: a value failed hg_request()'s
  * check) with j not on c. */
 int	 hg_conn_submit(struct hg_conn *c, struct hg_job *j, int last);

@@ -20,6 +20,7 @@ pkg-config
 libevent-dev
 libssl-dev
 zlib1g-dev
+libnghttp2-dev
 ca-certificates
 netbase"
 }
@@ -32,10 +33,11 @@ netbase"
 	[ "$(head -n "$(wc -l <<<"$build")" <<<"$output")" = "$build" ]
 	for pkg in bats bats-assert bats-support mandoc nginx-light socat \
 	    ncat netcat-openbsd openssl curl python3 valgrind clang cppcheck \
-	    clang-tools procps bsdextrautils iproute2 time; do
+	    clang-tools procps bsdextrautils iproute2 time nghttp2-server \
+	    nghttp2-client; do
 		assert_line "$pkg"
 	done
-	[ "${#lines[@]}" -eq 31 ]
+	[ "${#lines[@]}" -eq 34 ]
 }
 
 @test "README's first command builds, its second is .ci/run's test command" {

@@ -15,6 +15,9 @@
 # NGINX_TLS_UNKNOWN_PORT (expired.pem, unknown.pem).  /to-tls on the plain
 # server redirects to https://localhost:TLS_PORT/small.txt, /to-plain on
 # the TLS one back to http://localhost:PORT/small.txt.
+# With NGINX_H2=1 as well (tests/http-h2.bats): the TLS listener speaks
+# HTTP/2 too (ALPN h2), NGINX_H2C_PORT serves HTTP/2 without TLS (prior
+# knowledge only), and NGINX_TLS_H1_PORT is TLS without h2.
 
 NGINX=${NGINX:-/usr/sbin/nginx}
 PEER=${PEER:-${ACORE_BUILDDIR:-.}/tests/peer}
@@ -103,11 +106,13 @@ EOF
 
 # One https server per certificate of the tls_pki directory.
 nginx_tls_servers() {
-	local dir=$1 port=$2 v6=$3 tls=$NGINX_TLS_DIR
+	local dir=$1 port=$2 v6=$3 tls=$NGINX_TLS_DIR h2=""
+	[ "${NGINX_H2:-0}" = 1 ] && h2=" http2"
+	[ -z "$h2" ] || nginx_h2_servers "$dir"
 	cat <<EOF
 	server {
-		listen 127.0.0.1:$NGINX_TLS_PORT ssl;
-		$( [ "$v6" = 1 ] && echo "listen [::1]:$NGINX_TLS_PORT ssl;" )
+		listen 127.0.0.1:$NGINX_TLS_PORT ssl$h2;
+		$( [ "$v6" = 1 ] && echo "listen [::1]:$NGINX_TLS_PORT ssl$h2;" )
 		ssl_certificate $tls/chain.pem;
 		ssl_certificate_key $tls/srv.key;
 		root $dir/root;
@@ -129,6 +134,26 @@ nginx_tls_servers() {
 EOF
 }
 
+# NGINX_H2=1: HTTP/2 without TLS, and TLS without HTTP/2.
+nginx_h2_servers() {
+	local dir=$1 tls=$NGINX_TLS_DIR
+	cat <<EOF
+	server {
+		listen 127.0.0.1:$NGINX_H2C_PORT http2;
+		root $dir/root;
+		location = /r1 { return 301 /small.txt; }
+		location = /gone { return 410 "gone for good\n"; }
+		location /gz/ { gzip on; gzip_min_length 0; gzip_types *; }
+	}
+	server {
+		listen 127.0.0.1:$NGINX_TLS_H1_PORT ssl;
+		ssl_certificate $tls/chain.pem;
+		ssl_certificate_key $tls/srv.key;
+		root $dir/root;
+	}
+EOF
+}
+
 nginx_start() {
 	local try v6=0
 	NGINX_DIR=$(mktemp -d "${BATS_FILE_TMPDIR:-${TMPDIR:-/tmp}}/nginx.XXXXXX")
@@ -145,6 +170,9 @@ nginx_start() {
 			NGINX_TLS_EXPIRED_PORT=$(free_port)
 			NGINX_TLS_UNKNOWN_PORT=$(free_port)
 			NGINX_TLS_URL=https://localhost:$NGINX_TLS_PORT
+			NGINX_H2C_PORT=$(free_port)
+			NGINX_TLS_H1_PORT=$(free_port)
+			export NGINX_H2C_PORT NGINX_TLS_H1_PORT
 			export NGINX_TLS_PORT NGINX_TLS_URL \
 			    NGINX_TLS_EXPIRED_PORT NGINX_TLS_UNKNOWN_PORT
 		fi

@@ -143,7 +143,7 @@ tls_peer() {
 
 @test "https: -v logs the handshake: protocol and cipher" {
 	run -0 acore http-get -v --cacert "$CA" -o "$TMP/out" "$NGINX_TLS_URL/index.html"
-	assert_line --regexp "^$NGINX_TLS_URL/index.html: TLS handshake done: TLSv1\.[23], [A-Z0-9_-]+$"
+	assert_line --regexp "^$NGINX_TLS_URL/index.html: TLS handshake done: TLSv1\.[23], [A-Z0-9_-]+, ALPN http/1\.1$"
 }
 
 @test "https: a missing --cacert file: exit 1, one line" {
