@@ -768,16 +768,10 @@ http://127.0.0.1:$NGINX_PORT/small.txt 1"
 # range_peer_start BODY N: tests/range-peer.py serving BODY, dropping each
 # connection after N body bytes; sets RANGE_URL.
 range_peer_start() {
-	local dir i
-	dir=$(mktemp -d "$BATS_TEST_TMPDIR/range.XXXXXX")
-	python3 "$ACORE_SRCDIR/tests/range-peer.py" "$1" "$dir/port" "$2" \
-	    </dev/null >/dev/null 2>"$dir/stderr" 3>&- &
-	PEER_PIDS+=("$!")
-	for i in $(seq 100); do
-		[ -s "$dir/port" ] && break
-		sleep 0.05
-	done
-	RANGE_URL=http://127.0.0.1:$(cat "$dir/port")/body
+	peer_dir
+	peer_spawn python3 "$ACORE_SRCDIR/tests/range-peer.py" "$1" \
+	    "$PEER_DIR/port" "$2"
+	RANGE_URL=$PEER_URL/body
 }
 
 @test "-C -: a failed first try keeps what arrived; until ... -C - finishes over a dropping link" {

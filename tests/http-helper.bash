@@ -3,7 +3,8 @@
 # nginx_start writes a config into a fresh directory (pid file, logs, temp
 # paths and document root all inside it), starts nginx on a free loopback
 # port and waits until it answers; nginx_stop stops it by pid.  peer_start
-# runs tests/peer in the background and records its pid for peer_stop_all.
+# runs tests/peer in the background and records its pid for peer_stop_all
+# (peer_spawn, any other server that writes its port to a file).
 # Every background process is started with fd 3 closed (bats waits on it).
 #
 # Exported after nginx_start: NGINX_DIR, NGINX_ROOT, NGINX_PORT, NGINX_URL,
@@ -225,22 +226,34 @@ access_since() {
 	tail -n +"$((ACCESS_MARK + 1))" "$NGINX_ACCESS"
 }
 
-# peer_start MODE [peer options]: sets PEER_PORT and PEER_URL; the peer's
-# request log is $PEER_LOG.
+# peer_start MODE [peer options]: tests/peer in MODE; sets PEER_PORT and
+# PEER_URL; the peer's request log is $PEER_LOG.
 PEER_PIDS=()
 peer_start() {
-	local mode=$1 dir i
+	local mode=$1
 	shift
-	dir=$(mktemp -d "${BATS_TEST_TMPDIR:-${TMPDIR:-/tmp}}/peer.XXXXXX")
-	PEER_LOG=$dir/requests
-	"$PEER" -p "$dir/port" -l "$PEER_LOG" -t 20 "$@" "$mode" \
-	    </dev/null >/dev/null 2>"$dir/stderr" 3>&- &
+	peer_dir
+	PEER_LOG=$PEER_DIR/requests
+	peer_spawn "$PEER" -p "$PEER_DIR/port" -l "$PEER_LOG" -t 20 "$@" "$mode"
+}
+
+# peer_dir: PEER_DIR, a fresh directory for the next peer_spawn.
+peer_dir() {
+	PEER_DIR=$(mktemp -d "${BATS_TEST_TMPDIR:-${TMPDIR:-/tmp}}/peer.XXXXXX")
+}
+
+# peer_spawn CMD...: runs a server that writes its port to $PEER_DIR/port
+# once it listens (its stderr goes to $PEER_DIR/stderr), records its pid
+# for peer_stop_all and waits (bounded) for the port: PEER_PORT, PEER_URL.
+peer_spawn() {
+	local i
+	"$@" </dev/null >/dev/null 2>"$PEER_DIR/stderr" 3>&- &
 	PEER_PIDS+=("$!")
 	for i in $(seq 100); do
-		[ -s "$dir/port" ] && break
+		[ -s "$PEER_DIR/port" ] && break
 		sleep 0.05
 	done
-	PEER_PORT=$(cat "$dir/port")
+	PEER_PORT=$(cat "$PEER_DIR/port")
 	PEER_URL=http://127.0.0.1:$PEER_PORT
 }
 
