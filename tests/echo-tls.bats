@@ -10,8 +10,7 @@ load echo-helper
 load tls-helper
 
 setup_file() {
-	export PKI=$BATS_FILE_TMPDIR/pki
-	tls_pki "$PKI"
+	tls_setup_file
 }
 
 # socat_tls_cat: socat OPENSSL-LISTEN ... EXEC:cat on a free port; SPORT.
@@ -24,7 +23,7 @@ socat_tls_cat() {
 }
 
 @test "openssl s_client as a client of echo-server --tls: verified, echoed" {
-	srv --tls --cert "$PKI/chain.pem" --key "$PKI/srv.key"
+	tls_srv
 	mkfifo "$TMP/in"
 	printf 'hello over TLS\nsecond line\n' >"$TMP/msg"
 	openssl s_client -quiet -no_ign_eof -verify_return_error \
@@ -48,14 +47,14 @@ socat_tls_cat() {
 
 @test "socat OPENSSL: as a client of echo-server --tls, plain and --chat" {
 	head -c 300000 /dev/urandom >"$TMP/rand"
-	srv --tls --cert "$PKI/chain.pem" --key "$PKI/srv.key"
+	tls_srv
 	timeout 20 socat -t 5 - "OPENSSL:127.0.0.1:$PORT,cafile=$PKI/ca.pem,commonname=localhost" \
 	    <"$TMP/rand" >"$TMP/back"
 	cmp "$TMP/rand" "$TMP/back"
 	srv_stop
 	[ "$SSTATUS" -eq 0 ]
 	# The asynchat server: "ECHO <length>" then the bytes.
-	srv --chat --tls --cert "$PKI/chain.pem" --key "$PKI/srv.key"
+	tls_srv --chat
 	{ printf 'ECHO 300000\n'; cat "$TMP/rand"; } >"$TMP/req"
 	timeout 20 socat -t 5 - "OPENSSL:127.0.0.1:$PORT,cafile=$PKI/ca.pem,commonname=localhost" \
 	    <"$TMP/req" >"$TMP/back"
@@ -76,7 +75,7 @@ socat_tls_cat() {
 }
 
 @test "echo-client --tls --chat against echo-server --tls --chat" {
-	srv --chat --tls --cert "$PKI/chain.pem" --key "$PKI/srv.key"
+	tls_srv --chat
 	acore echo-client --chat --tls --cacert "$PKI/ca.pem" \
 	    -f "$DATA/lorem.txt" -o "$TMP/back" localhost "$PORT"
 	cmp "$DATA/lorem.txt" "$TMP/back"
@@ -86,7 +85,7 @@ socat_tls_cat() {
 
 @test "100 concurrent TLS echo clients, every byte verified" {
 	head -c 200000 /dev/urandom >"$TMP/rand"
-	srv --backlog 128 --tls --cert "$PKI/chain.pem" --key "$PKI/srv.key"
+	tls_srv --backlog 128
 	local i pids=() fails=0
 	for i in $(seq 100); do
 		timeout 60 "$ACORE" echo-client --tls --cacert "$PKI/ca.pem" \
@@ -102,7 +101,7 @@ socat_tls_cat() {
 }
 
 @test "echo-client --tls: unknown CA, wrong name exit 14; -k goes on" {
-	srv --tls --cert "$PKI/chain.pem" --key "$PKI/srv.key"
+	tls_srv
 	run -14 acore echo-client --tls -m hi localhost "$PORT"
 	assert_output "acore: echo-client: connect to localhost port $PORT: certificate verify failed: unknown CA: unable to get local issuer certificate"
 	run -14 acore echo-client --tls --cacert "$PKI/ca.pem" \

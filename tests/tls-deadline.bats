@@ -11,8 +11,7 @@ load echo-helper
 load tls-helper
 
 setup_file() {
-	export PKI=$BATS_FILE_TMPDIR/pki
-	tls_pki "$PKI"
+	tls_setup_file
 }
 
 # Limits short enough for a quick test.  Under valgrind a real client's
@@ -20,10 +19,6 @@ setup_file() {
 # limit it cannot meet would close it too.  The stalled peers wait for up
 # to 4 limits but return as soon as the server has closed them all.
 if [ "${ACORE_VALGRIND:-0}" = 1 ]; then LIM=20; else LIM=1; fi
-
-tls_srv() {
-	srv --tls --cert "$PKI/chain.pem" --key "$PKI/srv.key" "$@"
-}
 
 # echo_ok: a real TLS client gets its echo from the server on PORT.
 echo_ok() {

@@ -8,6 +8,19 @@
 #   expired.pem/.key  localhost, same chain, expired yesterday
 #   unknown.pem/.key  localhost, signed by a CA nobody trusts
 # Every certificate names localhost only (subjectAltName DNS:localhost).
+#
+# tls_setup_file (a bats file's setup_file) makes one such directory for
+# the whole file and exports it as PKI; tls_srv [options] is srv (from
+# echo-helper.bash) with --tls and PKI's localhost certificate and key.
+
+tls_setup_file() {
+	export PKI=$BATS_FILE_TMPDIR/pki
+	tls_pki "$PKI"
+}
+
+tls_srv() {
+	srv --tls --cert "$PKI/chain.pem" --key "$PKI/srv.key" "$@"
+}
 
 tls_pki() {
 	local d=$1 ext
