@@ -16,6 +16,13 @@
  * follow it (so a link planted in /tmp by another user is replaced, not
  * written through), whatever that sysctl says on this machine.
  *
+ * Looking and writing are two steps, and another user may change the name
+ * between them: every step is made relative to one descriptor of the
+ * directory (openat and friends), what was looked at is opened with
+ * O_NOFOLLOW and checked to be the same inode, and a name that changed
+ * is looked at again.  So a FIFO swapped for a link to /etc/passwd after
+ * we saw the FIFO is not written through either.
+ *
  * The pid file is also a lock (flock on the descriptor we keep for the
  * server's life): a second server given a live server's pid file refuses
  * to start, exit 12, and leaves the file alone.
@@ -23,6 +30,7 @@
 #include "config.h"
 
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -46,7 +54,8 @@
 
 /* A file we made, removed at exit if its name still leads to it. */
 static struct {
-	const char	*path;
+	int		 dir;		/* its directory, open (O_PATH) */
+	const char	*base;		/* its name there */
 	dev_t		 dev;
 	ino_t		 ino;
 } written[MAX_FILES];
@@ -63,26 +72,52 @@ remove_files(void)
 
 	if (getpid() != owner)
 		return;
-	for (i = 0; i < nwritten; i++)
-		if (lstat(written[i].path, &st) == 0 &&
-		    st.st_dev == written[i].dev && st.st_ino == written[i].ino)
-			unlink(written[i].path);
+	for (i = 0; i < nwritten; i++) {
+		if (fstatat(written[i].dir, written[i].base, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0 && st.st_dev == written[i].dev &&
+		    st.st_ino == written[i].ino)
+			unlinkat(written[i].dir, written[i].base, 0);
+		close(written[i].dir);
+	}
 	nwritten = 0;
 }
 
+/* Keeps dir (closed if there is no room left). */
 static void
-remember(const char *path, const struct stat *st)
+remember(int dir, const char *base, const struct stat *st)
 {
 	if (nwritten == 0) {
 		owner = getpid();
 		atexit(remove_files);
 	}
 	if (nwritten < MAX_FILES) {
-		written[nwritten].path = path;
+		written[nwritten].dir = dir;
+		written[nwritten].base = base;
 		written[nwritten].dev = st->st_dev;
 		written[nwritten].ino = st->st_ino;
 		nwritten++;
-	}
+	} else
+		close(dir);
+}
+
+/* The directory of path, opened to work in, and the name in it. */
+static int
+open_dir(const char *path, const char **base)
+{
+	char *copy;
+	int fd;
+
+	*base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
+	if (**base == '\0')
+		errx(AC_EXIT_WRITE, "echo-server: %s: %s", path,
+		    strerror(EISDIR));
+	if ((copy = strdup(path)) == NULL)
+		errx(AC_EXIT_FAIL, "echo-server: %s", strerror(ENOMEM));
+	fd = open(dirname(copy), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	free(copy);
+	if (fd < 0)
+		err(AC_EXIT_WRITE, "echo-server: %s", path);
+	return fd;
 }
 
 /*
@@ -91,21 +126,15 @@ remember(const char *path, const struct stat *st)
  * owner's (the rule of the kernel's fs.protected_symlinks).
  */
 static int
-trusted_link(const char *path, const struct stat *lst)
+trusted_link(int dir, const struct stat *lst)
 {
 	struct stat dst;
-	char *copy;
-	int ok;
 
 	if (lst->st_uid == geteuid())
 		return 1;
-	if ((copy = strdup(path)) == NULL)
-		return 0;
-	ok = stat(dirname(copy), &dst) == 0 &&
+	return fstat(dir, &dst) == 0 &&
 	    ((dst.st_mode & (S_ISVTX | S_IWOTH)) != (S_ISVTX | S_IWOTH) ||
 	    dst.st_uid == lst->st_uid);
-	free(copy);
-	return ok;
 }
 
 static void __attribute__((noreturn))
@@ -115,21 +144,38 @@ write_fail(const char *path, int rc)
 }
 
 /*
- * A FIFO, a device, a trusted link: written in place, never ours.  A
- * link to our own stdout or stderr (/dev/stdout when it is a file) is
- * written through that descriptor, at its offset, so that what we print
- * next follows the port instead of overwriting it.
+ * A FIFO, a device, a trusted link (lst: what name in dir was when we
+ * looked): written in place, never ours.  A link to our own stdout or
+ * stderr (/dev/stdout when it is a file) is written through that
+ * descriptor, at its offset, so that what we print next follows the port
+ * instead of overwriting it.  0, or 1: the name is no longer what we saw.
+ *
+ * Only a link is followed.  What was not a link must still be the inode
+ * we saw: another user's FIFO in /tmp may have become a link, or a hard
+ * link to someone's file, since.  A trusted link cannot have changed but
+ * by its owner or the directory's, whom the kernel's rule trusts as well.
  */
-static void
-write_in_place(const char *path, const char *buf, size_t len)
+static int
+write_in_place(int dir, const char *name, const char *path,
+    const struct stat *lst, const char *buf, size_t len)
 {
 	struct stat st, std;
-	int fd, out = -1, i, rc = 0;
+	int fd, out = -1, i, rc = 0, link = S_ISLNK(lst->st_mode);
 
 	/* A FIFO waits here for its reader, as `echo > fifo' would. */
-	if ((fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC)) < 0)
+	if ((fd = openat(dir, name, O_WRONLY | O_NOCTTY | O_CLOEXEC |
+	    (link ? 0 : O_NOFOLLOW))) < 0) {
+		if (!link && (errno == ELOOP || errno == ENOENT))
+			return 1;
 		err(AC_EXIT_WRITE, "echo-server: %s", path);
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+	}
+	if (fstat(fd, &st) < 0)
+		err(AC_EXIT_WRITE, "echo-server: %s", path);
+	if (!link && (st.st_dev != lst->st_dev || st.st_ino != lst->st_ino)) {
+		close(fd);
+		return 1;
+	}
+	if (S_ISREG(st.st_mode)) {
 		for (i = STDOUT_FILENO; i <= STDERR_FILENO && out < 0; i++)
 			if (fstat(i, &std) == 0 && std.st_dev == st.st_dev &&
 			    std.st_ino == st.st_ino)
@@ -144,37 +190,38 @@ write_in_place(const char *path, const char *buf, size_t len)
 		rc = -errno;
 	if (rc < 0)
 		write_fail(path, rc);
+	return 0;
 }
 
-/* A new file next to path, made with O_EXCL; its name in *tmp. */
+/*
+ * A new file in dir beside name, made with O_EXCL (mkostemp's way, in a
+ * directory we hold open); its name in *tmp.  Mode 0644 less the umask,
+ * as `>' makes it.
+ */
 static int
-make_temp(const char *path, char **tmp)
+make_temp(int dir, const char *name, char **tmp)
 {
-	const char *base;
-	char *copy;
-	mode_t mask;
-	int fd, rc;
+	unsigned char r[6];
+	int fd, i;
 
-	if ((copy = strdup(path)) == NULL)
-		return -ENOMEM;
-	base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
-	if (asprintf(tmp, "%s/.%s.acore-XXXXXX", dirname(copy), base) < 0) {
-		free(copy);
-		*tmp = NULL;
-		return -ENOMEM;
-	}
-	free(copy);
-	if ((fd = mkostemp(*tmp, O_CLOEXEC)) < 0) {
-		rc = -errno;
+	for (i = 0; i < 100; i++) {
+		if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+			return errno > 0 ? -errno : -EIO;
+		if (asprintf(tmp, ".%s.acore-%02x%02x%02x%02x%02x%02x", name,
+		    r[0], r[1], r[2], r[3], r[4], r[5]) < 0) {
+			*tmp = NULL;
+			return -ENOMEM;
+		}
+		if ((fd = openat(dir, *tmp, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0644)) >= 0)
+			return fd;
+		fd = -errno;
 		free(*tmp);
 		*tmp = NULL;
-		return rc;
+		if (fd != -EEXIST)
+			return fd;
 	}
-	/* What open(O_CREAT, 0644) would have made. */
-	mask = umask(0);
-	umask(mask);
-	(void)fchmod(fd, 0644 & ~mask);
-	return fd;
+	return -EEXIST;
 }
 
 /* The live server's pid file at path, locked by it (on fd): refuse. */
@@ -195,16 +242,16 @@ refuse(const char *path, int fd)
 }
 
 /*
- * The regular file at path, if it is a live server's pid file: refuse.
- * Else 0, with *old the lock we now hold on it (released once our file
- * has replaced it), or 1: the path changed while we looked.
+ * The regular file name in dir, if it is a live server's pid file:
+ * refuse.  Else 0, with *old the lock we now hold on it (released once
+ * our file has replaced it), or 1: the name changed while we looked.
  */
 static int
-lock_old(const char *path, int *old)
+lock_old(int dir, const char *name, const char *path, int *old)
 {
 	struct stat a, b;
 
-	if ((*old = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	if ((*old = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC)) < 0) {
 		if (errno == ENOENT || errno == ELOOP)
 			return 1;
@@ -216,7 +263,8 @@ lock_old(const char *path, int *old)
 		err(AC_EXIT_WRITE, "echo-server: %s", path);
 	}
 	/* Locked what is still there, not a file renamed away meanwhile. */
-	if (fstat(*old, &a) == 0 && lstat(path, &b) == 0 &&
+	if (fstat(*old, &a) == 0 &&
+	    fstatat(dir, name, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
 		return 0;
 	close(*old);
@@ -234,23 +282,29 @@ static int
 put(const char *path, int lock, const char *buf, size_t len)
 {
 	struct stat st;
+	const char *name;
 	char *tmp = NULL;
-	int fd, old = -1, exists, rc;
+	int dir, fd, old = -1, exists, rc;
 
-	if (lstat(path, &st) == 0)
+	dir = open_dir(path, &name);
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
 		exists = 1;
 	else if (errno == ENOENT)
 		exists = 0;
 	else
 		err(AC_EXIT_WRITE, "echo-server: %s", path);
-	if (exists && (S_ISLNK(st.st_mode) ? trusted_link(path, &st) :
+	if (exists && (S_ISLNK(st.st_mode) ? trusted_link(dir, &st) :
 	    !S_ISREG(st.st_mode))) {
-		write_in_place(path, buf, len);
-		return 0;
+		rc = write_in_place(dir, name, path, &st, buf, len);
+		close(dir);
+		return rc;
 	}
-	if (lock && exists && S_ISREG(st.st_mode) && lock_old(path, &old))
+	if (lock && exists && S_ISREG(st.st_mode) &&
+	    lock_old(dir, name, path, &old)) {
+		close(dir);
 		return 1;
-	if ((fd = make_temp(path, &tmp)) < 0 || tmp == NULL)
+	}
+	if ((fd = make_temp(dir, name, &tmp)) < 0 || tmp == NULL)
 		write_fail(path, fd < 0 ? fd : -ENOMEM);
 	if (lock && flock(fd, LOCK_EX | LOCK_NB) < 0)
 		rc = -errno;
@@ -258,29 +312,30 @@ put(const char *path, int lock, const char *buf, size_t len)
 		rc = cmd_write_all(fd, buf, len);
 	if (rc == 0 && fstat(fd, &st) < 0)
 		rc = -errno;
-	if (rc == 0 && (!lock || exists) && rename(tmp, path) < 0)
+	if (rc == 0 && (!lock || exists) && renameat(dir, tmp, dir, name) < 0)
 		rc = -errno;
-	if (rc == 0 && lock && !exists && link(tmp, path) < 0) {
+	if (rc == 0 && lock && !exists && linkat(dir, tmp, dir, name, 0) < 0) {
 		rc = -errno;
 		/* No hard links here (vfat): no race to lose, then. */
 		if ((rc == -EPERM || rc == -EOPNOTSUPP) &&
-		    rename(tmp, path) == 0)
+		    renameat(dir, tmp, dir, name) == 0)
 			rc = 0;
 	}
 	if (lock && !exists)
-		unlink(tmp);	/* link(2) made the name; this one goes */
+		unlinkat(dir, tmp, 0);	/* linkat made the name; this goes */
 	if (old >= 0)
 		close(old);
 	if (rc < 0) {
-		unlink(tmp);
+		unlinkat(dir, tmp, 0);
 		free(tmp);
 		close(fd);
+		close(dir);
 		if (rc == -EEXIST)
 			return 1;	/* another server's, just now */
 		write_fail(path, rc);
 	}
 	free(tmp);
-	remember(path, &st);
+	remember(dir, name, &st);
 	if (lock)
 		pid_lock = fd;		/* the lock lasts as long as we do */
 	else if (close(fd) < 0)

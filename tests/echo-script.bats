@@ -229,6 +229,50 @@ mknod_or_skip() {
 	[ "$(cat "$TMP/victim")" = precious ]
 }
 
+@test "--pid-file: another user's FIFO in a sticky directory, made a link between the look and the write, is not written through" {
+	[ "${ACORE_VALGRIND:-0}" != 1 ] || skip "strace stops valgrind, not the server's calls"
+	command -v strace >/dev/null || skip "no strace"
+	mkdir -m 1777 "$TMP/sticky"
+	echo precious >"$TMP/victim"
+	mkfifo "$TMP/sticky/pid"
+	chown nobody "$TMP/sticky/pid" 2>/dev/null || skip "cannot chown"
+	# strace stops the server (SIGSTOP) just after its first look at
+	# the name "pid", whatever call looks; the other user then makes
+	# the FIFO a link to the victim and the server goes on.
+	cd "$TMP/sticky"
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+	LD_LIBRARY_PATH=$ACORE_BUILDDIR/lib/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
+	    strace -qq -o "$TMP/trace" -P pid -e trace=newfstatat,openat \
+	    -e inject=newfstatat:signal=SIGSTOP:when=1 \
+	    "$ACORE_BUILDDIR/.libs/acore" echo-server -p 0 \
+	    --port-file "$TMP/port" --pid-file pid >/dev/null 2>"$TMP/err" 3>&- &
+	SPID=$!
+	PIDS+=("$SPID")
+	for _ in $(seq 200); do
+		grep -q 'stopped by SIGSTOP' "$TMP/trace" 2>/dev/null && break
+		sleep 0.05
+	done
+	grep -q 'stopped by SIGSTOP' "$TMP/trace"
+	local srv
+	srv=$(cat "/proc/$SPID/task/$SPID/children")
+	srv=${srv% }
+	PIDS+=("$srv")
+	rm pid
+	ln -s "$TMP/victim" pid
+	chown -h nobody pid
+	kill -CONT "$srv"
+	wait_for_file "$TMP/port" 20
+	[ "$(cat "$TMP/victim")" = precious ]
+	[ ! -L pid ]
+	[ "$(cat pid)" = "$srv" ]
+	kill -TERM "$srv"
+	wait "$SPID"
+	[ ! -e pid ]
+	[ "$(cat "$TMP/victim")" = precious ]
+	# strace says where -P pid led; the server said nothing
+	[ -z "$(grep -v '^strace: ' "$TMP/err")" ]
+}
+
 @test "--pid-file of a running server: a second one refuses, exit 12, the files stay" {
 	# A stale pid file (no server holds it) is replaced.
 	echo 999999 >"$TMP/pid"
