@@ -125,12 +125,12 @@ echo_addr_skippable(int err)
 	return err == -EAFNOSUPPORT || err == -EADDRNOTAVAIL;
 }
 
-/* One TCP listener on address i; 0 or a negative errno. */
+/* One TCP listener on address i (arg: the backlog); 0 or -errno. */
 static int
-listen_one(struct echo_addrs *a, size_t i, int backlog)
+listen_one(const struct echo_addrs *a, size_t i, void *arg)
 {
 	struct acore_dispatcher *d;
-	int rc, family = a->ss[i].ss_family;
+	int rc, family = a->ss[i].ss_family, backlog = *(const int *)arg;
 
 	if ((d = acore_dispatcher_new(echo_srv.conf.loop, &echo_server_ops,
 	    NULL)) == NULL)
@@ -139,7 +139,8 @@ listen_one(struct echo_addrs *a, size_t i, int backlog)
 		goto fail;
 	(void)acore_set_reuse_addr(d);
 	if ((rc = echo_v6only(acore_fd(d), a, family)) < 0 ||
-	    (rc = acore_bind(d, (struct sockaddr *)&a->ss[i], a->len[i])) < 0 ||
+	    (rc = acore_bind(d, (const struct sockaddr *)&a->ss[i],
+	    a->len[i])) < 0 ||
 	    (rc = acore_listen(d, backlog)) < 0)
 		goto fail;
 	echo_srv.listeners[echo_srv.nlisteners++] = d;
@@ -150,8 +151,8 @@ fail:
 }
 
 int
-echo_listen_tcp(const char *host, const char *port, int family, int backlog,
-    int first_only)
+echo_listen_each(const char *host, const char *port, int family,
+    int socktype, int first_only, echo_listen_fn one, void *arg)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
@@ -161,23 +162,33 @@ echo_listen_tcp(const char *host, const char *port, int family, int backlog,
 
 	memset(&ss, 0, sizeof(ss));
 
-	if ((rc = echo_listen_addrs(host, port, family, SOCK_STREAM, &a)) < 0)
+	if ((rc = echo_listen_addrs(host, port, family, socktype, &a)) < 0)
 		return rc;
 	if (first_only && a.n > 1)
 		a.n = 1;
 	for (i = 0; i < a.n; i++) {
-		if ((rc = listen_one(&a, i, backlog)) < 0) {
+		if ((rc = one(&a, i, arg)) < 0) {
 			if (!echo_addr_skippable(rc) || a.n == 1)
 				return rc;
 			if (bound < 0)
 				bound = rc;
 			continue;
 		}
-		bound = 0;
-		if (echo_srv.nlisteners == 1 && echo_addr_port(&a.ss[i]) == 0 &&
-		    getsockname(acore_fd(echo_srv.listeners[0]),
-		    (struct sockaddr *)&ss, &len) == 0)
+		/* The first bound: with port 0, the others take its port. */
+		if (bound < 0 && echo_addr_port(&a.ss[i]) == 0 &&
+		    getsockname(acore_fd(echo_srv.listeners[
+		    echo_srv.nlisteners - 1]), (struct sockaddr *)&ss,
+		    &len) == 0)
 			echo_addrs_set_port(&a, i + 1, echo_addr_port(&ss));
+		bound = 0;
 	}
 	return bound;
+}
+
+int
+echo_listen_tcp(const char *host, const char *port, int family, int backlog,
+    int first_only)
+{
+	return echo_listen_each(host, port, family, SOCK_STREAM, first_only,
+	    listen_one, &backlog);
 }

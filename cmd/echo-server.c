@@ -94,10 +94,13 @@ adopt(const struct echo_fds *f, int udp, int backlog)
 	size_t i;
 	int rc;
 
-	if (udp)
-		return echo_udp_listen(echo_srv.conf.loop, NULL, NULL,
-		    AF_UNSPEC, f->fd[0]);
 	for (i = 0; i < f->n; i++) {
+		if (udp) {
+			if ((rc = echo_udp_listen(echo_srv.conf.loop, NULL,
+			    NULL, AF_UNSPEC, f->fd[i])) < 0)
+				return rc;
+			continue;
+		}
 		if ((d = acore_dispatcher_new(echo_srv.conf.loop,
 		    &echo_server_ops, NULL)) == NULL)
 			return -errno;

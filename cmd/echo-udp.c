@@ -2,8 +2,9 @@
  * echo-udp.c: echo-server -u and echo-client -u, datagrams instead of a
  * stream.
  *
- * The server is one SOCK_DGRAM channel: each datagram goes back to its
- * sender, whole.  When the socket has no room for an echo, the server
+ * The server is a SOCK_DGRAM channel on each address of its name (as the
+ * TCP listeners): each datagram goes back to its sender, whole, from the
+ * socket it came to.  When the socket has no room for an echo, the server
  * keeps that one datagram and stops reading until it is out, so a burst
  * is slowed down, not dropped by us.
  *
@@ -39,47 +40,51 @@
 
 /* ---------------------------------------------------------------- server */
 
-static struct udp_server {
-	char		*buf;
+/* One socket's state (its channel's arg): each address has its own. */
+struct udp_sock {
 	size_t		 pending;	/* an echo the socket had no room for */
 	int		 has_pending;
 	struct sockaddr_storage to;
 	socklen_t	 tolen;
-} us;
+	char		 buf[DGRAM_MAX];
+};
 
 static int
 us_readable(struct acore_dispatcher *d, void *arg)
 {
+	struct udp_sock *us = arg;
+
 	(void)d;
-	(void)arg;
-	return !us.has_pending;
+	return !us->has_pending;
 }
 
 static int
 us_writable(struct acore_dispatcher *d, void *arg)
 {
+	struct udp_sock *us = arg;
+
 	(void)d;
-	(void)arg;
-	return us.has_pending;
+	return us->has_pending;
 }
 
 /* Send the echo; 0, or -EAGAIN when it had to be kept. */
 static int
-us_echo(struct acore_dispatcher *d, size_t len)
+us_echo(struct acore_dispatcher *d, struct udp_sock *us, size_t len)
 {
 	char addr[160];
 	ssize_t n;
 
-	n = acore_sendto(d, us.buf, len, (struct sockaddr *)&us.to, us.tolen);
+	n = acore_sendto(d, us->buf, len, (struct sockaddr *)&us->to,
+	    us->tolen);
 	if (n == -EAGAIN) {
-		us.pending = len;
-		us.has_pending = 1;
+		us->pending = len;
+		us->has_pending = 1;
 		return -EAGAIN;
 	}
-	us.has_pending = 0;
+	us->has_pending = 0;
 	if (n < 0) {
 		/* One peer's trouble is not the server's: log, go on. */
-		acore_format_addr((struct sockaddr *)&us.to, us.tolen, addr,
+		acore_format_addr((struct sockaddr *)&us->to, us->tolen, addr,
 		    sizeof(addr));
 		acore_log(ACORE_LOG_WARN, acore_name(d), "sendto %s: %s", addr,
 		    acore_strerror((int)n));
@@ -90,14 +95,14 @@ us_echo(struct acore_dispatcher *d, size_t len)
 static void
 us_read(struct acore_dispatcher *d, void *arg)
 {
+	struct udp_sock *us = arg;
 	char what[200], addr[160];
 	ssize_t n;
 	int i;
 
-	(void)arg;
 	for (i = 0; i < BURST; i++) {
-		us.tolen = sizeof(us.to);
-		n = acore_recvfrom(d, us.buf, DGRAM_MAX, &us.to, &us.tolen);
+		us->tolen = sizeof(us->to);
+		n = acore_recvfrom(d, us->buf, DGRAM_MAX, &us->to, &us->tolen);
 		if (n == -EAGAIN)
 			return;
 		if (n < 0) {
@@ -106,12 +111,12 @@ us_read(struct acore_dispatcher *d, void *arg)
 			return;
 		}
 		if (cmd_is_verbose()) {
-			acore_format_addr((struct sockaddr *)&us.to, us.tolen,
-			    addr, sizeof(addr));
+			acore_format_addr((struct sockaddr *)&us->to,
+			    us->tolen, addr, sizeof(addr));
 			snprintf(what, sizeof(what), "handle_read() %s", addr);
-			echo_log_data(d, what, us.buf, (size_t)n);
+			echo_log_data(d, what, us->buf, (size_t)n);
 		}
-		if (us_echo(d, (size_t)n) < 0)
+		if (us_echo(d, us, (size_t)n) < 0)
 			return;
 	}
 }
@@ -119,17 +124,16 @@ us_read(struct acore_dispatcher *d, void *arg)
 static void
 us_write(struct acore_dispatcher *d, void *arg)
 {
-	(void)arg;
-	if (us.has_pending)
-		us_echo(d, us.pending);
+	struct udp_sock *us = arg;
+
+	if (us->has_pending)
+		us_echo(d, us, us->pending);
 }
 
 static void
 us_closed(void *arg)
 {
-	(void)arg;
-	free(us.buf);
-	us.buf = NULL;
+	free(arg);
 }
 
 static const struct acore_ops udp_server_ops = {
@@ -142,61 +146,69 @@ static const struct acore_ops udp_server_ops = {
 	.closed = us_closed,
 };
 
+/* A server channel with its state: on fd if fd >= 0 (owned from here). */
+static struct acore_dispatcher *
+us_new(struct acore_loop *loop, int fd, int *rc)
+{
+	struct acore_dispatcher *d;
+	struct udp_sock *us;
+
+	if ((us = calloc(1, sizeof(*us))) == NULL ||
+	    (d = acore_dispatcher_new(loop, &udp_server_ops, us)) == NULL) {
+		free(us);
+		if (fd >= 0)
+			close(fd);
+		*rc = -ENOMEM;
+		return NULL;
+	}
+	/* From here the channel's close frees us (us_closed). */
+	if (fd >= 0 && (*rc = acore_set_socket(d, fd)) < 0) {
+		acore_close(d);
+		return NULL;
+	}
+	return d;
+}
+
+/* One socket on address i of a (arg: the loop). */
+static int
+us_bind_one(const struct echo_addrs *a, size_t i, void *arg)
+{
+	struct acore_dispatcher *d;
+	int rc, family = a->ss[i].ss_family;
+
+	if ((d = us_new(arg, -1, &rc)) == NULL)
+		return rc;
+	/*
+	 * No SO_REUSEADDR: UDP has no TIME_WAIT to skip, and on Linux it
+	 * lets a second server bind a port in use, which then takes the
+	 * first one's datagrams.
+	 */
+	if ((rc = acore_create_socket(d, family, SOCK_DGRAM)) < 0 ||
+	    (rc = echo_v6only(acore_fd(d), a, family)) < 0 ||
+	    (rc = acore_bind(d, (const struct sockaddr *)&a->ss[i],
+	    a->len[i])) < 0) {
+		acore_close(d);
+		return rc;
+	}
+	echo_srv.listeners[echo_srv.nlisteners++] = d;
+	return 0;
+}
+
 int
 echo_udp_listen(struct acore_loop *loop, const char *host, const char *port,
     int family, int fd)
 {
-	struct echo_addrs a;
 	struct acore_dispatcher *d;
-	size_t i;
 	int rc;
 
-	if (fd >= 0) {
-		/* --workers: the master's socket, bound already. */
-		if ((d = acore_dispatcher_new(loop, &udp_server_ops,
-		    NULL)) == NULL) {
-			close(fd);
-			return -ENOMEM;
-		}
-		if ((rc = acore_set_socket(d, fd)) < 0) {
-			acore_close(d);
-			return rc;
-		}
-		if ((us.buf = malloc(DGRAM_MAX)) == NULL) {
-			acore_close(d);
-			return -ENOMEM;
-		}
-		echo_srv.listeners[echo_srv.nlisteners++] = d;
-		return 0;
-	}
-	/* IPv4 first, as the TCP listeners: the first that binds. */
-	if ((rc = echo_listen_addrs(host, port, family, SOCK_DGRAM, &a)) < 0)
+	if (fd < 0)
+		return echo_listen_each(host, port, family, SOCK_DGRAM, 0,
+		    us_bind_one, loop);
+	/* --workers: one of the master's sockets, bound already. */
+	if ((d = us_new(loop, fd, &rc)) == NULL)
 		return rc;
-	for (i = 0; i < a.n; i++) {
-		if ((d = acore_dispatcher_new(loop, &udp_server_ops,
-		    NULL)) == NULL)
-			return -ENOMEM;
-		/*
-		 * No SO_REUSEADDR: UDP has no TIME_WAIT to skip, and on
-		 * Linux it lets a second server bind a port in use, which
-		 * then takes the first one's datagrams.
-		 */
-		if ((rc = acore_create_socket(d, a.ss[i].ss_family,
-		    SOCK_DGRAM)) == 0 &&
-		    (rc = acore_bind(d, (struct sockaddr *)&a.ss[i],
-		    a.len[i])) == 0) {
-			/* Only now: a channel closed below frees it. */
-			if ((us.buf = malloc(DGRAM_MAX)) == NULL) {
-				acore_close(d);
-				return -ENOMEM;
-			}
-			echo_srv.listeners[echo_srv.nlisteners++] = d;
-			return 0;
-		}
-		/* Next address: a fresh channel, this one goes. */
-		acore_close(d);
-	}
-	return rc;
+	echo_srv.listeners[echo_srv.nlisteners++] = d;
+	return 0;
 }
 
 /* ---------------------------------------------------------------- client */

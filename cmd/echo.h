@@ -184,10 +184,10 @@ int	 echo_chat_client_start(struct acore_loop *,
 int	 echo_udp_client_start(struct acore_loop *,
 	    const struct echo_client_conf *);
 /*
- * echo-server -u: one datagram channel on host's first address and port,
- * as echo_srv.listeners[0], or (fd >= 0, a --workers worker) on the bound
- * socket fd, owned from here on.  0 or a negative errno (ACORE_EAI_* when
- * host does not resolve).
+ * echo-server -u: a datagram channel on every address of host and port,
+ * into echo_srv.listeners, as the TCP listeners, or (fd >= 0, a --workers
+ * worker) one on the bound socket fd, owned from here on.  0 or a
+ * negative errno (ACORE_EAI_* when host does not resolve).
  */
 int	 echo_udp_listen(struct acore_loop *, const char *host,
 	    const char *port, int family, int fd);
@@ -210,6 +210,16 @@ int	 echo_addr_port(const struct sockaddr_storage *);
 int	 echo_v6only(int fd, const struct echo_addrs *a, int family);
 /* A bind error meaning this host cannot have the address: skip it. */
 int	 echo_addr_skippable(int err);
+/*
+ * A channel on every address of host of socktype (only the first with
+ * first_only), by one(a, i, arg), which appends it to echo_srv.listeners;
+ * an address this host cannot have is skipped; with port 0 all share the
+ * port the first one got.  0 or a negative errno / ACORE_EAI_*.
+ */
+typedef int (*echo_listen_fn)(const struct echo_addrs *a, size_t i,
+	    void *arg);
+int	 echo_listen_each(const char *host, const char *port, int family,
+	    int socktype, int first_only, echo_listen_fn one, void *arg);
 /*
  * A TCP listener (echo_server_ops) on every address of host (only the
  * first with first_only), into echo_srv.listeners; with port 0 all share

@@ -139,17 +139,32 @@ EchoServer: binding to ('::1', $port, 0, 0)" ]
 	    --chunk-size 256 --with-client "$DATA/lorem.txt" -v 2>"$TMP/err"
 	[ "$(grep -c 'binding to' "$TMP/err")" -eq 1 ]
 	grep -q "^EchoServer: binding to ('127.0.0.1', [0-9]*)$" "$TMP/err"
-	# -u: one socket, on the first address, IPv4 first as well.
-	rm -f "$TMP/port"
+}
+
+@test "a name with an IPv4 and an IPv6 address: echo-server -u answers on both" {
+	printf '127.0.0.1 localhost\n::1 localhost\n' >"$TMP/hosts"
+	need_hosts_ns "$TMP/hosts"
+	acore_argv
 	"${HOSTS_ARGV[@]}" "${ACORE_ARGV[@]}" echo-server -u -v -p 0 \
 	    --port-file "$TMP/port" 2>"$TMP/err" 3>&- &
 	SPID=$!
 	PIDS+=("$SPID")
 	wait_for_file "$TMP/port" 20
+	local port
 	port=$(cat "$TMP/port")
+	run --separate-stderr acore echo-client -u -m four 127.0.0.1 "$port"
+	assert_success
+	assert_output four
+	run --separate-stderr acore echo-client -u -m six "[::1]:$port"
+	assert_success
+	assert_output six
 	srv_stop
 	[ "$SSTATUS" -eq 0 ]
-	[ "$(grep 'binding to' "$TMP/err")" = "EchoServer: binding to ('127.0.0.1', $port)" ]
+	[ "$(grep 'binding to' "$TMP/err")" = "EchoServer: binding to ('127.0.0.1', $port)
+EchoServer: binding to ('::1', $port, 0, 0)" ]
+	# each datagram came to the socket of its family
+	[ "$(grep 'handle_read()' "$TMP/err" | sed 's/, [0-9]*/, N/')" = "EchoServer: handle_read() ('127.0.0.1', N) -> (4) \"four\"
+EchoServer: handle_read() ('::1', N, 0, 0) -> (3) \"six\"" ]
 }
 
 @test "-6 with a name that has no IPv6 address: one resolve error, exit 4, from every command" {
