@@ -84,6 +84,11 @@ socat_tls_cat() {
 }
 
 @test "100 concurrent TLS echo clients, every byte verified" {
+	# 101 processes under valgrind, each a TLS handshake and 200 kB
+	# of crypto at valgrind's speed, do not end within the clients'
+	# limit on two cores (seen: failed at 60 s); the server's and the
+	# client's TLS paths are under valgrind in the other tests here.
+	[ "${ACORE_VALGRIND:-0}" = 0 ] || skip "101 TLS processes are too slow under valgrind"
 	head -c 200000 /dev/urandom >"$TMP/rand"
 	tls_srv --backlog 128
 	local i pids=() fails=0
