@@ -39,6 +39,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,6 +144,52 @@ write_fail(const char *path, int rc)
 	errx(AC_EXIT_WRITE, "echo-server: %s: %s", path, strerror(-rc));
 }
 
+static volatile sig_atomic_t stop_signal;
+
+static void
+on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+/*
+ * openat() that SIGINT and SIGTERM end.  A FIFO's open waits for its
+ * reader, and the loop's handlers (SA_RESTART) would restart it for ever:
+ * a server nobody reads the port of could not be stopped but by SIGKILL.
+ * Here the two are unblocked (the --workers master blocks them) and
+ * caught without SA_RESTART; either ends the server as a stop in the
+ * loop does, status 0, the files written so far removed at exit.  (One
+ * landing between the check and the call waits for a second one.)
+ */
+static int
+open_stoppable(int dir, const char *name, int flags)
+{
+	struct sigaction sa, old_int, old_term;
+	sigset_t set, old_mask;
+	int fd = -1, e = EINTR;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_UNBLOCK, &set, &old_mask);
+	if (stop_signal == 0) {
+		fd = openat(dir, name, flags);
+		e = errno;
+	}
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (stop_signal != 0)
+		exit(AC_EXIT_OK);
+	errno = e;
+	return fd;
+}
+
 /*
  * A FIFO, a device, a trusted link (lst: what name in dir was when we
  * looked): written in place, never ours.  A link to our own stdout or
@@ -163,7 +210,7 @@ write_in_place(int dir, const char *name, const char *path,
 	int fd, out = -1, i, rc = 0, link = S_ISLNK(lst->st_mode);
 
 	/* A FIFO waits here for its reader, as `echo > fifo' would. */
-	if ((fd = openat(dir, name, O_WRONLY | O_NOCTTY | O_CLOEXEC |
+	if ((fd = open_stoppable(dir, name, O_WRONLY | O_NOCTTY | O_CLOEXEC |
 	    (link ? 0 : O_NOFOLLOW))) < 0) {
 		if (!link && (errno == ELOOP || errno == ENOENT))
 			return 1;
