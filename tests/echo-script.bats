@@ -101,8 +101,10 @@ man_examples() {
 	}
 	srv_in_dir
 	# The stale port stays until the new one replaces it, never empty.
+	# Up to 60 s: valgrind's start on a loaded machine has taken more
+	# than the 10 s this waited, and the test then failed.
 	local p i
-	for i in $(seq 200); do
+	for i in $(seq 1200); do
 		p=$(cat port)
 		[[ "$p" =~ ^[0-9]+$ ]]
 		[ "$p" != 1 ] && break
