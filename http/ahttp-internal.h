@@ -1,6 +1,6 @@
 /*
- * ahttp-internal.h: what parse.c and field.c share inside libahttp; not
- * for the library's users.
+ * ahttp-internal.h: what the files of libahttp share (parse.c and
+ * field.c, cookie.c and cookie-file.c); not for the library's users.
  */
 #ifndef ACORE_AHTTP_INTERNAL_H
 #define ACORE_AHTTP_INTERNAL_H
@@ -27,5 +27,17 @@ struct ahttp__framing {
  */
 int	 ahttp__check_fields(struct ahttp_parser *p, size_t start, size_t end,
 	    struct ahttp__framing *seen, int bad);
+
+/* The cookie jar (cookie.c, cookie-file.c). */
+struct ahttp_jar {
+	struct ahttp_cookie **c;	/* in order of creation */
+	size_t		 n, cap;
+	uint64_t	 seq;		/* the last creation number */
+	char		*given;		/* -b pairs, "a=b; c=d" */
+};
+void	 ahttp__cookie_free(struct ahttp_cookie *);
+int	 ahttp__jar_put(struct ahttp_jar *, struct ahttp_cookie *, int64_t);
+int	 ahttp__is_ip(const char *);
+int	 ahttp__domain_match(const char *host, const char *domain);
 
 #endif /* ACORE_AHTTP_INTERNAL_H */

@@ -9,6 +9,10 @@
  *  field.c	header fields: iteration, lookup, framing fields
  *  url.c	URL parsing, relative references, -O names
  *  decode.c	Content-Encoding gzip / deflate, stacked
+ *  cookie.c	Set-Cookie and the cookie jar (RFC 6265)
+ *  cookie-file.c the Netscape/curl cookie file, -b 'name=value' strings
+ *  netrc.c	.netrc files
+ *  digest.c	WWW-Authenticate challenges, Digest (RFC 7616), Basic
  *
  * The parser is incremental.
  * Bytes go in as they arrive, split anywhere; the parser never needs them
@@ -160,11 +164,13 @@ const char *ahttp_strerror(int err);
 /* ------------------------------------------------------------------ URLs */
 
 struct ahttp_url {
+	char	*user;		/* userinfo, percent-decoded; NULL: none */
+	char	*password;	/* NULL: no ":" in the userinfo */
 	char	*host;		/* without IPv6 brackets; "fe80::1%eth0" */
 	char	*port;		/* decimal text, "80" by default */
 	char	*authority;	/* Host: host[:port], brackets kept */
 	char	*target;	/* path[?query], at least "/", dots removed */
-	char	*absolute;	/* the URL without its fragment */
+	char	*absolute;	/* the URL without fragment and userinfo */
 	int	 tls;		/* https:// */
 };
 
@@ -173,6 +179,13 @@ struct ahttp_url {
  * words; or -ENOMEM.  What either means to a user is the caller's call.
  */
 int	 ahttp_url_parse(const char *s, struct ahttp_url *u, const char **why);
+/*
+ * flags AHTTP_URL_USERINFO: take "user:password@" in the authority (into
+ * u->user, u->password) instead of refusing it.
+ */
+#define AHTTP_URL_USERINFO	0x01
+int	 ahttp_url_parse_flags(const char *s, struct ahttp_url *u, int flags,
+	    const char **why);
 void	 ahttp_url_free(struct ahttp_url *u);
 /* ref resolved against base (RFC 3986 5.2); NULL when out of memory. */
 char	*ahttp_url_resolve(const char *base, const char *ref);
@@ -202,5 +215,145 @@ int	 ahttp_decode(struct ahttp_decoder *, const void *buf, size_t len,
 /* The body ended: 0 when the coded stream ended cleanly, else -EBADMSG. */
 int	 ahttp_decode_end(struct ahttp_decoder *);
 void	 ahttp_decoder_free(struct ahttp_decoder *);
+
+/* ------------------------------------------------------ cookies (RFC 6265) */
+
+/*
+ * One cookie.  domain is lower case without a leading dot; host_only: sent
+ * to that host alone, else to it and its subdomains.  expires is in
+ * seconds since the epoch, 0 for a session cookie.
+ */
+struct ahttp_cookie {
+	char		*name;
+	char		*value;
+	char		*domain;
+	char		*path;
+	int64_t		 expires;
+	uint64_t	 created;	/* order of creation, for the header */
+	unsigned	 host_only:1, secure:1, http_only:1;
+};
+
+/* Limits for cookies a server sets (RFC 6265 6.1's minimums). */
+#define AHTTP_COOKIE_MAX_SIZE	4096	/* name + value */
+#define AHTTP_COOKIE_MAX_ATTR	1024	/* an attribute value */
+#define AHTTP_JAR_MAX_DOMAIN	50	/* per domain: the oldest goes */
+#define AHTTP_JAR_MAX		3000	/* in all: the oldest goes */
+
+struct ahttp_jar;
+struct ahttp_jar *ahttp_jar_new(void);
+void	 ahttp_jar_free(struct ahttp_jar *);
+/* The cookies, in order of creation; NULL past the end. */
+const struct ahttp_cookie *ahttp_jar_get(const struct ahttp_jar *, size_t i);
+
+/*
+ * A Set-Cookie field value received from host for target (path[?query]),
+ * at time now; secure: the request went over a secure channel.  0: the
+ * cookie was stored, replaced or (expired) removed; 1: it was ignored as
+ * RFC 6265 says, *why (if why is not NULL) saying why; -ENOMEM.
+ */
+int	 ahttp_jar_set(struct ahttp_jar *, const char *v, size_t len,
+	    const char *host, const char *target, int secure, int64_t now,
+	    const char **why);
+/*
+ * The Cookie header value for a request to host and target, at now:
+ * the matching cookies, longer paths first, then older ones, then (when
+ * given is set) the pairs of ahttp_jar_given().  *out is NULL when there
+ * is none.  0 or -ENOMEM.
+ */
+int	 ahttp_jar_header(const struct ahttp_jar *, const char *host,
+	    const char *target, int secure, int given, int64_t now,
+	    char **out);
+
+/*
+ * -b 'name=value; name2=value2': pairs the user gives, sent with every
+ * request (ahttp_jar_header's given) and never saved.  0, -EINVAL with
+ * *why, or -ENOMEM.
+ */
+int	 ahttp_jar_given(struct ahttp_jar *, const char *s, const char **why);
+/*
+ * A Netscape/curl cookie file's text (tab-separated, #HttpOnly_ prefix):
+ * cookies already expired at now are left out, and so are lines that do
+ * not parse (counted in *bad when bad is not NULL).  0 or -ENOMEM.
+ */
+int	 ahttp_jar_load(struct ahttp_jar *, const char *text, size_t len,
+	    int64_t now, size_t *bad);
+/* The jar in that format, cookies expired at now left out. */
+int	 ahttp_jar_save(const struct ahttp_jar *, int64_t now,
+	    ahttp_sink *sink, void *arg);
+
+/*
+ * An RFC 6265 5.1.1 cookie-date ("Sun, 06 Nov 1994 08:49:37 GMT" and
+ * the looser forms servers send): 0 with *t, or -EINVAL.
+ */
+int	 ahttp_cookie_date(const char *s, size_t len, int64_t *t);
+
+/* ---------------------------------------------------------------- netrc */
+
+/*
+ * Look host up in a .netrc file's text: the first "machine" entry for it
+ * (any case), else "default".  With login set, only an entry with that
+ * login counts.  macdef bodies and account values are skipped; tokens may
+ * be double-quoted with \" \\ \n \r \t escapes, as curl reads them.
+ * 0 with *loginp and *passwordp (malloc'd, either NULL when the entry has
+ * none); 1 when no entry matches; -EINVAL for a quoted token that does
+ * not end (*line its line); -ENOMEM.
+ */
+int	 ahttp_netrc_find(const char *text, size_t len, const char *host,
+	    const char *login, char **loginp, char **passwordp,
+	    size_t *line);
+
+/* ------------------------------------------- authentication (RFC 7616) */
+
+enum ahttp_digest_algo {
+	AHTTP_DIGEST_MD5,
+	AHTTP_DIGEST_SHA256,
+	AHTTP_DIGEST_SHA512_256
+};
+
+/* A Digest challenge: the parameters a response needs. */
+struct ahttp_digest {
+	char		*realm;
+	char		*nonce;
+	char		*opaque;	/* NULL: none */
+	enum ahttp_digest_algo algo;
+	int		 sess;		/* -sess algorithm */
+	int		 qop_auth;	/* qop offers "auth" */
+	int		 qop_auth_int;	/* qop offers "auth-int" */
+	int		 qop;		/* a qop parameter at all */
+	int		 stale;		/* stale=true: the nonce alone was bad */
+	int		 userhash;	/* userhash=true */
+	int		 utf8;		/* charset=UTF-8 */
+	int		 algo_given;	/* an algorithm parameter was there */
+	uint32_t	 nc;		/* requests made with this nonce */
+};
+
+/*
+ * The challenges of a WWW-Authenticate (or Proxy-Authenticate) field
+ * value, which lists one or more (RFC 9110 11.6.1).  Returns a bit set of
+ * the schemes found, AHTTP_AUTH_BASIC and AHTTP_AUTH_DIGEST, or -EINVAL
+ * when the value does not parse (d is then left as it was), or -ENOMEM.  When d is not NULL it gets
+ * the best Digest challenge we can answer (SHA-512-256, then SHA-256,
+ * then MD5; unknown algorithms skipped); free it with
+ * ahttp_digest_free().  Call again for each field of the response, with
+ * the same d: a stronger challenge replaces the one held.
+ */
+#define AHTTP_AUTH_BASIC	0x01
+#define AHTTP_AUTH_DIGEST	0x02	/* one we can answer */
+int	 ahttp_auth_parse(const char *v, size_t len, struct ahttp_digest *d);
+void	 ahttp_digest_free(struct ahttp_digest *);
+
+/*
+ * The Authorization value ("Digest username=...") for a request of method
+ * to uri (the request target), with the next nonce count; cnonce is the
+ * client nonce (random, as printable ASCII without quotes).  body/blen is
+ * the request body, needed only when the server offers auth-int alone
+ * (NULL then: -ENOTSUP).  *out malloc'd.  0, -ENOTSUP or -ENOMEM.
+ */
+int	 ahttp_digest_response(struct ahttp_digest *d, const char *user,
+	    const char *password, const char *method, const char *uri,
+	    const char *cnonce, const void *body, size_t blen, char **out);
+
+/* "Basic " and base64 of user:password; NULL when out of memory. */
+char	*ahttp_basic(const char *user, const char *password);
 
 #endif /* ACORE_AHTTP_H */

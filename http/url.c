@@ -119,12 +119,77 @@ zone_ok(const char *z, size_t n, const char **zone, size_t *zlen)
 	return 1;
 }
 
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * [s, end) percent-decoded (a bad escape stays as it is, as curl leaves
+ * it) into a new string; -EINVAL when that holds a NUL.
+ */
+static int
+pct_decode(const char *s, const char *end, char **out)
+{
+	char *d, *k;
+	int hi, lo;
+
+	if ((d = strndup(s, (size_t)(end - s))) == NULL)
+		return -ENOMEM;
+	for (k = d; s < end; s++) {
+		if (*s == '%' && end - s > 2 && (hi = hexval(s[1])) >= 0 &&
+		    (lo = hexval(s[2])) >= 0) {
+			if ((*k++ = (char)(hi << 4 | lo)) == '\0') {
+				free(d);
+				return -EINVAL;
+			}
+			s += 2;
+		} else
+			*k++ = *s;
+	}
+	*k = '\0';
+	*out = d;
+	return 0;
+}
+
+/* "user:password@": into u, the password NULL when there is no ':'. */
+static int
+userinfo(const char *s, size_t n, struct ahttp_url *u, const char **why)
+{
+	const char *colon = memchr(s, ':', n);
+	int rc;
+
+	if ((rc = pct_decode(s, colon != NULL ? colon : s + n, &u->user)) ==
+	    0 && colon != NULL)
+		rc = pct_decode(colon + 1, s + n, &u->password);
+	if (rc == -EINVAL)
+		*why = "a NUL byte (%00) in the user name or password";
+	else if (rc < 0)
+		*why = "out of memory";
+	return rc;
+}
+
 int
 ahttp_url_parse(const char *s, struct ahttp_url *u, const char **why)
 {
+	return ahttp_url_parse_flags(s, u, 0, why);
+}
+
+int
+ahttp_url_parse_flags(const char *s, struct ahttp_url *u, int flags,
+    const char **why)
+{
 	struct parts pt;
-	const char *a, *colon, *host;
-	size_t i, alen, hlen, plen;
+	const char *a, *at, *colon, *host, *ui;
+	size_t i, alen, hlen, plen, uilen;
+	int rc;
 	char v6[INET6_ADDRSTRLEN + 1], *port = NULL, *tmp, *path;
 	const char *pct, *zone = NULL;
 	struct in6_addr in6;
@@ -153,10 +218,17 @@ ahttp_url_parse(const char *s, struct ahttp_url *u, const char **why)
 	}
 	a = pt.auth.p;
 	alen = pt.auth.n;
-	if (memchr(a, '@', alen) != NULL) {
+	/* The host cannot hold an '@': the userinfo ends at the last one. */
+	for (at = a + alen; at > a && at[-1] != '@'; at--)
+		;
+	if (at > a && !(flags & AHTTP_URL_USERINFO)) {
 		*why = "user information (user@host) is not supported";
 		return -EINVAL;
 	}
+	ui = a;
+	uilen = at > a ? (size_t)(at - a) - 1 : 0;
+	alen -= (size_t)(at - a);
+	a = at;
 	if (alen > 0 && a[0] == '[') {
 		colon = memchr(a, ']', alen);
 		if (colon == NULL) {
@@ -216,9 +288,15 @@ ahttp_url_parse(const char *s, struct ahttp_url *u, const char **why)
 		}
 	}
 
+	if (ui < a && (rc = userinfo(ui, uilen, u, why)) < 0) {
+		ahttp_url_free(u);
+		return rc;
+	}
 	*why = "out of memory";
-	if (asprintf(&port, "%ld", pn) < 0)
+	if (asprintf(&port, "%ld", pn) < 0) {
+		ahttp_url_free(u);
 		return -ENOMEM;
+	}
 	u->port = port;
 	/* The zone is for connect(): "fe80::1%eth0", as getaddrinfo takes. */
 	if (zone != NULL && asprintf(&u->host, "%.*s%%%.*s", (int)alen6,
@@ -238,9 +316,10 @@ ahttp_url_parse(const char *s, struct ahttp_url *u, const char **why)
 	/* "/a/b/../c/./d" asks for "/a/c/d", as curl does. */
 	if ((path = strndup(pt.path.p, pt.path.n)) != NULL)
 		remove_dots(path);
-	if (path != NULL && asprintf(&tmp, "%.*s%s%s%.*s",
-	    (int)(pt.path.p - s), s, path, pt.query.set ? "?" : "",
-	    (int)pt.query.n, pt.query.p) >= 0) {
+	/* "scheme://" and the authority without its userinfo. */
+	if (path != NULL && asprintf(&tmp, "%.*s//%.*s%s%s%.*s",
+	    (int)pt.scheme.n + 1, s, (int)alen, a, path,
+	    pt.query.set ? "?" : "", (int)pt.query.n, pt.query.p) >= 0) {
 		u->absolute = encode_high(tmp, strlen(tmp));
 		free(tmp);
 	}
@@ -264,6 +343,10 @@ ahttp_url_parse(const char *s, struct ahttp_url *u, const char **why)
 void
 ahttp_url_free(struct ahttp_url *u)
 {
+	free(u->user);
+	if (u->password != NULL)
+		explicit_bzero(u->password, strlen(u->password));
+	free(u->password);
 	free(u->host);
 	free(u->port);
 	free(u->authority);

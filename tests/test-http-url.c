@@ -42,6 +42,30 @@ bad(const char *url, int code, const char *why_want)
 		diag("got %d, %s", rc, why != NULL ? why : "(null)");
 }
 
+/* With AHTTP_URL_USERINFO: user and password (NULL: none). */
+static void
+userinfo(const char *url, const char *user, const char *password,
+    const char *auth, const char *absolute)
+{
+	struct ahttp_url u;
+	const char *why;
+
+	if (!ok(ahttp_url_parse_flags(url, &u, AHTTP_URL_USERINFO, &why) == 0,
+	    "parse %s", url)) {
+		diag("%s", why);
+		return;
+	}
+	ok((user == NULL ? u.user == NULL : u.user != NULL &&
+	    strcmp(u.user, user) == 0) && (password == NULL ?
+	    u.password == NULL : u.password != NULL &&
+	    strcmp(u.password, password) == 0) &&
+	    strcmp(u.authority, auth) == 0 &&
+	    strcmp(u.absolute, absolute) == 0,
+	    "  user %s password %s, Host: %s, %s", user ? user : "(none)",
+	    password ? password : "(none)", auth, absolute);
+	ahttp_url_free(&u);
+}
+
 static void
 resolve(const char *base, const char *ref, const char *want)
 {
@@ -169,6 +193,34 @@ main(void)
 	bad("http://bad!host/", -EINVAL, "bad host name");
 	bad("http://u:p@h/", -EINVAL,
 	    "user information (user@host) is not supported");
+	/* Userinfo, when the caller takes it: decoded, and not in absolute. */
+	userinfo("http://u:p@h/", "u", "p", "h", "http://h/");
+	userinfo("http://user@h:8080/x?q", "user", NULL, "h:8080",
+	    "http://h:8080/x?q");
+	userinfo("http://u%40x:p%3a%25%20w@[::1]/", "u@x", "p:% w", "[::1]",
+	    "http://[::1]/");
+	userinfo("https://a:b:c@h", "a", "b:c", "h", "https://h");
+	userinfo("http://a@b@h/", "a@b", NULL, "h", "http://h/");
+	userinfo("http://:@h/", "", "", "h", "http://h/");
+	userinfo("http://@h/", "", NULL, "h", "http://h/");
+	userinfo("http://%zz%4:%C3%A9%@h/", "%zz%4", "\xc3\xa9%", "h",
+	    "http://h/");
+	userinfo("http://h/path@x", NULL, NULL, "h", "http://h/path@x");
+	{
+		struct ahttp_url u;
+		const char *why;
+
+		ok(ahttp_url_parse_flags("http://a%00b@h/", &u,
+		    AHTTP_URL_USERINFO, &why) == -EINVAL && strcmp(why,
+		    "a NUL byte (%00) in the user name or password") == 0,
+		    "reject http://a%%00b@h/: a NUL byte");
+		ok(ahttp_url_parse_flags("http://u:p@bad!host/", &u,
+		    AHTTP_URL_USERINFO, &why) == -EINVAL && strcmp(why,
+		    "bad host name") == 0, "reject http://u:p@bad!host/");
+		ok(ahttp_url_parse_flags("http://u:p@/", &u,
+		    AHTTP_URL_USERINFO, &why) == -EINVAL && strcmp(why,
+		    "no host") == 0, "reject http://u:p@/: no host");
+	}
 	bad("/relative", -EINVAL,
 	    "not an absolute http:// or https:// URL");
 	bad("http:h", -EINVAL,
