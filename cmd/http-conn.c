@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +62,22 @@ hg_conn_linger(struct hg_conn *c)
 	acore_set_timeout(c->d, LINGER_SECS);
 }
 
+/*
+ * -w: where and when j's connection got.  On a connection already up
+ * (reused) each stage is now, as curl counts them for a reused one.
+ */
+static void
+note_conn(const struct hg_conn *c, struct hg_job *j)
+{
+	double now = acore_now();
+
+	memcpy(j->remote_ip, c->remote_ip, sizeof(j->remote_ip));
+	j->remote_port = c->remote_port;
+	j->t_lookup = c->connected ? now : c->t_lookup;
+	j->t_connect = c->connected ? now : c->t_connect;
+	j->t_app = c->t_app > 0 && c->connected ? now : c->t_app;
+}
+
 /* Put job j on this connection: the logger name follows the URL. */
 int
 hg_conn_submit(struct hg_conn *c, struct hg_job *j, int last)
@@ -71,6 +88,8 @@ hg_conn_submit(struct hg_conn *c, struct hg_job *j, int last)
 	c->last = last;
 	if (j->start == 0)
 		j->start = acore_now();
+	j->t_first = 0;
+	note_conn(c, j);
 	acore_set_name(c->d, j->url);
 	if ((rc = c->proto->submit(c, j, last)) < 0 && c->job == j)
 		c->job = NULL;
@@ -125,6 +144,28 @@ hg_conn_next(struct hg_conn *c, int keep)
 
 /* ------------------------------------------------------------------- hooks */
 
+/*
+ * -w's times of a connect by name: the loop asks readable() right after
+ * every dispatch, so a stage that ended is seen here at the time of the
+ * event that ended it.
+ */
+static void
+stage_times(struct hg_conn *c)
+{
+	int stage;
+
+	if (c->connected || c->t_connect > 0)
+		return;
+	stage = acore_connect_stage(c->d);
+	if (c->t_lookup == 0 && stage > ACORE_STAGE_RESOLVE)
+		c->t_lookup = acore_now();
+	if (stage > ACORE_STAGE_CONNECT)
+		c->t_connect = acore_now();
+	/* A connect that fails still tells how long the lookup took. */
+	if (c->job != NULL)
+		note_conn(c, c->job);
+}
+
 static int
 c_readable(struct acore_dispatcher *d, void *arg)
 {
@@ -132,6 +173,7 @@ c_readable(struct acore_dispatcher *d, void *arg)
 
 	if (c->waiting)
 		return 0;
+	stage_times(c);
 	acore_debug(d, "readable() -> True");
 	return 1;
 }
@@ -206,8 +248,25 @@ c_connect(struct acore_dispatcher *d, void *arg)
 {
 	struct hg_conn *c = arg;
 	int mux = c->may_mux;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char port[16];
+	double now = acore_now();
 
+	memset(&ss, 0, sizeof(ss));	/* scan-build: getpeername fills it */
 	acore_debug(d, "handle_connect()");
+	/* Up: what the stages did not show ended now (a Unix socket's). */
+	c->t_lookup = c->t_lookup > 0 ? c->t_lookup : now;
+	c->t_connect = c->t_connect > 0 ? c->t_connect : now;
+	if (c->host->tls)
+		c->t_app = now;
+	if (getpeername(acore_fd(d), (struct sockaddr *)&ss, &len) == 0 &&
+	    ss.ss_family != AF_UNIX && getnameinfo((struct sockaddr *)&ss,
+	    len, c->remote_ip, sizeof(c->remote_ip), port, sizeof(port),
+	    NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+		c->remote_port = atoi(port);
+	if (c->job != NULL)
+		note_conn(c, c->job);
 	c->connected = 1;
 	if (h2_chosen(c)) {
 		acore_debug(d, "h2: speaking HTTP/2");

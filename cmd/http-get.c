@@ -515,6 +515,7 @@ cleanup(struct hg *g, char **files)
 	for (i = 0; i < g->njobs; i++) {
 		free(g->jobs[i].url);
 		free(g->jobs[i].file);
+		free(g->jobs[i].content_type);
 		ahttp_url_free(&g->jobs[i].u);
 		ahttp_url_free(&g->jobs[i].first);
 	}

@@ -26,6 +26,7 @@ struct h1 {
 	char			*req;
 	size_t			 reqlen, reqoff;
 	int			 said_close; /* request said close */
+	int			 shown;	/* -v: its head is on stderr */
 };
 
 #define H1(c)	((struct h1 *)(c)->ps)
@@ -69,6 +70,7 @@ h1_submit(struct hg_conn *c, struct hg_job *j, int last)
 	free(h->req);
 	h->req = NULL;
 	h->reqlen = h->reqoff = 0;
+	h->shown = 0;
 	/* With -L any answer may send us on to the same server. */
 	if ((rc = hg_request(o, j, last && !o->follow, &r)) < 0)
 		return rc;
@@ -92,6 +94,10 @@ h1_write(struct hg_conn *c)
 
 	if (h->reqoff >= h->reqlen)
 		return;
+	if (!h->shown) {
+		h->shown = 1;
+		hg_show_head('>', h->req, h->reqlen);
+	}
 	n = acore_send(c->d, h->req + h->reqoff, h->reqlen - h->reqoff);
 	if (n < 0 || (acore_flags(c->d) & ACORE_CLOSED))
 		return;		/* handle_error or handle_close ran */

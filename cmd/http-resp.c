@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "acore.h"
 #include "cmd.h"
@@ -66,6 +67,35 @@ hg_head_list(const struct hg_head *h, const char *name, char *buf,
 	if (size > 0)
 		buf[len < size ? len : size - 1] = '\0';
 	return len;
+}
+
+/*
+ * -v: a head as curl -v shows it, each line after "> " (sent) or "< "
+ * (received), as it is on the wire (CR LF kept), up to its blank line;
+ * one write(2), as each log record is, so the two never mix.
+ */
+void
+hg_show_head(char mark, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len, *nl;
+	char *buf, *q;
+	size_t n;
+
+	if (!cmd_is_verbose() || len == 0 ||
+	    (buf = malloc(len + 2 * (len + 1))) == NULL)
+		return;
+	for (q = buf; p < end; p += n) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = nl != NULL ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+		*q++ = mark;
+		*q++ = ' ';
+		memcpy(q, p, n);
+		q += n;
+		if (*p == '\n' || (*p == '\r' && n == 2))
+			break;		/* the blank line: the head ends */
+	}
+	(void)cmd_write_all(STDERR_FILENO, buf, (size_t)(q - buf));
+	free(buf);
 }
 
 /* -------------------------------------------------------------- responses */
@@ -122,7 +152,15 @@ hg_resp_head(struct hg *g, struct hg_job *j, struct hg_resp *r,
 
 	j->status = h->status;
 	j->version = h->version;
+	if (j->t_first == 0)
+		j->t_first = acore_now();
 	if (h->status >= 200) {
+		const char *ct;
+		size_t ctlen;
+
+		free(j->content_type);
+		j->content_type = (ct = hg_head_get(h, "Content-Type",
+		    &ctlen)) != NULL ? strndup(ct, ctlen) : NULL;
 		if (hg_verdict(g, j, h, &r->v) < 0)
 			return 1;
 		if (r->v.coding != NULL && (r->dec = ahttp_decoder_new(
@@ -144,6 +182,7 @@ hg_resp_head(struct hg *g, struct hg_job *j, struct hg_resp *r,
 		if (!r->v.discard && !o->raw)
 			hg_progress_expect(g->writer, h->length);
 	}
+	hg_show_head('<', block, len);
 	if ((o->include || o->head) && !o->raw)
 		return hg_resp_emit(g, j, r, block, len);
 	return 0;

@@ -263,9 +263,18 @@ hg_retry_wanted(struct hg *g, struct hg_job *j, int result, const char *msg)
 
 /* ------------------------------------------------------------------- -w */
 
+/* curl's names, and what each means here (man page: -w). */
+enum var {
+	V_HTTP_CODE, V_SIZE_DOWNLOAD, V_TIME_TOTAL, V_URL_EFFECTIVE,
+	V_NUM_REDIRECTS, V_REMOTE_IP, V_REMOTE_PORT, V_CONTENT_TYPE,
+	V_HTTP_VERSION, V_TIME_NAMELOOKUP, V_TIME_CONNECT, V_TIME_APPCONNECT,
+	V_TIME_STARTTRANSFER
+};
 static const char *const vars[] = {
 	"http_code", "size_download", "time_total", "url_effective",
-	"num_redirects", "http_version", NULL
+	"num_redirects", "remote_ip", "remote_port", "content_type",
+	"http_version", "time_namelookup", "time_connect", "time_appconnect",
+	"time_starttransfer", NULL
 };
 
 /* The variable at fmt ("%{name}"): its index, or -1; *len its length. */
@@ -294,15 +303,73 @@ hg_write_out_check(const char *fmt, const char **why)
 	for (; *fmt != '\0'; fmt++)
 		if (strncmp(fmt, "%{", 2) == 0) {
 			if (var_at(fmt, &len) < 0) {
-				*why = "unknown variable (known: %{http_code} "
-				    "%{size_download} %{time_total} "
-				    "%{url_effective} %{num_redirects} "
-				    "%{http_version})";
+				*why = "unknown variable (see -w in "
+				    "acore-http-get(1))";
 				return -1;
 			}
 			fmt += len - 1;
 		}
 	return 0;
+}
+
+/* A time since j started, as curl prints it; 0 for a stage not reached. */
+static void
+put_time(FILE *fp, const struct hg_job *j, double t)
+{
+	fprintf(fp, "%.6f", t > 0 && j->start > 0 ? t - j->start : 0.0);
+}
+
+/* Variable v of j onto fp. */
+static void
+put_var(FILE *fp, const struct hg_job *j, enum var v)
+{
+	switch (v) {
+	case V_HTTP_CODE:
+		fprintf(fp, "%03d", j->status);
+		break;
+	case V_SIZE_DOWNLOAD:
+		fprintf(fp, "%" PRIu64, j->body);
+		break;
+	case V_TIME_TOTAL:
+		put_time(fp, j, acore_now());
+		break;
+	case V_URL_EFFECTIVE:
+		fputs(j->url, fp);
+		break;
+	case V_NUM_REDIRECTS:
+		fprintf(fp, "%d", j->redirects);
+		break;
+	case V_REMOTE_IP:
+		fputs(j->remote_ip, fp);
+		break;
+	case V_REMOTE_PORT:
+		fprintf(fp, "%d", j->remote_port);
+		break;
+	case V_CONTENT_TYPE:
+		if (j->content_type != NULL)
+			fputs(j->content_type, fp);
+		break;
+	case V_HTTP_VERSION:
+		/* curl's: "1.0", "1.1", "2"; "0" before any response. */
+		if (j->version % 10 == 0)
+			fprintf(fp, "%d", j->version / 10);
+		else
+			fprintf(fp, "%d.%d", j->version / 10,
+			    j->version % 10);
+		break;
+	case V_TIME_NAMELOOKUP:
+		put_time(fp, j, j->t_lookup);
+		break;
+	case V_TIME_CONNECT:
+		put_time(fp, j, j->t_connect);
+		break;
+	case V_TIME_APPCONNECT:
+		put_time(fp, j, j->t_app);
+		break;
+	case V_TIME_STARTTRANSFER:
+		put_time(fp, j, j->t_first);
+		break;
+	}
 }
 
 int
@@ -313,7 +380,7 @@ hg_write_out(struct hg *g, struct hg_job *j)
 	char *text = NULL;
 	size_t size = 0, len;
 	FILE *fp;
-	int rc;
+	int rc, v;
 
 	if (out == NULL || (fp = open_memstream(&text, &size)) == NULL)
 		return -ENOMEM;
@@ -327,34 +394,11 @@ hg_write_out(struct hg *g, struct hg_job *j)
 			fputc(*f++, fp);
 			continue;
 		}
-		switch (var_at(f, &len)) {
-		case 0:
-			fprintf(fp, "%03d", j->status);
-			break;
-		case 1:
-			fprintf(fp, "%" PRIu64, j->body);
-			break;
-		case 2:
-			fprintf(fp, "%.6f", j->start > 0 ? acore_now() - j->start :
-			    0.0);
-			break;
-		case 3:
-			fputs(j->url, fp);
-			break;
-		case 4:
-			fprintf(fp, "%d", j->redirects);
-			break;
-		case 5:		/* curl's: "1.1", "2"; "0" before any */
-			if (j->version == 20 || j->version == 0)
-				fprintf(fp, "%d", j->version / 10);
-			else
-				fprintf(fp, "%d.%d", j->version / 10,
-				    j->version % 10);
-			break;
-		default:
+		if ((v = var_at(f, &len)) < 0) {
 			fputc(*f, fp);
 			continue;
 		}
+		put_var(fp, j, (enum var)v);
 		f += len - 1;
 	}
 	if (fclose(fp) != 0) {

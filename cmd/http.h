@@ -121,6 +121,14 @@ struct hg_job {
 	uint64_t	 wire;		/* bytes received, headers too */
 	uint64_t	 body;		/* body bytes, last response */
 	struct hg_out	*wout;		/* -w text for a file job */
+	/* -w: the last request's connection and response */
+	char		 remote_ip[48];	/* numeric; "" when none */
+	int		 remote_port;
+	char		*content_type;	/* its Content-Type, malloc'ed */
+	double		 t_lookup;	/* acore_now() when its name was */
+	double		 t_connect;	/* resolved, connected, TLS done, */
+	double		 t_app;		/* the head arrived; 0: not (yet) */
+	double		 t_first;
 	TAILQ_ENTRY(hg_job) q;		/* run queue */
 	TAILQ_ENTRY(hg_job) hq;		/* its host's queue */
 };
@@ -343,6 +351,9 @@ struct hg_conn {
 	int			 in_read;	/* inside acore_recv() */
 	int			 reset;	/* closed by a reset */
 	int			 truncated; /* TLS end without close_notify */
+	double			 t_lookup, t_connect, t_app; /* -w: stages */
+	char			 remote_ip[48];
+	int			 remote_port;
 	TAILQ_ENTRY(hg_conn)	 link;
 };
 
@@ -373,6 +384,8 @@ void	 hg_conn_next(struct hg_conn *c, int keep);
 /* -v: the server closes first, as asyncore's client waits for. */
 void	 hg_conn_linger(struct hg_conn *c);
 
+/* -v: a head's lines on stderr after "> " (mark '>') or "< ", as curl. */
+void	 hg_show_head(char mark, const char *text, size_t len);
 /* http-resp.c: a response on its way to job j's output */
 void	 hg_resp_clear(struct hg_resp *r);
 /*

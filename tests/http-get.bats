@@ -1075,7 +1075,7 @@ usage_error() {
 	usage_error "only '-C -' (continue where the file ends) is supported" -C 10 -o x http://x/
 	usage_error '-C - and --compressed cannot be combined' -C - --compressed -o x http://x/
 	usage_error '-I and --raw cannot be combined' -I --raw http://x/
-	usage_error '-w: unknown variable (known: %{http_code} %{size_download} %{time_total} %{url_effective} %{num_redirects} %{http_version})' -w '%{nope}' http://x/
+	usage_error '-w: unknown variable (see -w in acore-http-get(1))' -w '%{nope}' http://x/
 	usage_error "unknown option '--frobnicate'" --frobnicate http://x/
 	# bounded numbers: the shared helpers' one line, as for every command
 	run --separate-stderr acore http-get -Z 0 http://x/

@@ -272,7 +272,8 @@ peer_stop_all() {
 # each run of readable()/writable() polls becomes POLL(r) or POLL(rw), and
 # a run of reads of any sizes (polls between them included) becomes READ+.
 # root's loop_counter lines must count 1, 2, 3, ... and become one line.
-# The command's own "acore: ..." error lines are left out.
+# The command's own "acore: ..." error lines are left out, and so are the
+# "> " and "< " lines of the heads -v shows as curl does (not the article's).
 http_norm_log() {
 	awk '
 	function flush() {
@@ -331,6 +332,7 @@ http_norm_log() {
 	}
 	/^(root|http:\/\/[^ ]*): / { flush(); rec = $0; next }
 	/^acore: / { flush(); next }	# error messages are not log records
+	/^[<>] / { next }		# nor are the heads curl -v would show
 	{ rec = rec "\\n" $0 }
 	END {
 		flush()

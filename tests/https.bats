@@ -9,9 +9,7 @@ load http-helper
 load tls-helper
 
 setup_file() {
-	export NGINX_TLS_DIR=$BATS_FILE_TMPDIR/pki
-	tls_pki "$NGINX_TLS_DIR"
-	nginx_start
+	tls_nginx_setup_file
 }
 
 teardown_file() {

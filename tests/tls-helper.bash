@@ -22,6 +22,14 @@ tls_srv() {
 	srv --tls --cert "$PKI/chain.pem" --key "$PKI/srv.key" "$@"
 }
 
+# tls_nginx_setup_file: the nginx of http-helper.bash with https too, on
+# a tls_pki directory of the file's (NGINX_TLS_DIR).
+tls_nginx_setup_file() {
+	export NGINX_TLS_DIR=$BATS_FILE_TMPDIR/pki
+	tls_pki "$NGINX_TLS_DIR"
+	nginx_start
+}
+
 tls_pki() {
 	local d=$1 ext
 	mkdir -p "$d"

@@ -1,0 +1,175 @@
+#!/usr/bin/env bats
+# acore http-get: where a request goes and what it tells (issue 20,
+# "Connection and reporting"): --unix-socket, --resolve, -r, --limit-rate,
+# the -w variables of the connection and response, and -v's header lines,
+# against the nginx of tests/http-helper.bash and curl through it.
+
+bats_require_minimum_version 1.8.0
+
+load helper
+load http-helper
+load tls-helper
+
+setup_file() {
+	tls_nginx_setup_file
+}
+
+teardown_file() {
+	nginx_stop
+}
+
+setup() {
+	setup_tmp
+}
+
+teardown() {
+	peer_stop_all
+}
+
+# http10_peer: a Python http.server (HTTP/1.0 answers, as its
+# BaseHTTPRequestHandler sends) serving "one oh\n" as text/plain with a
+# charset at every path; PEER_URL.
+http10_peer() {
+	peer_dir
+	peer_spawn python3 -c '
+import http.server, os, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b"one oh\n"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(s.server_address[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+s.serve_forever()' "$PEER_DIR/port"
+}
+
+W_CONN='%{remote_ip} %{remote_port} [%{content_type}] %{num_redirects} %{url_effective} %{http_version} %{http_code}\n'
+
+# same_w ARGS... URL: acore's and curl's -w "$W_CONN" for the URL, equal.
+same_w() {
+	local want
+	want=$(curl -s -o /dev/null -w "$W_CONN" "$@" || true)
+	run --separate-stderr acore http-get -s --no-fail -o /dev/null \
+	    -w "$W_CONN" "$@"
+	[ "$output" = "$want" ]
+}
+
+@test "-w remote_ip, remote_port, content_type, num_redirects, url_effective, http_version: what curl prints through the same server" {
+	same_w "$NGINX_URL/small.txt"
+	[ "$output" = "127.0.0.1 $NGINX_PORT [text/plain] 0 $NGINX_URL/small.txt 1.1 200" ]
+	same_w "$NGINX_URL/r1"
+	same_w -L "$NGINX_URL/r1"
+	[ "$output" = "127.0.0.1 $NGINX_PORT [text/plain] 3 $NGINX_URL/dir/page.txt 1.1 200" ]
+	same_w "$NGINX_URL/missing"
+	[ "$output" = "127.0.0.1 $NGINX_PORT [text/html] 0 $NGINX_URL/missing 1.1 404" ]
+	if [ "$NGINX_V6" = 1 ]; then
+		same_w "http://[::1]:$NGINX_PORT/small.txt"
+		[ "$output" = "::1 $NGINX_PORT [text/plain] 0 http://[::1]:$NGINX_PORT/small.txt 1.1 200" ]
+	fi
+	# an HTTP/1.0 answer ("1", as curl 7.88 prints it), a Content-Type
+	# with parameters
+	http10_peer
+	same_w "$PEER_URL/x"
+	[ "$output" = "127.0.0.1 $PEER_PORT [text/plain; charset=utf-8] 0 $PEER_URL/x 1 200" ]
+	# nothing answered: no address, port 0, version 0, no type
+	port=$(free_port)
+	same_w "http://127.0.0.1:$port/"
+	[ "$output" = " 0 [] 0 http://127.0.0.1:$port/ 0 000" ]
+}
+
+W_TIMES='%{time_namelookup} %{time_connect} %{time_appconnect} %{time_starttransfer} %{time_total}\n'
+
+# ordered A B ...: each number at most the next.
+ordered() {
+	python3 -c 'import sys; v = [float(x) for x in sys.argv[1:]]; sys.exit(v != sorted(v))' "$@"
+}
+
+@test "-w time_namelookup <= time_connect <= time_starttransfer <= time_total; time_appconnect 0 without TLS" {
+	run --separate-stderr acore http-get -w "$W_TIMES" \
+	    -o /dev/null "$NGINX_URL/small.txt" \
+	    -o /dev/null "$NGINX_URL/files/f001.txt"
+	assert_success
+	[ "${#lines[@]}" -eq 2 ]
+	for line in "${lines[@]}"; do
+		[[ "$line" =~ ^([0-9]+\.[0-9]{6}\ ){4}[0-9]+\.[0-9]{6}$ ]]
+		set -- $line
+		[ "$3" = 0.000000 ]
+		ordered "$1" "$2" "$4" "$5"
+	done
+	# a name to resolve (localhost) and a redirect on the way
+	run --separate-stderr acore http-get -L -o /dev/null -w "$W_TIMES" \
+	    "http://localhost:$NGINX_PORT/r1"
+	assert_success
+	set -- $output
+	[ "$3" = 0.000000 ]
+	ordered "$1" "$2" "$4" "$5"
+	# https: the handshake between the connect and the head
+	run --separate-stderr acore http-get --http1.1 --cacert "$NGINX_TLS_DIR/ca.pem" \
+	    -o /dev/null -w "$W_TIMES" "$NGINX_TLS_URL/small.txt"
+	assert_success
+	set -- $output
+	[ "$3" != 0.000000 ]
+	ordered "$1" "$2" "$3" "$4" "$5"
+	# a connect that failed: the lookup's time, the stages after it
+	# 0, as curl's
+	run --separate-stderr acore http-get -s -w "$W_TIMES" \
+	    "http://127.0.0.1:$(free_port)/"
+	assert_failure 5
+	set -- $output
+	[ "$2 $3 $4" = "0.000000 0.000000 0.000000" ]
+	ordered "$1" "$5"
+}
+
+# heads_of < STDERR: the "> " and "< " lines, CRs as \r, the values that
+# change from run to run (dates, the ETag, the port, versions) as X.
+heads_of() {
+	grep -a '^[<>] ' | sed -e 's/\r/\\r/' \
+	    -e 's/^\(< \(Date\|Last-Modified\|ETag\): \).*\\r$/\1X\\r/' \
+	    -e 's/^\(< Server: nginx\/\).*\\r$/\1X\\r/' \
+	    -e 's/^\(> User-Agent: acore\/\).*\\r$/\1X\\r/' \
+	    -e "s/127\.0\.0\.1:$NGINX_PORT/HOST/"
+}
+
+@test "-v: the request and response heads as curl -v shows them, between the dispatcher's log lines" {
+	run --separate-stderr acore http-get -v -o "$TMP/f" "$NGINX_URL/small.txt"
+	assert_success
+	cmp "$TMP/f" "$NGINX_ROOT/small.txt"
+	[ "$(printf '%s\n' "$stderr" | heads_of)" = "> GET /small.txt HTTP/1.1\\r
+> Host: HOST\\r
+> User-Agent: acore/X\\r
+> Accept: */*\\r
+> Connection: close\\r
+> \\r
+< HTTP/1.1 200 OK\\r
+< Server: nginx/X\\r
+< Date: X\\r
+< Content-Type: text/plain\\r
+< Content-Length: $(wc -c <"$NGINX_ROOT/small.txt")\\r
+< Last-Modified: X\\r
+< Connection: close\\r
+< ETag: X\\r
+< Accept-Ranges: bytes\\r
+< \\r" ]
+	# the request head before the write that sends it, the response
+	# head after the read that brought it
+	printf '%s\n' "$stderr" | awk '/^> GET/ { exit } { n++ } END { print n }' >"$TMP/n"
+	[ "$(sed -n "$(cat "$TMP/n")p" <<<"$stderr")" = "$NGINX_URL/small.txt: handle_connect()" ]
+	# curl -v shows the same response lines (but for the Connection it
+	# asked for, and the Date)
+	curl -sv -o /dev/null "$NGINX_URL/small.txt" 2>&1 | heads_of |
+	    grep '^< ' | grep -v '^< \(Connection\|Date\):' >"$TMP/curl"
+	printf '%s\n' "$stderr" | heads_of | grep '^< ' |
+	    grep -v '^< \(Connection\|Date\):' >"$TMP/ours"
+	diff "$TMP/curl" "$TMP/ours"
+	# without -v: none of it
+	run --separate-stderr acore http-get -o "$TMP/f" "$NGINX_URL/small.txt"
+	assert_success
+	[ -z "$stderr" ]
+}
