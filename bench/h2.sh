@@ -118,7 +118,7 @@ for c in "${cases[@]}"; do
 	small_*) label="10,000 x 10 KiB"; n=10000 ;;
 	esac
 	printf '%-22s %-7s %9s %9s %7s KiB %9.0f\n' "$label" "${c#*_}" "$w" "$u" "$r" \
-	    "$(awk -v n="$n" -v w="$w" 'BEGIN { print w > 0 ? n / w : 0 }')"
+	    "$(awk -v n="$n" -v w="$w" 'BEGIN { print (w > 0 ? n / w : 0) }')"
 	eval "w_$c=$w u_$c=$u"
 done
 awk -v bw="$w_big_acore" -v bc="$w_big_curl" -v bu="$u_big_acore" \

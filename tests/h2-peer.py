@@ -17,6 +17,7 @@ request (HEADERS frame) to LOGFILE.  MODE says what goes wrong:
             held back until a WINDOW_UPDATE it sends 1 s later
   bigheaders  the response head has 100 fields of 1 KiB (over 64 KiB)
   flood     200000 empty SETTINGS frames, reading nothing
+  flaky     the first request of all gets 503 with Retry-After: 0
 
 Exits after 60 s, so a test that forgets it cannot leave it running.
 """
@@ -33,6 +34,7 @@ END_STREAM, END_HEADERS, ACK = 1, 4, 1
 
 lock = threading.Lock()
 conns = 0
+requests = 0
 
 
 def log(path, line):
@@ -79,8 +81,16 @@ def read_frame(c, buf):
 
 
 def response(cid, sid, mode):
+    global requests
     body = b"conn %d stream %d\n" % (cid, sid)
-    block = b"\x88" + literal(b"content-length", str(len(body)).encode())
+    status = b"\x88"
+    with lock:
+        requests += 1
+        if mode == "flaky" and requests == 1:
+            body = b"busy\n"
+            status = literal(b":status", b"503") + \
+                literal(b"retry-after", b"0")
+    block = status + literal(b"content-length", str(len(body)).encode())
     if mode == "bigheaders":
         for i in range(100):
             block += literal(b"x-big-%d" % i, b"v" * 1024)
