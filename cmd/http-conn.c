@@ -21,6 +21,7 @@
 #include "config.h"
 
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <netdb.h>
@@ -260,8 +261,14 @@ c_connect(struct acore_dispatcher *d, void *arg)
 	c->t_connect = c->t_connect > 0 ? c->t_connect : now;
 	if (c->host->tls)
 		c->t_app = now;
+	/* curl's -w for a Unix socket: the peer's path, the URL's port. */
 	if (getpeername(acore_fd(d), (struct sockaddr *)&ss, &len) == 0 &&
-	    ss.ss_family != AF_UNIX && getnameinfo((struct sockaddr *)&ss,
+	    ss.ss_family == AF_UNIX) {
+		snprintf(c->remote_ip, sizeof(c->remote_ip), "%.*s",
+		    (int)sizeof(((struct sockaddr_un *)&ss)->sun_path),
+		    ((struct sockaddr_un *)&ss)->sun_path);
+		c->remote_port = atoi(c->host->port);
+	} else if (ss.ss_family != AF_UNIX && getnameinfo((struct sockaddr *)&ss,
 	    len, c->remote_ip, sizeof(c->remote_ip), port, sizeof(port),
 	    NI_NUMERICHOST | NI_NUMERICSERV) == 0)
 		c->remote_port = atoi(port);
@@ -339,7 +346,18 @@ c_error(struct acore_dispatcher *d, int err, void *arg)
 	}
 	if (c->proto->timeout != NULL && c->proto->timeout(c))
 		return;
-	if (ACORE_IS_EAI(err))
+	/* --resolve gave more addresses: the next one, as curl. */
+	if (!c->connected && c->route != NULL &&
+	    c->addr + 1 < c->route->naddrs) {
+		c->addr++;
+		open_now(c);
+		return;
+	}
+	if (!c->connected && c->g->o.unix_socket != NULL)
+		hg_conn_fail(c, err == -ETIMEDOUT ? AC_EXIT_TIMEOUT :
+		    cmd_exit_for(err), "connect to %s: %s",
+		    c->g->o.unix_socket, acore_strerror(err));
+	else if (ACORE_IS_EAI(err))
 		hg_conn_fail(c, AC_EXIT_DNS, "cannot resolve %s: %s",
 		    j->u.host, acore_strerror(err));
 	else if (!c->connected && err == -ETIMEDOUT)
@@ -397,16 +415,26 @@ hg_conn_fail(struct hg_conn *c, int result, const char *fmt, ...)
 static void
 open_now(struct hg_conn *c)
 {
+	const struct hg_opts *o = &c->g->o;
 	struct hg_job *j = c->job;
-	int rc;
+	const char *host = j->u.host;
+	int rc, family = o->family;
 
-	acore_debug(c->d, "connecting to ('%s', %s)", j->u.host, j->u.port);
+	/* --unix-socket, or --resolve's address (the next one on a retry). */
+	if (o->unix_socket != NULL) {
+		host = o->unix_socket;
+		family = AF_UNIX;
+	} else if (c->addr == 0 &&
+	    (c->route = hg_resolve_find(o, j->u.host, j->u.port)) != NULL)
+		host = c->route->addrs[0];
+	else if (c->route != NULL)
+		host = c->route->addrs[c->addr];
+	acore_debug(c->d, "connecting to ('%s', %s)", host, j->u.port);
 	/* As curl's: the limit covers the TLS handshake (and the retry wait's
 	 * idle timer is done with). */
 	acore_set_timeout(c->d, 0);
 	acore_set_connect_timeout(c->d, connect_limit(c->g));
-	if ((rc = acore_connect_host(c->d, j->u.host, j->u.port,
-	    c->g->o.family)) < 0)
+	if ((rc = acore_connect_host(c->d, host, j->u.port, family)) < 0)
 		c_error(c->d, rc, c);
 }
 

@@ -527,6 +527,8 @@ cleanup(struct hg *g, char **files)
 		free(h);
 	}
 	free(g->o.headers);
+	free(g->o.range);
+	hg_resolve_free_all(&g->o);
 	free(g->buf);
 	free(files);
 }
@@ -588,15 +590,16 @@ cmd_main(int argc, char **argv)
 const struct acore_cmd acore_cmd_http_get = {
 	.name = "http-get",
 	.usage = "[-046fiIkLOsSvVZ] [-A agent] [-C -] [-H header] [-m secs] "
-	    "[-o file] [-w format] [--absolute-form] [--cacert file] "
+	    "[-o file] [-r range] [-w format] [--absolute-form] [--cacert file] "
 	    "[--capath dir] [--chunk-size bytes] "
 	    "[--compressed] [--connect-timeout secs] "
 	    "[--http1.0 | --http1.1 | --http2 | --http2-prior-knowledge] "
 	    "[--location-trusted] [--loop-counter] [--max-host-conns n] "
 	    "[--max-redirs n] [--no-fail] [--no-progress | --progress] "
 	    "[--parallel-max n] "
-	    "[--raw] [--retry n] [--retry-delay secs] [--show-reads] "
-	    "[--summary] url ...",
+	    "[--raw] [--resolve host:port:addr[,addr]...] [--retry n] "
+	    "[--retry-delay secs] [--show-reads] [--summary] "
+	    "[--unix-socket path] url ...",
 	.summary = "fetch http:// and https:// URLs (the asyncore HTTP "
 	    "client examples)",
 	.options = hg_options_help,

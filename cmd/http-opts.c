@@ -11,6 +11,7 @@
 
 #include <err.h>
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,7 +27,8 @@ enum {
 	OPT_MAX_REDIRS, OPT_NO_FAIL, OPT_NO_PROGRESS, OPT_PARALLEL_MAX,
 	OPT_PROGRESS, OPT_RAW,
 	OPT_RETRY, OPT_RETRY_DELAY, OPT_SHOW_READS, OPT_SUMMARY,
-	OPT_CACERT, OPT_CAPATH, OPT_HTTP11, OPT_HTTP2, OPT_HTTP2_PRIOR
+	OPT_CACERT, OPT_CAPATH, OPT_HTTP11, OPT_HTTP2, OPT_HTTP2_PRIOR,
+	OPT_RESOLVE, OPT_UNIX_SOCKET
 };
 
 const struct option hg_longopts[] = {
@@ -58,14 +60,17 @@ const struct option hg_longopts[] = {
 	{ "parallel", no_argument, NULL, 'Z' },
 	{ "parallel-max", required_argument, NULL, OPT_PARALLEL_MAX },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
+	{ "range", required_argument, NULL, 'r' },
 	{ "raw", no_argument, NULL, OPT_RAW },
 	{ "remote-name", no_argument, NULL, 'O' },
+	{ "resolve", required_argument, NULL, OPT_RESOLVE },
 	{ "retry", required_argument, NULL, OPT_RETRY },
 	{ "retry-delay", required_argument, NULL, OPT_RETRY_DELAY },
 	{ "show-error", no_argument, NULL, 'S' },
 	{ "show-reads", no_argument, NULL, OPT_SHOW_READS },
 	{ "silent", no_argument, NULL, 's' },
 	{ "summary", no_argument, NULL, OPT_SUMMARY },
+	{ "unix-socket", required_argument, NULL, OPT_UNIX_SOCKET },
 	{ "user-agent", required_argument, NULL, 'A' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "write-out", required_argument, NULL, 'w' },
@@ -98,6 +103,8 @@ const char hg_options_help[] =
     "('-': stdout)\n"
     "  -O, --remote-name    write each URL to its last path segment, "
     "here\n"
+    "  -r, --range RANGE    ask for bytes RANGE only (0-499, 500-, "
+    "-500, 0-0,-1)\n"
     "  -s, --silent         no progress meter, no error lines\n"
     "  -S, --show-error     with -s, still report errors\n"
     "  -v, --verbose        show the heads as curl -v, log every event "
@@ -134,6 +141,8 @@ const char hg_options_help[] =
     "(default 50)\n"
     "      --progress       always show the progress meter\n"
     "      --raw            write the responses as received\n"
+    "      --resolve HOST:PORT:ADDR[,ADDR]  connect to ADDR for HOST "
+    "and PORT\n"
     "      --retry N        retry a failure that may pass, up to N "
     "times\n"
     "      --retry-delay SECS  wait SECS before each retry "
@@ -142,6 +151,7 @@ const char hg_options_help[] =
     "HTTPClient\n"
     "      --summary        'URL got N bytes' for each URL instead "
     "of bodies\n"
+    "      --unix-socket PATH  connect to the Unix socket PATH\n"
     "  url ...              http:// or https:// URLs (no scheme: "
     "http://)\n";
 
@@ -192,6 +202,9 @@ check_combination(const struct hg_opts *o, int nfiles)
 	if (o->resume && o->compressed)
 		cmd_usage_error(&acore_cmd_http_get, "-C - and --compressed "
 		    "cannot be combined");
+	if (o->resume && o->range != NULL)
+		cmd_usage_error(&acore_cmd_http_get, "-C - and -r cannot be "
+		    "combined");
 	if (o->head && o->raw)
 		cmd_usage_error(&acore_cmd_http_get, "-I and --raw cannot be "
 		    "combined");
@@ -278,6 +291,15 @@ hg_parse_options(int argc, char **argv, struct hg_opts *o, char ***files,
 		case 'O':
 			o->remote_name = 1;
 			break;
+		case 'r':
+			if (!hg_range_ok(optarg))
+				cmd_usage_error(&acore_cmd_http_get, "bad range "
+				    "'%s' (want FIRST-LAST, FIRST- or -LAST, "
+				    "comma-separated)", optarg);
+			free(o->range);
+			if (asprintf(&o->range, "bytes=%s", optarg) < 0)
+				err(AC_EXIT_FAIL, "http-get");
+			break;
 		case 's':
 			o->silent = 1;
 			break;
@@ -363,6 +385,15 @@ hg_parse_options(int argc, char **argv, struct hg_opts *o, char ***files,
 			break;
 		case OPT_SUMMARY:
 			o->summary = 1;
+			break;
+		case OPT_RESOLVE:
+			if (hg_resolve_add(o, optarg) < 0)
+				cmd_usage_error(&acore_cmd_http_get, "bad "
+				    "--resolve '%s' (want HOST:PORT:ADDR"
+				    "[,ADDR]..., numeric addresses)", optarg);
+			break;
+		case OPT_UNIX_SOCKET:
+			o->unix_socket = optarg;
 			break;
 		default:
 			return cmd_bad_option(&acore_cmd_http_get, ch, argv);

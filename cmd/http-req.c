@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -94,6 +95,43 @@ add(struct hg_req *r, const char *name, const char *value, size_t valuelen)
 	f->valuelen = valuelen;
 }
 
+/* FIRST-[LAST] with FIRST <= LAST, or -SUFFIX, comma-separated. */
+int
+hg_range_ok(const char *s)
+{
+	unsigned long long first, last;
+	char *end;
+
+	for (;;) {
+		errno = 0;
+		if (*s == '-') {
+			if (!isdigit((unsigned char)s[1]))
+				return 0;
+			(void)strtoull(s + 1, &end, 10);
+			if (errno != 0)
+				return 0;
+		} else {
+			if (!isdigit((unsigned char)*s))
+				return 0;
+			first = strtoull(s, &end, 10);
+			if (errno != 0 || *end != '-')
+				return 0;
+			s = end + 1;
+			if (isdigit((unsigned char)*s)) {
+				last = strtoull(s, &end, 10);
+				if (errno != 0 || last < first)
+					return 0;
+			} else
+				end = (char *)s;
+		}
+		if (*end == '\0')
+			return 1;
+		if (*end != ',')
+			return 0;
+		s = end + 1;
+	}
+}
+
 int
 hg_request(const struct hg_opts *o, const struct hg_job *j, int close,
     struct hg_req *r)
@@ -129,7 +167,8 @@ hg_request(const struct hg_opts *o, const struct hg_job *j, int close,
 			snprintf(r->range, sizeof(r->range), "bytes=%" PRId64
 			    "-", j->resume_from);
 			add(r, "Range", r->range, strlen(r->range));
-		}
+		} else if (o->range != NULL && !user_has(o, "Range"))
+			add(r, "Range", o->range, strlen(o->range));
 		if (close && !user_has(o, "Connection")) {
 			add(r, "Connection", "close", 5);
 			r->close = 1;

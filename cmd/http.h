@@ -87,7 +87,24 @@ struct hg_opts {
 	int		 insecure;	/* -k */
 	char		**headers;	/* -H, "Name: value" */
 	int		 nheaders;
+	char		*range;		/* -r: "bytes=SPEC" (malloc'ed) */
+	const char	*unix_socket;	/* --unix-socket PATH */
+	struct hg_resolve *resolve;	/* --resolve, in order given */
+	size_t		 nresolve;
 };
+
+/* --resolve HOST:PORT:ADDR[,ADDR]...: the addresses, numeric, in order. */
+struct hg_resolve {
+	char		*host;
+	char		*port;
+	char		**addrs;
+	size_t		 naddrs;
+};
+/* http-route.c: add one (0, or -1: not that syntax); find; free all. */
+int	 hg_resolve_add(struct hg_opts *, const char *arg);
+const struct hg_resolve *hg_resolve_find(const struct hg_opts *,
+	    const char *host, const char *port);
+void	 hg_resolve_free_all(struct hg_opts *);
 
 /* ------------------------------------------------------------------ jobs */
 
@@ -122,7 +139,8 @@ struct hg_job {
 	uint64_t	 body;		/* body bytes, last response */
 	struct hg_out	*wout;		/* -w text for a file job */
 	/* -w: the last request's connection and response */
-	char		 remote_ip[48];	/* numeric; "" when none */
+	char		 remote_ip[112]; /* numeric, or the Unix socket's
+					   path as curl; "" when none */
 	int		 remote_port;
 	char		*content_type;	/* its Content-Type, malloc'ed */
 	double		 t_lookup;	/* acore_now() when its name was */
@@ -167,7 +185,7 @@ struct hg {
 };
 
 /* http-opts.c: the command line; 0, or an exit status */
-#define HG_OPTSTRING	":046A:C:fH:iIkLm:o:OsSvw:Z::"
+#define HG_OPTSTRING	":046A:C:fH:iIkLm:o:Or:sSvw:Z::"
 extern const struct option hg_longopts[];
 extern const char hg_options_help[];	/* --help: a line per option */
 int	 hg_parse_options(int argc, char **argv, struct hg_opts *o,
@@ -210,6 +228,8 @@ struct hg_req {
 /* http-req.c: the request */
 /* 1 when s may go into a request line or field value (no CR, LF, NUL...). */
 int	 hg_value_ok(const char *s);
+/* 1 when s is a byte-range-set (RFC 9110 14.1.1): -r's syntax. */
+int	 hg_range_ok(const char *s);
 /*
  * The request for job j into *r, asking the server to close after it
  * when close is set: 0, -EINVAL when a value failed the check, or
@@ -352,7 +372,9 @@ struct hg_conn {
 	int			 reset;	/* closed by a reset */
 	int			 truncated; /* TLS end without close_notify */
 	double			 t_lookup, t_connect, t_app; /* -w: stages */
-	char			 remote_ip[48];
+	const struct hg_resolve	*route;	/* --resolve: its addresses */
+	size_t			 addr;	/* the one tried now */
+	char			 remote_ip[112];
 	int			 remote_port;
 	TAILQ_ENTRY(hg_conn)	 link;
 };

@@ -58,7 +58,7 @@ same_w() {
 	want=$(curl -s -o /dev/null -w "$W_CONN" "$@" || true)
 	run --separate-stderr acore http-get -s --no-fail -o /dev/null \
 	    -w "$W_CONN" "$@"
-	[ "$output" = "$want" ]
+	[ "$output" = "$want" ] || { echo "acore: $output"; echo "curl:  $want"; false; }
 }
 
 @test "-w remote_ip, remote_port, content_type, num_redirects, url_effective, http_version: what curl prints through the same server" {
@@ -172,4 +172,91 @@ heads_of() {
 	run --separate-stderr acore http-get -o "$TMP/f" "$NGINX_URL/small.txt"
 	assert_success
 	[ -z "$stderr" ]
+}
+
+@test "--unix-socket: nginx's listen unix:PATH, the URL giving Host and path; -w as curl's" {
+	run --separate-stderr acore http-get --unix-socket "$NGINX_SOCK" \
+	    -o "$TMP/f" "http://localhost/small.txt"
+	assert_success
+	cmp "$TMP/f" "$NGINX_ROOT/small.txt"
+	# %{remote_ip}: the peer's address, the path nginx bound (reached
+	# here through a link), as curl's, which keeps 45 characters of it
+	ln -s "$NGINX_SOCK" "$TMP/s"
+	run --separate-stderr acore http-get -o /dev/null -w "$W_CONN" \
+	    --unix-socket "$TMP/s" "http://localhost/files/f001.txt"
+	assert_success
+	[ "$output" = "$NGINX_SOCK 80 [text/plain] 0 http://localhost/files/f001.txt 1.1 200" ]
+	[ "$(curl -s -o /dev/null -w "$W_CONN" --unix-socket "$TMP/s" \
+	    "http://localhost/files/f001.txt")" = "${NGINX_SOCK:0:45} 80 [text/plain] 0 http://localhost/files/f001.txt 1.1 200" ]
+	# no such socket: one line, status 5 (could not connect)
+	run --separate-stderr acore http-get --unix-socket "$TMP/none" \
+	    "http://localhost/"
+	assert_failure 5
+	[ "$stderr" = "acore: http-get: http://localhost/: connect to $TMP/none: No such file or directory" ]
+}
+
+@test "--resolve HOST:PORT:ADDR: a made-up name reaches 127.0.0.1, its Host kept; several addresses in order; bad syntax status 2" {
+	access_mark
+	run --separate-stderr acore http-get -w '%{remote_ip}\n' \
+	    --resolve "made.up.test:$NGINX_PORT:127.0.0.1" \
+	    -o "$TMP/f" "http://made.up.test:$NGINX_PORT/small.txt"
+	assert_success
+	assert_output 127.0.0.1
+	cmp "$TMP/f" "$NGINX_ROOT/small.txt"
+	[[ "$(access_since)" == *'"GET /small.txt HTTP/1.1" host="made.up.test:'"$NGINX_PORT"'"'* ]]
+	# nothing listens on 127.0.0.2: the next address; curl agrees
+	same_w --resolve "made.up.test:$NGINX_PORT:127.0.0.2,127.0.0.1" \
+	    "http://made.up.test:$NGINX_PORT/small.txt"
+	[ "$output" = "127.0.0.1 $NGINX_PORT [text/plain] 0 http://made.up.test:$NGINX_PORT/small.txt 1.1 200" ]
+	# another port, another name: not mapped (cannot resolve, 4)
+	run --separate-stderr acore http-get \
+	    --resolve "made.up.test:$NGINX_PORT:127.0.0.1" \
+	    "http://other.made.up.test:$NGINX_PORT/"
+	assert_failure 4
+	if [ "$NGINX_V6" = 1 ]; then
+		same_w --resolve "made.up.test:$NGINX_PORT:[::1]" \
+		    "http://made.up.test:$NGINX_PORT/small.txt"
+		[ "$output" = "::1 $NGINX_PORT [text/plain] 0 http://made.up.test:$NGINX_PORT/small.txt 1.1 200" ]
+	fi
+	for bad in "made.up.test:$NGINX_PORT" "made.up.test::127.0.0.1" \
+	    "made.up.test:x:127.0.0.1" "made.up.test:70000:127.0.0.1" \
+	    ":80:127.0.0.1" "made.up.test:80:localhost" \
+	    "made.up.test:80:127.0.0.1," "made.up.test:80:[::1"; do
+		run --separate-stderr acore http-get --resolve "$bad" http://x/
+		assert_failure 2
+		[ "${stderr_lines[0]}" = "acore: http-get: bad --resolve '$bad' (want HOST:PORT:ADDR[,ADDR]..., numeric addresses)" ]
+	done
+}
+
+@test "-r: the bytes curl gets for the same ranges; a bad range or -r with -C - is status 2; past the end 416, status 9" {
+	for r in 0-9 100- -5 0-0 5-5 700-10000; do
+		curl -s -r "$r" -o "$TMP/want" "$NGINX_URL/small.txt"
+		run --separate-stderr acore http-get -r "$r" -o "$TMP/got" \
+		    -w '%{http_code}' "$NGINX_URL/small.txt"
+		assert_success
+		assert_output 206
+		cmp "$TMP/want" "$TMP/got"
+	done
+	head -c 10 "$NGINX_ROOT/small.txt" | cmp - "$TMP/got" 2>/dev/null ||
+	    true
+	run --separate-stderr acore http-get -r 0-9 "$NGINX_URL/small.txt"
+	[ "$output" = "$(head -c 10 "$NGINX_ROOT/small.txt")" ]
+	# several ranges: nginx's multipart/byteranges, as it comes
+	run --separate-stderr acore http-get -r 0-0,-1 \
+	    -w '\n%{content_type}' "$NGINX_URL/small.txt"
+	assert_success
+	[[ "${lines[-1]}" == "multipart/byteranges; boundary="* ]]
+	[[ "$output" == *"Content-Range: bytes 0-0/$(wc -c <"$NGINX_ROOT/small.txt")"* ]]
+	# past the end
+	run --separate-stderr acore http-get -r 100000- "$NGINX_URL/small.txt"
+	assert_failure 9
+	[ "$stderr" = "acore: http-get: $NGINX_URL/small.txt: HTTP 416 Requested Range Not Satisfiable" ]
+	for bad in '' abc 5-2 1-2, ,1-2 - 1--2 '1-2 ' -1-2 0x1-2; do
+		run --separate-stderr acore http-get -r "$bad" http://x/
+		assert_failure 2
+		[ "${stderr_lines[0]}" = "acore: http-get: bad range '$bad' (want FIRST-LAST, FIRST- or -LAST, comma-separated)" ]
+	done
+	run --separate-stderr acore http-get -C - -r 0-1 -o "$TMP/c" http://x/
+	assert_failure 2
+	[ "${stderr_lines[0]}" = "acore: http-get: -C - and -r cannot be combined" ]
 }

@@ -8,7 +8,8 @@
 # Every background process is started with fd 3 closed (bats waits on it).
 #
 # Exported after nginx_start: NGINX_DIR, NGINX_ROOT, NGINX_PORT, NGINX_URL,
-# NGINX_V6 (1 when [::1] is served too), NGINX_ACCESS (the access log).
+# NGINX_V6 (1 when [::1] is served too), NGINX_ACCESS (the access log),
+# NGINX_SOCK (a Unix socket the plain server listens on too).
 # Set before it: NGINX_WORKERS (default 1), NGINX_ACCESS_LOG ("off" for
 # benchmarks), NGINX_BIG (0: no 50 MiB big.bin), NGINX_TLS_DIR (a tls_pki directory: https is served too).
 # With NGINX_TLS_DIR, also exported: NGINX_TLS_PORT and NGINX_TLS_URL
@@ -88,6 +89,7 @@ http {
 	server {
 		listen 127.0.0.1:$port;
 		$( [ "$v6" = 1 ] && echo "listen [::1]:$port;" )
+		listen unix:$dir/nginx.sock;
 		root $dir/root;
 		location = /r1 { return 301 /r2; }
 		location = /r2 { return 302 http://127.0.0.1:$port/dir/r3; }
@@ -186,8 +188,9 @@ nginx_start() {
 		    [ -s "$NGINX_DIR/nginx.pid" ]; then
 			NGINX_URL=http://127.0.0.1:$NGINX_PORT
 			NGINX_V6=$v6
+			NGINX_SOCK=$NGINX_DIR/nginx.sock
 			export NGINX_DIR NGINX_ROOT NGINX_PORT NGINX_URL NGINX_V6 \
-			    NGINX_ACCESS
+			    NGINX_ACCESS NGINX_SOCK
 			return 0
 		fi
 	done
