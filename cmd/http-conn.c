@@ -167,12 +167,43 @@ stage_times(struct hg_conn *c)
 		note_conn(c, c->job);
 }
 
+/* --limit-rate's timer: only wakes the loop, whose pass asks again. */
+static void
+rate_wake(void *arg)
+{
+	(void)arg;
+}
+
+/*
+ * --limit-rate, a token bucket on the connection: the bytes read so far
+ * may not run ahead of the rate since the first read.  Ahead, reading
+ * pauses (readable() says no) and a timer wakes the loop when the rate
+ * has caught up: nothing sleeps.  1 while paused.
+ */
+static int
+rate_paused(struct hg_conn *c)
+{
+	double ahead;
+
+	if (c->g->o.limit_rate == 0 || c->rl_start == 0)
+		return 0;
+	ahead = c->rl_start + (double)c->rl_got /
+	    (double)c->g->o.limit_rate - acore_now();
+	if (ahead <= 0)
+		return 0;
+	if (c->rl_timer == NULL &&
+	    (c->rl_timer = acore_timer_new(c->g->loop, rate_wake, c)) == NULL)
+		return 0;
+	acore_timer_start(c->rl_timer, ahead);
+	return 1;
+}
+
 static int
 c_readable(struct acore_dispatcher *d, void *arg)
 {
 	struct hg_conn *c = arg;
 
-	if (c->waiting)
+	if (c->waiting || rate_paused(c))
 		return 0;
 	stage_times(c);
 	acore_debug(d, "readable() -> True");
@@ -300,13 +331,20 @@ static void
 c_read(struct acore_dispatcher *d, void *arg)
 {
 	struct hg_conn *c = arg;
+	size_t want = c->g->o.chunk, rate = c->g->o.limit_rate;
 	ssize_t n;
 
+	/* --limit-rate: reads of a tenth of a second's worth at most. */
+	if (rate > 0 && want > rate / 10)
+		want = rate / 10 > 0 ? rate / 10 : 1;
 	c->in_read = 1;
-	n = acore_recv(d, c->g->buf, c->g->o.chunk);
+	n = acore_recv(d, c->g->buf, want);
 	c->in_read = 0;
 	if (n < 0)
 		return;		/* -EAGAIN, or handle_error ran */
+	if (rate > 0 && c->rl_start == 0)
+		c->rl_start = acore_now();
+	c->rl_got += (uint64_t)n;
 	acore_debug(d, "handle_read() -> %zd bytes", n);
 	c->proto->input(c, c->g->buf, (size_t)n);
 	if (n == 0)
@@ -378,6 +416,8 @@ c_closed(void *arg)
 	struct hg_conn *c = arg;
 
 	TAILQ_REMOVE(&c->g->conns, c, link);
+	if (c->rl_timer != NULL)
+		acore_timer_free(c->rl_timer);
 	c->proto->free(c);
 	free(c);
 }

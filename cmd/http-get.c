@@ -594,6 +594,7 @@ const struct acore_cmd acore_cmd_http_get = {
 	    "[--capath dir] [--chunk-size bytes] "
 	    "[--compressed] [--connect-timeout secs] "
 	    "[--http1.0 | --http1.1 | --http2 | --http2-prior-knowledge] "
+	    "[--limit-rate rate] "
 	    "[--location-trusted] [--loop-counter] [--max-host-conns n] "
 	    "[--max-redirs n] [--no-fail] [--no-progress | --progress] "
 	    "[--parallel-max n] "

@@ -28,7 +28,7 @@ enum {
 	OPT_PROGRESS, OPT_RAW,
 	OPT_RETRY, OPT_RETRY_DELAY, OPT_SHOW_READS, OPT_SUMMARY,
 	OPT_CACERT, OPT_CAPATH, OPT_HTTP11, OPT_HTTP2, OPT_HTTP2_PRIOR,
-	OPT_RESOLVE, OPT_UNIX_SOCKET
+	OPT_RESOLVE, OPT_UNIX_SOCKET, OPT_LIMIT_RATE
 };
 
 const struct option hg_longopts[] = {
@@ -48,6 +48,7 @@ const struct option hg_longopts[] = {
 	{ "http2-prior-knowledge", no_argument, NULL, OPT_HTTP2_PRIOR },
 	{ "include", no_argument, NULL, 'i' },
 	{ "insecure", no_argument, NULL, 'k' },
+	{ "limit-rate", required_argument, NULL, OPT_LIMIT_RATE },
 	{ "location", no_argument, NULL, 'L' },
 	{ "location-trusted", no_argument, NULL, OPT_LOCATION_TRUSTED },
 	{ "loop-counter", no_argument, NULL, OPT_LOOP_COUNTER },
@@ -127,6 +128,8 @@ const char hg_options_help[] =
     "      --http2          https: HTTP/2 when the server agrees "
     "(the default)\n"
     "      --http2-prior-knowledge  http://: HTTP/2 at once (h2c)\n"
+    "      --limit-rate RATE  read at most RATE bytes/s per "
+    "connection (k, M, G)\n"
     "      --location-trusted  -L, and send -H credentials to every "
     "host\n"
     "      --loop-counter   one loop pass at a time, as "
@@ -394,6 +397,10 @@ hg_parse_options(int argc, char **argv, struct hg_opts *o, char ***files,
 			break;
 		case OPT_UNIX_SOCKET:
 			o->unix_socket = optarg;
+			break;
+		case OPT_LIMIT_RATE:
+			o->limit_rate = cmd_size("limit rate", optarg, 1,
+			    (size_t)1 << 40);
 			break;
 		default:
 			return cmd_bad_option(&acore_cmd_http_get, ch, argv);

@@ -89,6 +89,7 @@ struct hg_opts {
 	int		 nheaders;
 	char		*range;		/* -r: "bytes=SPEC" (malloc'ed) */
 	const char	*unix_socket;	/* --unix-socket PATH */
+	size_t		 limit_rate;	/* --limit-rate: bytes/s; 0 none */
 	struct hg_resolve *resolve;	/* --resolve, in order given */
 	size_t		 nresolve;
 };
@@ -373,6 +374,9 @@ struct hg_conn {
 	int			 truncated; /* TLS end without close_notify */
 	double			 t_lookup, t_connect, t_app; /* -w: stages */
 	const struct hg_resolve	*route;	/* --resolve: its addresses */
+	double			 rl_start;	/* --limit-rate: first read */
+	uint64_t		 rl_got;	/* bytes read since */
+	struct acore_timer	*rl_timer;	/* wakes the loop to read */
 	size_t			 addr;	/* the one tried now */
 	char			 remote_ip[112];
 	int			 remote_port;

@@ -260,3 +260,26 @@ heads_of() {
 	assert_failure 2
 	[ "${stderr_lines[0]}" = "acore: http-get: -C - and -r cannot be combined" ]
 }
+
+@test "--limit-rate 100k: 200 KiB take at least 1.5 s (the loop's timer, no sleep), the body whole; bad rates status 2" {
+	head -c $((200 * 1024)) /dev/urandom >"$NGINX_ROOT/200k.bin"
+	local t0 t1
+	t0=$(date +%s%N)
+	run --separate-stderr acore http-get --limit-rate 100k -o "$TMP/f" \
+	    "$NGINX_URL/200k.bin"
+	t1=$(date +%s%N)
+	assert_success
+	cmp "$TMP/f" "$NGINX_ROOT/200k.bin"
+	# 100 KiB/s: 2 s less one read's worth; the upper bound is loose
+	[ $(((t1 - t0) / 1000000)) -ge 1500 ]
+	[ $(((t1 - t0) / 1000000)) -le 30000 ]
+	# curl's suffixes: 1M is 1048576 bytes/s, quick here
+	run --separate-stderr acore http-get --limit-rate 1M -o "$TMP/g" \
+	    "$NGINX_URL/small.txt"
+	assert_success
+	cmp "$TMP/g" "$NGINX_ROOT/small.txt"
+	for bad in 0 -1 10x ''; do
+		run --separate-stderr acore http-get --limit-rate "$bad" http://x/
+		assert_failure 2
+	done
+}
