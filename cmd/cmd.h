@@ -47,7 +47,8 @@ enum {
 	AC_EXIT_LISTEN = 12,	/* cannot listen: in use, not permitted */
 	AC_EXIT_TLS = 13,	/* TLS handshake failed */
 	AC_EXIT_CERT = 14,	/* peer certificate did not verify */
-	AC_EXIT_HTTP2 = 16	/* HTTP/2 framing or stream error */
+	AC_EXIT_HTTP2 = 16,	/* HTTP/2 framing or stream error */
+	AC_EXIT_READ = 19	/* a request body could not be read or sent again */
 };
 
 /* Print "usage: acore NAME USAGE" to stdout (help) or stderr (error). */

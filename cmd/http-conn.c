@@ -126,13 +126,15 @@ hg_conn_next(struct hg_conn *c, int keep)
 {
 	struct hg *g = c->g;
 	struct hg_job *next;
-	int last;
+	const char *msg;
+	int last, rc, result;
 
 	if (keep && !g->aborted &&
 	    (next = hg_next_for(g, c->host, &last)) != NULL) {
-		if (hg_conn_submit(c, next, last) < 0) {
+		if ((rc = hg_conn_submit(c, next, last)) < 0) {
 			hg_conn_close(c);
-			hg_job_done(g, next, AC_EXIT_FAIL, "out of memory");
+			msg = hg_req_error(next, rc, &result);
+			hg_job_done(g, next, result, msg);
 		} else	/* the socket is writable: save a loop pass */
 			c_write(c->d, c);
 	} else if (keep || !cmd_is_verbose())
@@ -235,8 +237,12 @@ h2_possible(const struct hg *g, const struct hg_job *j)
 {
 	const struct hg_opts *o = &g->o;
 
-	/* --raw and --show-reads are about HTTP/1's bytes. */
-	if (o->http2 < 0 || o->http10 || o->raw || o->show_reads)
+	/*
+	 * --raw and --show-reads are about HTTP/1's bytes; a request body
+	 * goes over HTTP/1.1 only, until http-h2.c sends one.
+	 */
+	if (o->http2 < 0 || o->http10 || o->raw || o->show_reads ||
+	    hg_body_any(o))
 		return 0;
 	return j->u.tls || o->http2 == 2;
 }
@@ -482,7 +488,8 @@ int
 hg_conn_start(struct hg *g, struct hg_job *j, int last)
 {
 	struct hg_conn *c;
-	int rc;
+	const char *msg;
+	int rc, result;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return -ENOMEM;
@@ -525,8 +532,8 @@ hg_conn_start(struct hg *g, struct hg_job *j, int last)
 	}
 	if ((rc = hg_conn_submit(c, j, last)) < 0) {
 		hg_conn_close(c);
-		hg_job_done(g, j, AC_EXIT_FAIL, rc == -EINVAL ? "control "
-		    "characters in the request" : "out of memory");
+		msg = hg_req_error(j, rc, &result);
+		hg_job_done(g, j, result, msg);
 		hg_schedule(g);
 		return 0;
 	}

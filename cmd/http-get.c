@@ -149,7 +149,8 @@ hg_schedule(struct hg *g)
 {
 	struct hg_conn *c;
 	struct hg_job *j;
-	int last, rc;
+	const char *msg;
+	int last, rc, result;
 
 	/* A connection failing at once calls back in here: loop instead. */
 	if (g->scheduling || g->aborted)
@@ -157,11 +158,10 @@ hg_schedule(struct hg *g)
 	g->scheduling = 1;
 	while (g->active < g->o.parallel && (j = startable(g, &c)) != NULL) {
 		take(g, j, &last);
-		if (c != NULL && (rc = hg_conn_submit(c, j, last)) < 0)
-			hg_job_done(g, j, AC_EXIT_FAIL, rc == -EINVAL ?
-			    "control characters in the request" :
-			    acore_strerror(rc));
-		else if (c == NULL && (rc = hg_conn_start(g, j, last)) < 0)
+		if (c != NULL && (rc = hg_conn_submit(c, j, last)) < 0) {
+			msg = hg_req_error(j, rc, &result);
+			hg_job_done(g, j, result, msg);
+		} else if (c == NULL && (rc = hg_conn_start(g, j, last)) < 0)
 			hg_job_done(g, j, AC_EXIT_FAIL, acore_strerror(rc));
 	}
 	g->scheduling = 0;
@@ -195,15 +195,22 @@ hg_job_output(struct hg *g, struct hg_job *j)
 void
 hg_job_done(struct hg *g, struct hg_job *j, int result, const char *msg)
 {
+	char why[512];
 	int rc;
 
 	if (j->done)
 		return;
 	if (result != AC_EXIT_OK && j->active &&
-	    hg_retry_wanted(g, j, result, msg)) {
-		hg_requeue(g, j);
-		hg_schedule(g);
-		return;
+	    (rc = hg_retry_wanted(g, j, result, msg)) != 0) {
+		if (rc > 0) {
+			hg_requeue(g, j);
+			hg_schedule(g);
+			return;
+		}
+		/* a retry it would have had, but for its body */
+		snprintf(why, sizeof(why), "%s; not retried: %s", msg != NULL ?
+		    msg : "failed", hg_body_error(j->rbody));
+		msg = why;
 	}
 	j->done = 1;
 	j->result = result;
@@ -220,6 +227,8 @@ hg_job_done(struct hg *g, struct hg_job *j, int result, const char *msg)
 		hg_abort(g, AC_EXIT_WRITE, NULL);
 	}
 	j->wout = NULL;
+	hg_body_free(j->rbody);
+	j->rbody = NULL;
 	if (j->out == NULL)
 		return;
 	/*
@@ -262,6 +271,17 @@ hg_redirect(struct hg *g, struct hg_job *j, const char *location)
 		/* A bad Location is the server's fault, not the user's. */
 		hg_job_done(g, j, rc == -ENOMEM ? AC_EXIT_FAIL :
 		    AC_EXIT_PROTOCOL, msg);
+		return;
+	}
+	/* 301, 302, 303 may make it a GET; else its body goes again */
+	hg_body_redirected(&g->o, j);
+	if (j->rbody != NULL && hg_sends_body(&g->o, j) &&
+	    hg_body_rewind(j->rbody) < 0) {
+		free(url);
+		ahttp_url_free(&u);
+		snprintf(msg, sizeof(msg), "%s (%d redirect)",
+		    hg_body_error(j->rbody), j->status);
+		hg_job_done(g, j, AC_EXIT_READ, msg);
 		return;
 	}
 	free(j->url);
@@ -360,6 +380,7 @@ make_jobs(struct hg *g, char **urls, int n, char **files, int nfiles)
 {
 	struct hg_job *j;
 	const char *why;
+	char *url;
 	size_t i;
 	int rc;
 
@@ -372,6 +393,14 @@ make_jobs(struct hg *g, char **urls, int n, char **files, int nfiles)
 		j->seq = i;
 		j->retry_after = -1;
 		if ((j->url = with_scheme(urls[i])) == NULL)
+			err(AC_EXIT_FAIL, "http-get");
+		/* -G, -T FILE to a directory: what is fetched is another URL */
+		if ((url = hg_upload_url(&g->o, j->url)) != NULL) {
+			free(j->url);
+			j->url = url;
+		}
+		if (hg_sends_body(&g->o, j) && (j->rbody = hg_body_new(g)) ==
+		    NULL)
 			err(AC_EXIT_FAIL, "http-get");
 		if ((rc = ahttp_url_parse(j->url, &j->u, &why)) != 0) {
 			hg_job_done(g, j, rc == -ENOMEM ? AC_EXIT_FAIL :
@@ -509,7 +538,10 @@ cleanup(struct hg *g, char **files)
 	struct hg_host *h;
 	size_t i;
 
+	for (i = 0; i < g->njobs; i++)
+		hg_body_free(g->jobs[i].rbody);
 	acore_loop_free(g->loop);
+	hg_upload_free(g->o.upload);
 	acore_tls_free(g->tls);
 	hg_writer_free(g->writer);
 	for (i = 0; i < g->njobs; i++) {
@@ -581,6 +613,11 @@ cmd_main(int argc, char **argv)
 	if ((g.loop = acore_loop_new()) == NULL ||
 	    (g.buf = malloc(g.o.chunk)) == NULL)
 		err(AC_EXIT_FAIL, "http-get");
+	/* A body that cannot be read is an error before any request. */
+	if ((rc = hg_upload_ready(&g)) != 0) {
+		cleanup(&g, files);
+		return rc;
+	}
 	make_jobs(&g, argv, argc, files, nfiles);
 	rc = run(&g);
 	cleanup(&g, files);
@@ -589,13 +626,15 @@ cmd_main(int argc, char **argv)
 
 const struct acore_cmd acore_cmd_http_get = {
 	.name = "http-get",
-	.usage = "[-046fiIkLOsSvVZ] [-A agent] [-C -] [-H header] [-m secs] "
-	    "[-o file] [-r range] [-w format] [--absolute-form] [--cacert file] "
-	    "[--capath dir] [--chunk-size bytes] "
-	    "[--compressed] [--connect-timeout secs] "
+	.usage = "[-046fGiIkLOsSvVZ] [-A agent] [-C -] [-d data] "
+	    "[-F name=value] [-H header] [-m secs] [-o file] [-r range] "
+	    "[-T file] [-w format] [-X method] [--absolute-form] "
+	    "[--cacert file] [--capath dir] [--chunk-size bytes] "
+	    "[--compressed] [--connect-timeout secs] [--data-ascii data] "
+	    "[--data-binary data] [--data-raw data] [--data-urlencode data] "
 	    "[--http1.0 | --http1.1 | --http2 | --http2-prior-knowledge] "
-	    "[--limit-rate rate] "
-	    "[--location-trusted] [--loop-counter] [--max-host-conns n] "
+	    "[--json data] [--limit-rate rate] [--location-trusted] "
+	    "[--loop-counter] [--max-host-conns n] "
 	    "[--max-redirs n] [--no-fail] [--no-progress | --progress] "
 	    "[--parallel-max n] "
 	    "[--raw] [--resolve host:port:addr[,addr]...] [--retry n] "

@@ -27,6 +27,9 @@ struct h1 {
 	size_t			 reqlen, reqoff;
 	int			 said_close; /* request said close */
 	int			 shown;	/* -v: its head is on stderr */
+	struct hg_send		*send;	/* the request's body */
+	int			 expect;	/* the request has Expect */
+	int			 retry417; /* a 417 to Expect: again without */
 };
 
 #define H1(c)	((struct h1 *)(c)->ps)
@@ -71,19 +74,32 @@ h1_submit(struct hg_conn *c, struct hg_job *j, int last)
 	h->req = NULL;
 	h->reqlen = h->reqoff = 0;
 	h->shown = 0;
+	hg_send_free(h->send);
+	h->send = NULL;
+	h->retry417 = 0;
 	/* With -L any answer may send us on to the same server. */
 	if ((rc = hg_request(o, j, last && !o->follow, &r)) < 0)
 		return rc;
-	rc = serialise(&r, &h->req, &h->reqlen);
+	/* A body goes from its first byte, if it still can. */
+	if (r.body != NULL && hg_body_rewind(r.body) < 0)
+		rc = -ESPIPE;
+	else if (r.body != NULL && (h->send = hg_send_new(c->g, r.body,
+	    r.expect)) == NULL)
+		rc = -ENOMEM;
+	else
+		rc = serialise(&r, &h->req, &h->reqlen);
 	h->said_close = r.close;
+	h->expect = r.expect;
 	hg_req_free(&r);
 	return rc;
 }
 
+/* The body's only while its job is on c: the job owns it. */
 static int
 h1_want_write(const struct hg_conn *c)
 {
-	return H1(c)->reqoff < H1(c)->reqlen;
+	return H1(c)->reqoff < H1(c)->reqlen || (c->job != NULL &&
+	    hg_send_want(H1(c)->send));
 }
 
 static void
@@ -92,8 +108,12 @@ h1_write(struct hg_conn *c)
 	struct h1 *h = H1(c);
 	ssize_t n;
 
-	if (h->reqoff >= h->reqlen)
+	if (h->reqoff >= h->reqlen) {
+		if (c->job != NULL && hg_send_write(h->send, c->d) < 0)
+			hg_conn_fail(c, AC_EXIT_READ, "%s",
+			    hg_body_error(c->job->rbody));
 		return;
+	}
 	if (!h->shown) {
 		h->shown = 1;
 		hg_show_head('>', h->req, h->reqlen);
@@ -104,6 +124,8 @@ h1_write(struct hg_conn *c)
 	cmd_log_data(acore_name(c->d), "handle_write() -> \"", h->req +
 	    h->reqoff, (size_t)n, "\"");
 	h->reqoff += (size_t)n;
+	if (h->reqoff == h->reqlen)
+		hg_send_head_sent(h->send);
 }
 
 /* ---------------------------------------------------------------- parsing */
@@ -118,8 +140,21 @@ static int
 on_headers(struct ahttp_parser *p, const char *block, size_t len, void *arg)
 {
 	struct hg_conn *c = arg;
+	struct h1 *h = H1(c);
 	struct hg_head hd;
 
+	if (p->status < 200)
+		hg_send_interim(h->send, p->status);
+	else if (hg_send_final(h->send)) {
+		/* the body is cut short: the connection ends with this */
+		h->said_close = 1;
+		/* as curl: a 417 to our Expect, the same again without */
+		if (p->status == 417 && hg_send_unsent(h->send) &&
+		    h->expect) {
+			h->retry417 = 1;
+			return 0;
+		}
+	}
 	memset(&hd, 0, sizeof(hd));
 	hd.status = p->status;
 	hd.version = 10 + p->minor;
@@ -137,6 +172,8 @@ on_body(struct ahttp_parser *p, const char *data, size_t len, void *arg)
 	struct hg_conn *c = arg;
 
 	(void)p;
+	if (H1(c)->retry417)
+		return 0;
 	return hg_resp_body(c->g, c->job, &H1(c)->r, data, len);
 }
 
@@ -169,6 +206,14 @@ response_done(struct hg_conn *c, size_t leftover)
 	struct hg_job *j = c->job;
 	int keep;
 
+	if (h->retry417) {
+		j->no_expect = 1;
+		c->job = NULL;
+		hg_conn_close(c);
+		hg_requeue(c->g, j);
+		hg_schedule(c->g);
+		return;
+	}
 	if (hg_resp_end(&h->r)) {
 		hg_conn_fail(c, h->r.bad, "%s", h->r.v.msg);
 		return;
@@ -352,6 +397,7 @@ h1_free(struct hg_conn *c)
 		return;
 	ahttp_parser_free(&h->p);
 	hg_resp_clear(&h->r);
+	hg_send_free(h->send);
 	free(h->req);
 	free(h);
 	c->ps = NULL;

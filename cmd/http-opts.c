@@ -28,7 +28,9 @@ enum {
 	OPT_PROGRESS, OPT_RAW,
 	OPT_RETRY, OPT_RETRY_DELAY, OPT_SHOW_READS, OPT_SUMMARY,
 	OPT_CACERT, OPT_CAPATH, OPT_HTTP11, OPT_HTTP2, OPT_HTTP2_PRIOR,
-	OPT_RESOLVE, OPT_UNIX_SOCKET, OPT_LIMIT_RATE
+	OPT_RESOLVE, OPT_UNIX_SOCKET, OPT_LIMIT_RATE,
+	OPT_DATA_ASCII, OPT_DATA_BINARY, OPT_DATA_RAW, OPT_DATA_URLENCODE,
+	OPT_JSON
 };
 
 const struct option hg_longopts[] = {
@@ -39,7 +41,14 @@ const struct option hg_longopts[] = {
 	{ "compressed", no_argument, NULL, OPT_COMPRESSED },
 	{ "connect-timeout", required_argument, NULL, OPT_CONNECT },
 	{ "continue-at", required_argument, NULL, 'C' },
+	{ "data", required_argument, NULL, 'd' },
+	{ "data-ascii", required_argument, NULL, OPT_DATA_ASCII },
+	{ "data-binary", required_argument, NULL, OPT_DATA_BINARY },
+	{ "data-raw", required_argument, NULL, OPT_DATA_RAW },
+	{ "data-urlencode", required_argument, NULL, OPT_DATA_URLENCODE },
 	{ "fail", no_argument, NULL, 'f' },
+	{ "form", required_argument, NULL, 'F' },
+	{ "get", no_argument, NULL, 'G' },
 	{ "head", no_argument, NULL, 'I' },
 	{ "header", required_argument, NULL, 'H' },
 	{ "http1.0", no_argument, NULL, OPT_HTTP10 },
@@ -48,6 +57,7 @@ const struct option hg_longopts[] = {
 	{ "http2-prior-knowledge", no_argument, NULL, OPT_HTTP2_PRIOR },
 	{ "include", no_argument, NULL, 'i' },
 	{ "insecure", no_argument, NULL, 'k' },
+	{ "json", required_argument, NULL, OPT_JSON },
 	{ "limit-rate", required_argument, NULL, OPT_LIMIT_RATE },
 	{ "location", no_argument, NULL, 'L' },
 	{ "location-trusted", no_argument, NULL, OPT_LOCATION_TRUSTED },
@@ -63,6 +73,7 @@ const struct option hg_longopts[] = {
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "range", required_argument, NULL, 'r' },
 	{ "raw", no_argument, NULL, OPT_RAW },
+	{ "request", required_argument, NULL, 'X' },
 	{ "remote-name", no_argument, NULL, 'O' },
 	{ "resolve", required_argument, NULL, OPT_RESOLVE },
 	{ "retry", required_argument, NULL, OPT_RETRY },
@@ -72,6 +83,7 @@ const struct option hg_longopts[] = {
 	{ "silent", no_argument, NULL, 's' },
 	{ "summary", no_argument, NULL, OPT_SUMMARY },
 	{ "unix-socket", required_argument, NULL, OPT_UNIX_SOCKET },
+	{ "upload-file", required_argument, NULL, 'T' },
 	{ "user-agent", required_argument, NULL, 'A' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "write-out", required_argument, NULL, 'w' },
@@ -89,8 +101,14 @@ const char hg_options_help[] =
     "  -A, --user-agent AGENT  the User-Agent header ('': none)\n"
     "  -C, --continue-at -  continue the -o or -O file where it "
     "ends\n"
+    "  -d, --data DATA      POST DATA as a form (@FILE, @-: read it; "
+    "repeated: joined with &)\n"
     "  -f, --fail           HTTP 400 or more is an error, status 9 "
     "(the default)\n"
+    "  -F, --form NAME=VALUE  POST multipart/form-data (NAME=@FILE: a "
+    "file, NAME=<FILE: its text)\n"
+    "  -G, --get            put the -d data in the URL's query, and "
+    "GET\n"
     "  -H, --header 'NAME: VALUE'  add or replace a header "
     "('NAME:' removes it)\n"
     "  -i, --include        write each status line and header block "
@@ -111,8 +129,10 @@ const char hg_options_help[] =
     "  -v, --verbose        show the heads as curl -v, log every event "
     "as the PyMOTW article\n"
     "  -V, --version        print the version\n"
+    "  -T, --upload-file FILE  PUT FILE ('-': stdin, sent chunked)\n"
     "  -w, --write-out FORMAT  write FORMAT after each URL "
     "(%{http_code}, ...)\n"
+    "  -X, --request METHOD the request method\n"
     "  -Z, --parallel       fetch in parallel, the default (-Z N: "
     "--parallel-max N)\n"
     "      --absolute-form  the whole URL in the request line\n"
@@ -124,10 +144,17 @@ const char hg_options_help[] =
     "decoded\n"
     "      --connect-timeout SECS  give up a connect after SECS "
     "(status 6)\n"
+    "      --data-ascii DATA  as -d\n"
+    "      --data-binary DATA  as -d, @FILE read as it is\n"
+    "      --data-raw DATA  as -d, no @FILE\n"
+    "      --data-urlencode [NAME]=TEXT|[NAME]@FILE  as -d, "
+    "URL-encoded\n"
     "      --http1.1        HTTP/1.1 only (https: no h2 offered)\n"
     "      --http2          https: HTTP/2 when the server agrees "
     "(the default)\n"
     "      --http2-prior-knowledge  http://: HTTP/2 at once (h2c)\n"
+    "      --json DATA      POST DATA as JSON (@FILE, @-: read it; "
+    "repeated: concatenated)\n"
     "      --limit-rate RATE  read at most RATE bytes/s per "
     "connection (k, M, G)\n"
     "      --location-trusted  -L, and send -H credentials to every "
@@ -211,12 +238,15 @@ check_combination(const struct hg_opts *o, int nfiles)
 	if (o->head && o->raw)
 		cmd_usage_error(&acore_cmd_http_get, "-I and --raw cannot be "
 		    "combined");
+	hg_body_check(o);
 }
 
 int
 hg_parse_options(int argc, char **argv, struct hg_opts *o, char ***files,
     int *nfiles)
 {
+	static char json_type[] = "Content-Type: application/json";
+	static char json_accept[] = "Accept: application/json";
 	const char *why;
 	int ch;
 
@@ -263,6 +293,39 @@ hg_parse_options(int argc, char **argv, struct hg_opts *o, char ***files,
 				    "'-C -' (continue where the file ends) is "
 				    "supported");
 			o->resume = 1;
+			break;
+		case 'd':
+		case OPT_DATA_ASCII:
+			hg_body_option(o, HG_DATA, optarg);
+			break;
+		case OPT_DATA_BINARY:
+			hg_body_option(o, HG_DATA_BINARY, optarg);
+			break;
+		case OPT_DATA_RAW:
+			hg_body_option(o, HG_DATA_RAW, optarg);
+			break;
+		case OPT_DATA_URLENCODE:
+			hg_body_option(o, HG_DATA_URLENCODE, optarg);
+			break;
+		case OPT_JSON:
+			/* as curl 7.82: these two once, as if given with -H */
+			if (o->upload == NULL || !hg_body_json(o)) {
+				add_header(o, json_type);
+				add_header(o, json_accept);
+			}
+			hg_body_option(o, HG_JSON, optarg);
+			break;
+		case 'F':
+			hg_body_option(o, HG_FORM, optarg);
+			break;
+		case 'G':
+			hg_body_option(o, HG_GET, NULL);
+			break;
+		case 'T':
+			hg_body_option(o, HG_UPLOAD_FILE, optarg);
+			break;
+		case 'X':
+			hg_body_option(o, HG_METHOD, optarg);
 			break;
 		case 'f':
 			o->fail = 1;

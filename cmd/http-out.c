@@ -59,6 +59,7 @@ struct hg_writer {
 	size_t		 total_outputs;
 	int		 unknown;	/* some size is not known */
 	uint64_t	 bytes;
+	uint64_t	 up;		/* request bodies' bytes sent */
 	uint64_t	 size;
 	double		 start;
 	double		 delay;	/* PROGRESS_DELAY or the environment's */
@@ -402,6 +403,12 @@ hg_progress_add(struct hg_writer *w, uint64_t bytes)
 }
 
 void
+hg_progress_up(struct hg_writer *w, uint64_t bytes)
+{
+	w->up += bytes;
+}
+
+void
 hg_progress_expect(struct hg_writer *w, int64_t size)
 {
 	w->expected++;
@@ -446,7 +453,8 @@ clock_text(char *buf, size_t size, double secs)
 void
 hg_progress_tick(struct hg_writer *w, int final)
 {
-	char line[160], got[32], rate[32], total[32], left[32], more[96] = "";
+	char line[224], got[32], rate[32], total[32], left[32], more[96] = "";
+	char up[96] = "", upn[32], upr[32];
 	double secs = acore_now() - w->start, bps;
 	int n;
 
@@ -468,8 +476,14 @@ hg_progress_tick(struct hg_writer *w, int final)
 		snprintf(more, sizeof(more), "  %3d%% of %-10s  %10s",
 		    (int)(w->bytes * 100 / w->size), total, left);
 	}
-	n = snprintf(line, sizeof(line), "\r%12s  %12s/s%s%s", got, rate,
-	    more, final ? "\n" : "");
+	if (w->up > 0) {
+		/* uploads: what went out, and how fast */
+		human(upn, sizeof(upn), (double)w->up);
+		human(upr, sizeof(upr), secs > 0 ? (double)w->up / secs : 0);
+		snprintf(up, sizeof(up), "  %s up  %s/s", upn, upr);
+	}
+	n = snprintf(line, sizeof(line), "\r%12s  %12s/s%s%s%s", got, rate,
+	    more, up, final ? "\n" : "");
 	if (n > 0)
 		(void)cmd_write_all(STDERR_FILENO, line, (size_t)n);
 	w->shown = 1;

@@ -17,6 +17,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "acore.h"
+#include "cmd.h"
 #include "http.h"
 
 int
@@ -132,6 +134,34 @@ hg_range_ok(const char *s)
 	}
 }
 
+/*
+ * After the user's fields, as curl orders them: the body's length (or
+ * chunked: a protocol with its own framing drops that field), its type
+ * unless -H gave one, and Expect: 100-continue for a large or unknown
+ * one unless -H 'Expect:' said no, or a 417 did.
+ */
+static void
+body_fields(const struct hg_opts *o, const struct hg_job *j,
+    struct hg_req *r)
+{
+	const char *type = hg_body_type(j->rbody);
+	int64_t len = hg_body_length(j->rbody);
+
+	r->body = j->rbody;
+	if (len >= 0) {
+		snprintf(r->length, sizeof(r->length), "%" PRId64, len);
+		add(r, "Content-Length", r->length, strlen(r->length));
+	} else
+		add(r, "Transfer-Encoding", "chunked", 7);
+	if (type != NULL && !user_has(o, "Content-Type"))
+		add(r, "Content-Type", type, strlen(type));
+	if (hg_body_expect(j->rbody) && !j->no_expect &&
+	    !user_has(o, "Expect")) {
+		add(r, "Expect", "100-continue", 12);
+		r->expect = 1;
+	}
+}
+
 int
 hg_request(const struct hg_opts *o, const struct hg_job *j, int close,
     struct hg_req *r)
@@ -142,11 +172,11 @@ hg_request(const struct hg_opts *o, const struct hg_job *j, int close,
 	memset(r, 0, sizeof(*r));
 	if (!values_ok(o, j))
 		return -EINVAL;
-	/* Ours (at most six), then the user's. */
-	if ((r->fields = calloc((size_t)o->nheaders + 6,
+	/* Ours (at most ten), then the user's, then the body's. */
+	if ((r->fields = calloc((size_t)o->nheaders + 10,
 	    sizeof(*r->fields))) == NULL)
 		return -ENOMEM;
-	r->method = o->head ? "HEAD" : "GET";
+	r->method = hg_method(o, j);
 	r->scheme = j->u.tls ? "https" : "http";
 	r->authority = j->u.authority;
 	r->target = o->absolute ? j->u.absolute : j->u.target;
@@ -187,7 +217,19 @@ hg_request(const struct hg_opts *o, const struct hg_job *j, int close,
 		r->fields[r->nfields].valuelen = strlen(v);
 		r->nfields++;
 	}
+	if (j->rbody != NULL && hg_sends_body(o, j))
+		body_fields(o, j, r);
 	return 0;
+}
+
+const char *
+hg_req_error(const struct hg_job *j, int rc, int *result)
+{
+	*result = rc == -ESPIPE ? AC_EXIT_READ : AC_EXIT_FAIL;
+	if (rc == -ESPIPE && j->rbody != NULL)
+		return hg_body_error(j->rbody);
+	return rc == -EINVAL ? "control characters in the request" :
+	    acore_strerror(rc);
 }
 
 void

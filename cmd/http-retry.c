@@ -238,6 +238,10 @@ hg_retry_wanted(struct hg *g, struct hg_job *j, int result, const char *msg)
 	/* Bytes already on stdout cannot be taken back. */
 	if (!transient || g->aborted || j->retries >= o->retry || j->emitted)
 		return 0;
+	/* A stream's bytes are gone: -1, and hg_body_error() says so. */
+	if (j->rbody != NULL && hg_sends_body(o, j) &&
+	    hg_body_rewind(j->rbody) < 0)
+		return -1;
 	if (j->retry_after >= 0)
 		delay = j->retry_after;
 	else if (o->retry_delay > 0)
@@ -268,13 +272,13 @@ enum var {
 	V_HTTP_CODE, V_SIZE_DOWNLOAD, V_TIME_TOTAL, V_URL_EFFECTIVE,
 	V_NUM_REDIRECTS, V_REMOTE_IP, V_REMOTE_PORT, V_CONTENT_TYPE,
 	V_HTTP_VERSION, V_TIME_NAMELOOKUP, V_TIME_CONNECT, V_TIME_APPCONNECT,
-	V_TIME_STARTTRANSFER
+	V_TIME_STARTTRANSFER, V_SIZE_UPLOAD, V_SPEED_UPLOAD
 };
 static const char *const vars[] = {
 	"http_code", "size_download", "time_total", "url_effective",
 	"num_redirects", "remote_ip", "remote_port", "content_type",
 	"http_version", "time_namelookup", "time_connect", "time_appconnect",
-	"time_starttransfer", NULL
+	"time_starttransfer", "size_upload", "speed_upload", NULL
 };
 
 /* The variable at fmt ("%{name}"): its index, or -1; *len its length. */
@@ -323,6 +327,9 @@ put_time(FILE *fp, const struct hg_job *j, double t)
 static void
 put_var(FILE *fp, const struct hg_job *j, enum var v)
 {
+	uint64_t up = j->rbody != NULL ? hg_body_sent(j->rbody) : 0;
+	double secs;
+
 	switch (v) {
 	case V_HTTP_CODE:
 		fprintf(fp, "%03d", j->status);
@@ -368,6 +375,13 @@ put_var(FILE *fp, const struct hg_job *j, enum var v)
 		break;
 	case V_TIME_STARTTRANSFER:
 		put_time(fp, j, j->t_first);
+		break;
+	case V_SIZE_UPLOAD:
+		fprintf(fp, "%" PRIu64, up);
+		break;
+	case V_SPEED_UPLOAD:	/* bytes a second, as curl prints it */
+		secs = j->start > 0 ? acore_now() - j->start : 0.0;
+		fprintf(fp, "%.0f", secs > 0 ? (double)up / secs : 0.0);
 		break;
 	}
 }

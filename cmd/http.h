@@ -15,6 +15,9 @@
  *  http-out.c	 where bodies go: stdout in argument order, files renamed
  *		 into place on success, the progress meter
  *  http-file.c	 which file -o replaces (symlinks followed), what it keeps
+ *  http-data.c	 the request body options: -d family, --json, -F, -T, -G, -X
+ *  http-body.c	 request bodies: assembled once, read by each request
+ *  http-send.c	 an HTTP/1.x body after its head (Expect: 100-continue)
  *
  * The protocol seam.  A job's request is a struct hg_req (method, scheme,
  * authority, target, fields, and a body source), built by http-req.c
@@ -92,6 +95,7 @@ struct hg_opts {
 	size_t		 limit_rate;	/* --limit-rate: bytes/s; 0 none */
 	struct hg_resolve *resolve;	/* --resolve, in order given */
 	size_t		 nresolve;
+	struct hg_upload *upload;	/* -d, --json, -F, -T, -G, -X */
 };
 
 /* --resolve HOST:PORT:ADDR[,ADDR]...: the addresses, numeric, in order. */
@@ -112,6 +116,8 @@ void	 hg_resolve_free_all(struct hg_opts *);
 struct hg_host;
 struct hg_out;
 struct hg_writer;
+struct hg_upload;
+struct hg_body;
 
 /* One URL of the command line, through all its redirects. */
 struct hg_job {
@@ -148,6 +154,9 @@ struct hg_job {
 	double		 t_connect;	/* resolved, connected, TLS done, */
 	double		 t_app;		/* the head arrived; 0: not (yet) */
 	double		 t_first;
+	struct hg_body	*rbody;		/* its request body, once sent */
+	int		 to_get;	/* a redirect made it a GET */
+	int		 no_expect;	/* a 417: no Expect: 100-continue */
 	TAILQ_ENTRY(hg_job) q;		/* run queue */
 	TAILQ_ENTRY(hg_job) hq;		/* its host's queue */
 };
@@ -186,7 +195,7 @@ struct hg {
 };
 
 /* http-opts.c: the command line; 0, or an exit status */
-#define HG_OPTSTRING	":046A:C:fH:iIkLm:o:Or:sSvw:Z::"
+#define HG_OPTSTRING	":046A:C:d:fF:GH:iIkLm:o:Or:sST:vw:X:Z::"
 extern const struct option hg_longopts[];
 extern const char hg_options_help[];	/* --help: a line per option */
 int	 hg_parse_options(int argc, char **argv, struct hg_opts *o,
@@ -213,7 +222,7 @@ struct hg_body;
  * says close; a protocol drops what it has no use for.
  */
 struct hg_req {
-	const char	*method;	/* "GET", "HEAD" */
+	const char	*method;	/* "GET", "HEAD", "POST", -X ... */
 	const char	*scheme;	/* "http", "https" */
 	const char	*authority;	/* host[:port], brackets kept */
 	const char	*target;	/* origin form; absolute with
@@ -222,8 +231,10 @@ struct hg_req {
 	int		 close;		/* asks the server to close after it */
 	struct hg_field	*fields;
 	size_t		 nfields;
-	struct hg_body	*body;		/* always NULL for now */
+	struct hg_body	*body;		/* the job's, or NULL: none */
+	int		 expect;	/* asks for 100 Continue first */
 	char		 range[48];	/* the Range value's storage */
+	char		 length[24];	/* the Content-Length value's */
 };
 
 /* http-req.c: the request */
@@ -240,6 +251,8 @@ int	 hg_range_ok(const char *s);
 int	 hg_request(const struct hg_opts *o, const struct hg_job *j,
 	    int close, struct hg_req *r);
 void	 hg_req_free(struct hg_req *r);
+/* Why hg_request() (or a submit) failed with rc for j; *result its exit. */
+const char *hg_req_error(const struct hg_job *j, int rc, int *result);
 
 /* ------------------------------------------------------------ responses */
 
@@ -282,7 +295,10 @@ int	 hg_verdict(struct hg *, struct hg_job *, const struct hg_head *,
 	    struct hg_verdict *);
 /* -C -: bytes already in j's file (0 when none); sets j->resume_from. */
 void	 hg_resume_point(struct hg *, struct hg_job *);
-/* A failure of j: 1 when it is sent again (after j->delay seconds). */
+/*
+ * A failure of j: 1 when it is sent again (after j->delay seconds), -1
+ * when it would be but its body cannot be sent again.
+ */
 int	 hg_retry_wanted(struct hg *, struct hg_job *, int result,
 	    const char *msg);
 /* -w: check FORMAT (0, or -1 with *why); write it out for j. */
@@ -465,8 +481,91 @@ void	 hg_file_keep(int fd, const char *target, mode_t mode);
 /* Progress: bytes of body seen, and the size when known (-1 if not). */
 void	 hg_progress_add(struct hg_writer *, uint64_t bytes);
 void	 hg_progress_expect(struct hg_writer *, int64_t size);
+void	 hg_progress_up(struct hg_writer *, uint64_t bytes);	/* sent */
 void	 hg_progress_tick(struct hg_writer *, int final);
 /* End the meter's line for good (before an abort's messages). */
 void	 hg_progress_stop(struct hg_writer *);
+
+/* -------------------------------------------------------- request bodies */
+
+/*
+ * http-data.c and http-body.c.  The body options make one struct
+ * hg_upload for the run,
+ * what every request sends; a request reads it through its own struct
+ * hg_body, from the first byte, whatever the protocol carrying it:
+ *
+ *	len = hg_body_length(b);	(-1: unknown, a stream)
+ *	n = hg_body_peek(b, &p);	(> 0 bytes at p, 0 the end,
+ *					 -EAGAIN nothing now, < 0 failed)
+ *	... send up to n bytes of p ..., then hg_body_take(b, sent);
+ *
+ * -EAGAIN comes only from a stream (stdin, a pipe), read through a
+ * channel of the loop, so the loop never blocks: hg_body_ready() is 0
+ * until bytes (or the end) are there, and then the callback of
+ * hg_body_on_ready() runs (clear it before the caller goes away).  Bytes at p stay
+ * valid until hg_body_take() or the next peek.  On a failure
+ * hg_body_error() says why, in a line (exit AC_EXIT_READ).
+ * hg_body_rewind() starts again from the first byte for a redirect or a
+ * retry: -ESPIPE when a stream's bytes are gone (the body cannot be sent
+ * again).  HTTP/1.1 calls hg_body_chunked() first: a body of unknown
+ * length then comes framed as chunks, its last chunk included.
+ */
+enum hg_body_opt {
+	HG_DATA, HG_DATA_BINARY, HG_DATA_RAW, HG_DATA_URLENCODE, HG_JSON,
+	HG_FORM, HG_UPLOAD_FILE, HG_GET, HG_METHOD
+};
+/* Expect: 100-continue above this many bytes (and when unknown). */
+#define HG_EXPECT_OVER	(1024 * 1024)
+#define HG_EXPECT_SECS	1.0	/* then the body goes anyway, as curl */
+/* An option of the family; a bad one is a usage error (exits). */
+void	 hg_body_option(struct hg_opts *, enum hg_body_opt, const char *arg);
+void	 hg_body_check(const struct hg_opts *);
+int	 hg_body_json(const struct hg_opts *);	/* --json seen */
+/* Before the loop: read and open what the options name; 0 or exit code. */
+int	 hg_upload_ready(struct hg *);
+void	 hg_upload_free(struct hg_upload *);
+/* -G, or -T FILE to a directory: the URL to fetch (malloc'ed), or NULL. */
+char	*hg_upload_url(const struct hg_opts *, const char *url);
+/* The method of j's next request, and whether a body goes with it. */
+const char *hg_method(const struct hg_opts *, const struct hg_job *);
+int	 hg_sends_body(const struct hg_opts *, const struct hg_job *);
+int	 hg_body_any(const struct hg_opts *);	/* a body for some request */
+/* After a redirect status (j->status): 301/302/303 may make it a GET. */
+void	 hg_body_redirected(const struct hg_opts *, struct hg_job *);
+
+struct hg_body	*hg_body_new(struct hg *);
+int64_t	 hg_body_length(const struct hg_body *);
+const char *hg_body_type(const struct hg_body *);	/* or NULL */
+int	 hg_body_expect(const struct hg_body *);	/* 100-continue? */
+void	 hg_body_chunked(struct hg_body *);
+ssize_t	 hg_body_peek(struct hg_body *, const char **p);
+void	 hg_body_take(struct hg_body *, size_t n);
+void	 hg_body_on_ready(struct hg_body *, void (*cb)(void *), void *arg);
+/* 0 while a peek's -EAGAIN stands (nothing arrived since). */
+int	 hg_body_ready(const struct hg_body *);
+int	 hg_body_replayable(const struct hg_body *);
+int	 hg_body_rewind(struct hg_body *);
+uint64_t hg_body_sent(const struct hg_body *);	/* payload bytes taken */
+const char *hg_body_error(const struct hg_body *);
+void	 hg_body_free(struct hg_body *);
+
+/*
+ * http-send.c: an HTTP/1.x body after its head.  expect: the head asked
+ * for 100 Continue, so the body waits for it (or HG_EXPECT_SECS after
+ * hg_send_head_sent()).  hg_send_write() sends what the channel takes:
+ * 0, or the body's failure (-errno; hg_body_error() says why).
+ * hg_send_interim() takes a 1xx status; hg_send_final() says a final
+ * response came: 1 when the body was cut short by it (the connection
+ * is then done), and hg_send_unsent() whether no byte of it went.
+ */
+struct hg_send;
+struct hg_send	*hg_send_new(struct hg *, struct hg_body *, int expect);
+void	 hg_send_head_sent(struct hg_send *);
+int	 hg_send_want(const struct hg_send *);
+int	 hg_send_write(struct hg_send *, struct acore_dispatcher *);
+void	 hg_send_interim(struct hg_send *, int status);
+int	 hg_send_final(struct hg_send *);
+int	 hg_send_unsent(const struct hg_send *);
+void	 hg_send_free(struct hg_send *);
 
 #endif /* ACORE_HTTP_H */

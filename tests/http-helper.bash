@@ -20,6 +20,8 @@
 # With NGINX_H2=1 as well (tests/http-h2.bats): the TLS listener speaks
 # HTTP/2 too (ALPN h2), NGINX_H2C_PORT serves HTTP/2 without TLS (prior
 # knowledge only), and NGINX_TLS_H1_PORT is TLS without h2.
+# Under /dav/ the plain server takes PUT (any size, directories made as
+# needed) and DELETE.
 
 NGINX=${NGINX:-/usr/sbin/nginx}
 PEER=${PEER:-${ACORE_BUILDDIR:-.}/tests/peer}
@@ -100,6 +102,11 @@ http {
 		location = /gone { return 410 "gone for good\n"; }
 		location ~ \.shtml\$ { ssi on; }
 		location /gz/ { gzip on; gzip_min_length 0; gzip_types *; }
+		location /dav/ {
+			dav_methods PUT DELETE;
+			create_full_put_path on;
+			client_max_body_size 0;
+		}
 		$( [ -n "${NGINX_TLS_DIR:-}" ] && echo "location = /to-tls { return 302 https://localhost:$NGINX_TLS_PORT/small.txt; }" )
 	}
 $( [ -n "${NGINX_TLS_DIR:-}" ] && nginx_tls_servers "$dir" "$port" "$v6" )
