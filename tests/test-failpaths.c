@@ -4,7 +4,11 @@
  * States: connecting (a SYN nobody answers), handshaking (a TLS server
  * whose client stopped after 11 bytes of ClientHello; a TLS client whose
  * server accepted and says nothing), established (TLS, both ends ours) and
- * lingering (a TLS socket closed before the peer's close_notify).  Ways
+ * lingering (a TLS socket closed before the peer's close_notify), and
+ * through a proxy tunnel (issue 19): tunnelling (a proxy of ours, HTTP
+ * CONNECT and SOCKS5, that accepted and stalls in the middle of its
+ * reply) and TLS handshaking through a tunnel (the tunnel is up, the TLS
+ * server behind it says nothing).  Ways
  * out: idle timeout, connect deadline, close from a hook, peer reset, loop
  * stop, loop free.  After each cell the same loop must still serve a fresh
  * TLS echo: a closed channel whose event stayed registered corrupts
@@ -219,12 +223,14 @@ loop_serves(struct acore_loop *loop)
 
 /* -------------------------------------------------------------- the cells */
 
-enum state { CONNECTING, HS_SERVER, HS_CLIENT, ESTABLISHED, NSTATES };
+enum state { CONNECTING, HS_SERVER, HS_CLIENT, ESTABLISHED, TUN_HTTP,
+	TUN_SOCKS5, TLS_IN_TUNNEL, NSTATES };
 enum way { IDLE, DEADLINE, HOOK_CLOSE, PEER_RESET, LOOP_STOP, LOOP_FREE,
 	NWAYS };
 
 static const char *state_name[] = { "connecting", "server handshaking",
-	"client handshaking", "established" };
+	"client handshaking", "established", "tunnelling (HTTP CONNECT)",
+	"tunnelling (SOCKS5)", "TLS handshaking through a tunnel" };
 static const char *way_name[] = { "idle timeout", "connect deadline",
 	"close from a hook", "peer reset", "loop stop", "loop free" };
 
@@ -246,6 +252,102 @@ static void
 hook_stop(void *arg)
 {
 	acore_loop_stop(arg);
+}
+
+/*
+ * The proxy's side: run the loop until the channel has sent `want` bytes
+ * in all (counted in *got), reading them off the accepted socket.
+ */
+static int
+proxy_hears(struct acore_loop *loop, int fd, size_t want, char *buf,
+    size_t size, size_t *got)
+{
+	ssize_t n = -1;
+	int i;
+
+	for (i = 0; i < 200 && *got < want; i++) {
+		(void)acore_loop_run(loop, 0.05, 1);
+		while (*got < size && (n = recv(fd, buf + *got,
+		    size - *got, MSG_DONTWAIT)) > 0)
+			*got += (size_t)n;
+		if (n == 0)
+			return -1;
+	}
+	return *got >= want ? 0 : -1;
+}
+
+/*
+ * The channel connects through a proxy of ours, which accepts, reads the
+ * request and answers part of its reply (the whole of it for TLS: then
+ * the server behind the tunnel says nothing).
+ */
+static int
+enter_tunnel(struct acore_loop *loop, enum state st, struct setup *su)
+{
+	static const char http_ok[] = "HTTP/1.1 200 Connection established"
+	    "\r\n\r\n";
+	static const unsigned char s5_method[] = { 5, 0 }, s5_part[] = { 5, 0,
+	    0 };
+	struct acore_proxy px;
+	struct sockaddr_in sin;
+	char port[8], buf[512];
+	size_t got = 0;
+	int i, want;
+
+	if ((su->lfd = raw_listener(&sin, 8)) < 0)
+		return -1;
+	snprintf(port, sizeof(port), "%u", (unsigned)ntohs(sin.sin_port));
+	memset(&px, 0, sizeof(px));
+	px.type = st == TUN_SOCKS5 ? ACORE_PROXY_SOCKS5 : ACORE_PROXY_HTTP;
+	px.host = "127.0.0.1";
+	px.port = port;
+	cell.d = tls_channel(loop, 0, NULL);
+	if ((st == TLS_IN_TUNNEL &&
+	    acore_tls_attach(cell.d, cli_tls, "localhost") < 0) ||
+	    acore_connect_proxy(cell.d, &px, st == TUN_SOCKS5 ? "127.0.0.1" :
+	    "localhost", "443", AF_INET) < 0)
+		return -1;
+	for (i = 0; i < 40 && acore_connect_stage(cell.d) < ACORE_STAGE_TUNNEL;
+	    i++)
+		(void)acore_loop_run(loop, 0.05, 1);
+	if ((su->peer = accept(su->lfd, NULL, NULL)) < 0)
+		return -1;
+	if (st == TUN_SOCKS5) {
+		/* Greeting (no authentication: 3 bytes), our choice, then
+		 * the request (IPv4: 10 bytes) and 3 bytes of the reply. */
+		if (proxy_hears(loop, su->peer, 3, buf, sizeof(buf), &got) < 0 ||
+		    send(su->peer, s5_method, sizeof(s5_method),
+		    MSG_NOSIGNAL) != (ssize_t)sizeof(s5_method) ||
+		    proxy_hears(loop, su->peer, 13, buf, sizeof(buf), &got) < 0 ||
+		    send(su->peer, s5_part, sizeof(s5_part), MSG_NOSIGNAL) !=
+		    (ssize_t)sizeof(s5_part))
+			return -1;
+		want = ACORE_STAGE_TUNNEL;
+	} else {
+		for (i = 0; i < 200; i++) {
+			buf[got] = '\0';
+			if (got > 0 && strstr(buf, "\r\n\r\n") != NULL)
+				break;
+			if (proxy_hears(loop, su->peer, got + 1, buf,
+			    sizeof(buf) - 1, &got) < 0)
+				return -1;
+		}
+		/* All of the reply for TLS; half of its status line else. */
+		if (st == TLS_IN_TUNNEL) {
+			if (send(su->peer, http_ok, sizeof(http_ok) - 1,
+			    MSG_NOSIGNAL) != (ssize_t)sizeof(http_ok) - 1)
+				return -1;
+			want = ACORE_STAGE_TLS;
+		} else {
+			if (send(su->peer, http_ok, 12, MSG_NOSIGNAL) != 12)
+				return -1;
+			want = ACORE_STAGE_TUNNEL;
+		}
+	}
+	for (i = 0; i < 40 && acore_connect_stage(cell.d) < want; i++)
+		(void)acore_loop_run(loop, 0.05, 1);
+	(void)acore_loop_run(loop, 0.05, 1);
+	return acore_connect_stage(cell.d) == want ? 0 : -1;
 }
 
 /* Put the channel under test into state st. */
@@ -316,6 +418,10 @@ enter(struct acore_loop *loop, enum state st, struct setup *su)
 		for (i = 0; i < 40 && !acore_tls_established(cell.d); i++)
 			(void)acore_loop_run(loop, 0.05, 1);
 		return acore_tls_established(cell.d) ? 0 : -1;
+	case TUN_HTTP:
+	case TUN_SOCKS5:
+	case TLS_IN_TUNNEL:
+		return enter_tunnel(loop, st, su);
 	default:
 		return -1;
 	}
@@ -436,8 +542,14 @@ run_cell(enum state st, enum way way)
 		ok(cell.gone, "%s: closed", name);
 		break;
 	case PEER_RESET:
-		ok(cell.err != 0 || cell.closed > 0, "%s: the channel hears of "
-		    "it (err %d, closes %d)", name, cell.err, cell.closed);
+		/* A proxy gone before its reply is whole: the tunnel's error. */
+		if (st == TUN_HTTP || st == TUN_SOCKS5)
+			is_int(cell.err, ACORE_EPROXY_EOF, "%s: handle_error("
+			    "ACORE_EPROXY_EOF)", name);
+		else
+			ok(cell.err != 0 || cell.closed > 0, "%s: the channel "
+			    "hears of it (err %d, closes %d)", name, cell.err,
+			    cell.closed);
 		break;
 	case LOOP_STOP:
 	case LOOP_FREE:
@@ -603,9 +715,14 @@ lingering(void)
 	    "lingering x loop free: the peer got 1 MiB and a clean end");
 }
 
+/*
+ * An argument runs only the cells whose name contains it ("tunnelling
+ * (SOCKS5) x loop free"), to tell which cell valgrind's report is from.
+ */
 int
-main(void)
+main(int argc, char **argv)
 {
+	char name[160];
 	int st, way;
 
 	signal(SIGPIPE, SIG_DFL);
@@ -619,9 +736,14 @@ main(void)
 	    acore_tls_set_ca(cli_tls, cert_path, NULL) < 0)
 		bail_out("cannot set up TLS");
 	for (st = 0; st < NSTATES; st++)
-		for (way = 0; way < NWAYS; way++)
-			run_cell(st, way);
-	lingering();
+		for (way = 0; way < NWAYS; way++) {
+			snprintf(name, sizeof(name), "%s x %s",
+			    state_name[st], way_name[way]);
+			if (argc < 2 || strstr(name, argv[1]) != NULL)
+				run_cell(st, way);
+		}
+	if (argc < 2 || strstr("lingering x loop free", argv[1]) != NULL)
+		lingering();
 	acore_tls_free(srv_tls);
 	acore_tls_free(cli_tls);
 	unlink(cert_path);
