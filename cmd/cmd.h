@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "acore.h"
+
 struct option;
 
 struct acore_cmd {
@@ -47,7 +49,10 @@ enum {
 	AC_EXIT_LISTEN = 12,	/* cannot listen: in use, not permitted */
 	AC_EXIT_TLS = 13,	/* TLS handshake failed */
 	AC_EXIT_CERT = 14,	/* peer certificate did not verify */
+	AC_EXIT_PROXY_DNS = 15,	/* proxy name did not resolve */
 	AC_EXIT_HTTP2 = 16,	/* HTTP/2 framing or stream error */
+	AC_EXIT_PROXY_CONNECT = 17, /* proxy unreachable */
+	AC_EXIT_PROXY = 18,	/* proxy refused: handshake, auth, tunnel status */
 	AC_EXIT_READ = 19	/* a request body could not be read or sent again */
 };
 
@@ -133,6 +138,27 @@ int	 cmd_write_all(int fd, const void *buf, size_t len);
 
 /* Map a negative errno / ACORE_EAI_* from a connect to an exit status. */
 int	 cmd_exit_for(int err);
+
+/*
+ * proxy.c: --proxy URL, nc's -X/-x/-P, and the exit status of a proxied
+ * connect that failed in stage (acore_connect_stage).  The parsers fill
+ * p (px points into it) or return -1 with *why, for a usage error.
+ */
+struct cmd_proxy {
+	struct acore_proxy px;
+	char	host[256], port[8], user[256], password[256];
+	int	has_user, has_password, set;
+};
+int	 cmd_proxy_url(const char *url, const char *default_port,
+	    struct cmd_proxy *p, const char **why);
+int	 cmd_proxy_host_port(const char *s, size_t n, const char *default_port,
+	    struct cmd_proxy *p, const char **why);
+int	 cmd_proxy_nc(const char *proto, const char *hostport,
+	    struct cmd_proxy *p, const char **why);
+int	 cmd_proxy_user(struct cmd_proxy *p, const char *user,
+	    const char **why);
+int	 cmd_proxy_exit(int err, int stage);
+const char *cmd_proxy_scheme(int type);
 
 /*
  * TLS configurations from the command line (cmd/tls.c).  A failure to

@@ -30,6 +30,7 @@ enum {
 	OPT_CHECK_ONLY,
 	OPT_CHUNK_SIZE,
 	OPT_LATE_SHUTDOWN,
+	OPT_PROXY,
 	OPT_RETRIES,
 	OPT_SERVERNAME,
 	OPT_TLS
@@ -47,7 +48,7 @@ done(int st)
 	status = st;
 }
 
-#define OPTSTRING	":46Nf:i:km:o:q:s:uU:vw:"
+#define OPTSTRING	":46Nf:i:km:o:P:q:s:uU:vw:X:x:"
 static const struct option longopts[] = {
 	{ "file",		required_argument, NULL, 'f' },
 	{ "idle-timeout",	required_argument, NULL, 'i' },
@@ -65,6 +66,7 @@ static const struct option longopts[] = {
 	{ "check-only",		no_argument,	   NULL, OPT_CHECK_ONLY },
 	{ "chunk-size",		required_argument, NULL, OPT_CHUNK_SIZE },
 	{ "late-shutdown",	no_argument,	   NULL, OPT_LATE_SHUTDOWN },
+	{ "proxy",		required_argument, NULL, OPT_PROXY },
 	{ "retries",		required_argument, NULL, OPT_RETRIES },
 	{ "servername",		required_argument, NULL, OPT_SERVERNAME },
 	{ "tls",		no_argument,	   NULL, OPT_TLS },
@@ -114,6 +116,39 @@ target(struct echo_client_conf *c, int argc, char **argv)
 	c->port = port;
 }
 
+/* nc's -X PROTO -x HOST:PORT [-P USER], or curl's --proxy URL. */
+static void
+proxy_options(struct echo_client_conf *c, struct cmd_proxy *p,
+    const char *url, const char *proto, const char *addr, const char *user,
+    const char **why)
+{
+	if (url == NULL && addr == NULL) {
+		if (proto != NULL || user != NULL)
+			cmd_usage_error(self(), "-X and -P need -x");
+		return;
+	}
+	if (url != NULL && (addr != NULL || proto != NULL))
+		cmd_usage_error(self(), "--proxy cannot be used with -X or -x");
+	if (c->unix_path != NULL || c->udp)
+		cmd_usage_error(self(), "a proxy cannot be used with -U or -u");
+	if ((url != NULL ? cmd_proxy_url(url, "1080", p, why) :
+	    cmd_proxy_nc(proto, addr, p, why)) < 0)
+		cmd_usage_error(self(), "%s: '%s'", *why,
+		    url != NULL ? url : proto != NULL && strcmp(*why,
+		    "unknown proxy protocol (4, 5 or connect)") == 0 ? proto :
+		    addr);
+	if (user != NULL && cmd_proxy_user(p, user, why) < 0)
+		cmd_usage_error(self(), "%s", *why);
+	c->proxy = &p->px;
+	/*
+	 * squid, danted and microsocks end a tunnel at the first end of
+	 * stream: the echo must be back before ours goes out.
+	 */
+	c->late_shutdown = 1;
+	c->proxy_where = p->host;
+	c->proxy_port = p->port;
+}
+
 /* The message source: -m text, or -f file / stdin streamed (or read). */
 static void
 open_input(struct echo_client_conf *c, const char *file, const char *text)
@@ -144,7 +179,9 @@ cmd_main(int argc, char **argv)
 	struct echo_client_conf c;
 	struct acore_loop *loop;
 	const char *file = NULL, *text = NULL, *out = NULL, *source = NULL;
-	const char *cacert = NULL;
+	const char *cacert = NULL, *proxy_url = NULL, *proxy_proto = NULL;
+	const char *proxy_addr = NULL, *proxy_user = NULL, *why = NULL;
+	struct cmd_proxy proxy;
 	double wait = 0, idle = 0;
 	int ch, rc, chunk_set = 0, retries_set = 0, tls = 0, insecure = 0;
 	int check_only = 0;
@@ -182,6 +219,18 @@ cmd_main(int argc, char **argv)
 			break;	/* nc -N: shutting down at end of input is the default */
 		case 'o':
 			out = optarg;
+			break;
+		case 'P':
+			proxy_user = optarg;
+			break;
+		case 'X':
+			proxy_proto = optarg;
+			break;
+		case 'x':
+			proxy_addr = optarg;
+			break;
+		case OPT_PROXY:
+			proxy_url = optarg;
 			break;
 		case 'q':
 			c.quit_after = cmd_seconds("quit delay", optarg, 1e6);
@@ -250,6 +299,8 @@ cmd_main(int argc, char **argv)
 		target(&c, argc, argv);
 	if (source != NULL)
 		cmd_source(source, c.family, &c.source, &c.source_len);
+	proxy_options(&c, &proxy, proxy_url, proxy_proto, proxy_addr,
+	    proxy_user, &why);
 	if (tls && c.udp)
 		cmd_usage_error(self(), "-u cannot be used with --tls");
 	if (!tls && (cacert != NULL || insecure || c.servername != NULL))
@@ -306,9 +357,10 @@ cmd_main(int argc, char **argv)
 const struct acore_cmd acore_cmd_echo_client = {
 	.name = "echo-client",
 	.usage = "[-46kNuv] [-f file | -m text] [-i secs] [-o file | "
-	    "--check-only] [-q secs] [-s address] [-w secs] [--cacert file] "
-	    "[--chat] [--chunk-size n] "
-	    "[--late-shutdown] [--retries n] [--servername name] [--tls] "
+	    "--check-only] [-P user] [-q secs] [-s address] [-w secs] "
+	    "[-X proto] [-x host:port] [--cacert file] [--chat] "
+	    "[--chunk-size n] [--late-shutdown] [--proxy url] [--retries n] "
+	    "[--servername name] [--tls] "
 	    "[-U path | host port | host:port]",
 	.summary = "asyncore echo client: send, verify the echo (PyMOTW)",
 	.options =
@@ -323,6 +375,8 @@ const struct acore_cmd acore_cmd_echo_client = {
 	    "  -o, --output FILE    write the echo to FILE ('-': stdout; the "
 	    "default for -m\n"
 	    "                       and stdin, not for -f FILE or --chat)\n"
+	    "  -P USER              the proxy's user (password: "
+	    "$ACORE_PROXY_PASSWORD or asked)\n"
 	    "  -q, --quit SECS      after end of input, wait at most SECS "
 	    "for the echo\n"
 	    "  -s, --source ADDR    connect from ADDR\n"
@@ -332,6 +386,9 @@ const struct acore_cmd acore_cmd_echo_client = {
 	    "  -v, --verbose        log every event as the PyMOTW article\n"
 	    "  -w, --wait SECS      connect and idle timeout, as nc -w "
 	    "(-u: wait per echo)\n"
+	    "  -X PROTO             -x's protocol: 5 (SOCKS5, the default), "
+	    "4 (SOCKS4), connect\n"
+	    "  -x HOST[:PORT]       connect through this proxy, as nc -x\n"
 	    "  -V, --version        print the version\n"
 	    "      --cacert FILE    --tls: trust the CAs in FILE (PEM)\n"
 	    "      --chat           the asynchat protocol: ECHO <length>, "
@@ -341,6 +398,10 @@ const struct acore_cmd acore_cmd_echo_client = {
 	    "(default 512)\n"
 	    "      --late-shutdown  shut down sending only once all came "
 	    "back\n"
+	    "      --proxy URL      connect through [SCHEME://][USER[:PASS]@]"
+	    "HOST[:PORT]\n"
+	    "                       (http, socks4, socks4a, socks5, socks5h; "
+	    "port 1080)\n"
 	    "      --retries N      -u: send a datagram again up to N times "
 	    "(default 3)\n"
 	    "      --servername NAME  --tls: SNI and the name to verify\n"

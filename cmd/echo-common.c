@@ -23,6 +23,39 @@
 
 /* When echo_client_connect started: tells the connect deadline from -i. */
 static double connect_started;
+/* The channel connecting through a proxy: its stage tells who failed. */
+static const struct acore_dispatcher *proxied;
+
+/* A proxied connect's failure before the target answered: 0 if not one. */
+static int
+proxy_failed(const struct echo_client_conf *c, int err)
+{
+	const char *status;
+	int stage, rc;
+
+	if (c->proxy == NULL || proxied == NULL || err == -ETIMEDOUT)
+		return 0;
+	stage = acore_connect_stage(proxied);
+	rc = cmd_proxy_exit(err, stage);
+	if (stage == ACORE_STAGE_RESOLVE && ACORE_IS_EAI(err))
+		warnx("echo-client: cannot resolve proxy %s: %s",
+		    c->proxy_where, acore_strerror(err));
+	else if (stage == ACORE_STAGE_CONNECT)
+		warnx("echo-client: connect to proxy %s port %s: %s",
+		    c->proxy_where, c->proxy_port, acore_strerror(err));
+	else if (stage == ACORE_STAGE_TUNNEL && ACORE_IS_EAI(err))
+		warnx("echo-client: cannot resolve %s: %s", c->host,
+		    acore_strerror(err));
+	else if (stage == ACORE_STAGE_TUNNEL) {
+		status = acore_proxy_status(proxied);
+		warnx("echo-client: proxy %s port %s: %s%s%s%s",
+		    c->proxy_where, c->proxy_port, acore_strerror(err),
+		    status != NULL ? " (" : "", status != NULL ? status : "",
+		    status != NULL ? ")" : "");
+	} else
+		return 0;
+	return rc;
+}
 
 int
 echo_client_failed(const struct echo_client_conf *c, const char *where,
@@ -30,7 +63,10 @@ echo_client_failed(const struct echo_client_conf *c, const char *where,
 {
 	double limit = c->connect_timeout > 0 ? c->connect_timeout :
 	    ECHO_CONNECT_SECS;
+	int rc;
 
+	if (!connected && (rc = proxy_failed(c, err)) != 0)
+		return rc;
 	if (ACORE_IS_EAI(err))
 		warnx("echo-client: cannot resolve %s: %s", where,
 		    acore_strerror(err));
@@ -98,6 +134,13 @@ echo_client_connect(struct acore_dispatcher *d,
 		return rc;
 	if (c->unix_path != NULL)
 		return connect_unix(d, c->unix_path);
+	if (c->proxy != NULL) {
+		proxied = d;
+		acore_debug(d, "connecting to ('%s', %s) through a proxy",
+		    c->host, c->port);
+		return acore_connect_proxy(d, c->proxy, c->host, c->port,
+		    c->family);
+	}
 	acore_debug(d, "connecting to ('%s', %s)", c->host, c->port);
 	return acore_connect_host(d, c->host, c->port, c->family);
 }

@@ -394,8 +394,10 @@ echo_client_start(struct acore_loop *loop, const struct echo_client_conf *c)
 	    (cl.quit = acore_timer_new(loop, quit_timeout, NULL)) == NULL)
 		goto fail;
 	if ((rc = echo_client_connect(cl.sock, c)) < 0) {
-		client_error(cl.sock, rc, NULL);
-		return cmd_exit_for(rc);
+		/* A proxy's name that fails at once is its own status. */
+		rc = echo_client_failed(&cl.conf, cl.where, 0, rc);
+		finish(rc);
+		return rc;
 	}
 	return 0;
 fail:

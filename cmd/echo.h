@@ -173,6 +173,9 @@ struct echo_client_conf {
 	int		 chat;		/* the asynchat client (echo-chat.c) */
 	struct acore_tls *tls;		/* --tls; NULL: plain */
 	const char	*servername;	/* --servername; NULL: host */
+	/* -x or --proxy: through this proxy (NULL: direct), named so */
+	const struct acore_proxy *proxy;
+	const char	*proxy_where, *proxy_port;
 	const char	*out_name;
 	/* Runs once, with the exit status, after the client has closed. */
 	void		(*done)(int status);

@@ -34,10 +34,10 @@ netbase"
 	for pkg in bats bats-assert bats-support mandoc nginx-light socat \
 	    ncat netcat-openbsd openssl curl python3 valgrind clang cppcheck \
 	    clang-tools procps bsdextrautils iproute2 time nghttp2-server \
-	    nghttp2-client; do
+	    nghttp2-client squid dante-server microsocks; do
 		assert_line "$pkg"
 	done
-	[ "${#lines[@]}" -eq 34 ]
+	[ "${#lines[@]}" -eq 37 ]
 }
 
 @test "README's first command builds, its second is .ci/run's test command" {
