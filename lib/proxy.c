@@ -17,6 +17,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 
 #include <errno.h>
@@ -59,6 +60,29 @@ target_resolved(int err, const struct addrinfo *res, void *arg)
 	acore__transport_wait(t->d, EV_WRITE, EV_READ);
 }
 
+/*
+ * An address given as the target goes as one, whoever was to resolve
+ * names (SOCKS4a sends an IPv4 address in SOCKS4's form): only names are
+ * the proxy's to look up.
+ */
+static int
+tun_literal(struct tunnel *t)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)&t->addr;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&t->addr;
+
+	if (inet_pton(AF_INET, t->host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		return 1;
+	}
+	if (t->type != ACORE_PROXY_SOCKS4A &&
+	    inet_pton(AF_INET6, t->host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		return 1;
+	}
+	return 0;
+}
+
 static int
 tun_start(struct acore_dispatcher *d, struct tunnel *t)
 {
@@ -72,8 +96,10 @@ tun_start(struct acore_dispatcher *d, struct tunnel *t)
 	case ACORE_PROXY_HTTP:
 		return tun_http_request(t);
 	case ACORE_PROXY_SOCKS4A:
+		(void)tun_literal(t);
 		return tun_socks4_request(t);
 	case ACORE_PROXY_SOCKS5H:
+		(void)tun_literal(t);
 		return tun_socks5_greeting(t);
 	default:
 		t->state = TUN_RESOLVE;
@@ -392,6 +418,7 @@ acore_connect_proxy(struct acore_dispatcher *d,
 {
 	struct tunnel *t;
 	const char *pport;
+	size_t n;
 	int rc;
 
 	if (d->flags & ACORE_CLOSED)
@@ -411,8 +438,14 @@ acore_connect_proxy(struct acore_dispatcher *d,
 		return -ENOMEM;
 	t->d = d;
 	t->type = (uint8_t)proxy->type;
-	if ((rc = port_number(port, &t->port_num)) < 0 ||
-	    (rc = dup_or_null(&t->host, host)) < 0 ||
+	/* "[::1]", the URL form of an address, is "::1" to a proxy. */
+	n = strlen(host);
+	if (host[0] == '[' && n > 2 && host[n - 1] == ']')
+		t->host = strndup(host + 1, n - 2);
+	else
+		t->host = strdup(host);
+	if ((rc = t->host == NULL ? -ENOMEM : 0) < 0 ||
+	    (rc = port_number(port, &t->port_num)) < 0 ||
 	    (rc = dup_or_null(&t->port, port)) < 0 ||
 	    (rc = dup_or_null(&t->user, proxy->user)) < 0 ||
 	    (rc = dup_or_null(&t->password, proxy->password)) < 0) {

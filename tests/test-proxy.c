@@ -87,6 +87,8 @@ static const struct acore_ops listener_ops = {
 /* ------------------------------------------------------------ the proxy */
 
 static unsigned short target_port;
+static const char *target_host = "localhost";
+static int want_atyp;		/* SOCKS5: the address type to see; 0: any */
 
 /* Read exactly len bytes; 0, or -1 at an end. */
 static int
@@ -243,6 +245,8 @@ serve(const char *mode, int fd)
 		n = b[3] == 1 ? 5 : b[3] == 4 ? 17 : (size_t)b[4] + 2;
 		if (get(fd, b + 5, n) < 0)
 			_exit(6);
+		if (want_atyp != 0 && b[3] != want_atyp)
+			_exit(5);
 		if (strcmp(mode, "socks5-refuse") == 0) {
 			(void)PUTS(fd, "\x05\x05\x00\x01\0\0\0\0\0\0");
 			_exit(0);
@@ -424,7 +428,7 @@ client(struct acore_loop *loop, struct acore_tls *tls, int type,
 		return NULL;
 	if ((tls != NULL && acore_tls_attach(d, tls, "localhost") < 0) ||
 	    acore_set_connect_timeout(d, limit) < 0 ||
-	    (rc = acore_connect_proxy(d, &px, "localhost", tport,
+	    (rc = acore_connect_proxy(d, &px, target_host, tport,
 	    AF_INET)) < 0) {
 		acore_close(d);
 		return NULL;
@@ -545,6 +549,25 @@ main(void)
 	    "socks4a: TLS echo through the tunnel (%s)",
 	    acore_strerror(cl.error));
 	is_int(reap(pid), 0, "socks4a: the proxy got the name to resolve");
+
+	/* 3b. An address goes as one, "[v6]" unbracketed, even to socks5h. */
+	target_host = "127.0.0.1";
+	want_atyp = 1;		/* the child checks it: set before the fork */
+	pp = proxy("socks5", &pid);
+	ok(client(loop, ctls, ACORE_PROXY_SOCKS5H, pp, NULL, NULL, 5) != NULL,
+	    "socks5h to 127.0.0.1: under way");
+	run(loop);
+	ok(cl.connected == 1 && cl.ngot == sizeof(msg) - 1,
+	    "socks5h to 127.0.0.1: echoed (%s)", acore_strerror(cl.error));
+	is_int(reap(pid), 0, "socks5h to 127.0.0.1: sent as an IPv4 address");
+	target_host = "[::1]";
+	want_atyp = 4;
+	pp = proxy("socks5", &pid);
+	(void)client(loop, NULL, ACORE_PROXY_SOCKS5H, pp, NULL, NULL, 5);
+	run(loop);
+	is_int(reap(pid), 0, "socks5h to [::1]: sent as an IPv6 address");
+	target_host = "localhost";
+	want_atyp = 0;
 
 	/* 4. Bytes right behind the proxy's reply belong to the stream. */
 	pp = proxy("http-banner", &pid);
