@@ -144,7 +144,15 @@ PY
 	done
 	printf 'hello\n' | timeout 10 nc.openbsd -N 127.0.0.1 "$port" >out2
 	# Nothing listening behind it: the client's connection just ends.
-	kill "$(cat epid)"
+	# kill(1) returns before the server has gone: wait until it has (its
+	# listener closed), else forward may still reach it.
+	epid=$(cat epid)
+	kill "$epid"
+	for i in $(seq 200); do
+		kill -0 "$epid" 2>/dev/null || break
+		sleep 0.05
+	done
+	! kill -0 "$epid" 2>/dev/null
 	run timeout 10 nc.openbsd -N 127.0.0.1 "$port" </dev/null
 	bg_stop "$fwd"
 	cmp in out
