@@ -237,6 +237,37 @@ nv(const char *name, size_t namelen, const char *value, size_t valuelen)
 	return x;
 }
 
+/*
+ * -v: the request as curl -v shows an HTTP/2 one: the pseudo-fields as a
+ * request line ("GET /path HTTP/2") and a Host field, then the fields
+ * as sent (names in lower case), CR LF each, and the blank line.
+ */
+static void
+h2_show_request(const nghttp2_nv *nva, size_t n)
+{
+	size_t i, len = 32;
+	char *text, *p;
+
+	if (!cmd_is_verbose() || n < 4)
+		return;
+	for (i = 0; i < n; i++)
+		len += nva[i].namelen + nva[i].valuelen + 4;
+	if ((p = text = malloc(len)) == NULL)
+		return;
+	/* nva: :method, :scheme, :authority, :path, then the fields. */
+	p += sprintf(p, "%.*s %.*s HTTP/2\r\nHost: %.*s\r\n",
+	    (int)nva[0].valuelen, (const char *)nva[0].value,
+	    (int)nva[3].valuelen, (const char *)nva[3].value,
+	    (int)nva[2].valuelen, (const char *)nva[2].value);
+	for (i = 4; i < n; i++)
+		p += sprintf(p, "%.*s: %.*s\r\n", (int)nva[i].namelen,
+		    (const char *)nva[i].name, (int)nva[i].valuelen,
+		    (const char *)nva[i].value);
+	p += sprintf(p, "\r\n");
+	hg_show_head('>', text, (size_t)(p - text));
+	free(text);
+}
+
 static int
 h2_submit(struct hg_conn *c, struct hg_job *j, int last)
 {
@@ -290,6 +321,7 @@ h2_submit(struct hg_conn *c, struct hg_job *j, int last)
 		p += r.fields[i].namelen;
 	}
 	st->job = j;
+	h2_show_request(nva, n);
 	/* r.body (a request body) is not sent over HTTP/2 yet. */
 	id = ng_submit(h->s, NULL, nva, n, NULL, st);
 	free(nva);

@@ -95,6 +95,25 @@ h2peer() {
 	cmp "$TMP/out" "$DATA/lorem.txt"
 }
 
+@test "-v over h2: the request head as curl -v shows an HTTP/2 one" {
+	run -0 --separate-stderr acore http-get -v --cacert "$CA" -o "$TMP/out" "$NGINX_TLS_URL/small.txt"
+	printf '%s\n' "$stderr" | grep -a '^> ' | sed 's/\r$/\\r/' >"$TMP/ours"
+	host=${NGINX_TLS_URL#https://}
+	[ "$(cat "$TMP/ours")" = "> GET /small.txt HTTP/2\\r
+> Host: $host\\r
+> user-agent: $(sed -n 's/^> user-agent: \(.*\)\\r$/\1/p' "$TMP/ours")\\r
+> accept: */*\\r
+> \\r" ]
+	grep -q '^> user-agent: acore/' "$TMP/ours"
+	# curl's, but for its User-Agent
+	curl -sv --http2 --cacert "$CA" -o /dev/null "$NGINX_TLS_URL/small.txt" 2>&1 |
+	    grep -a '^> ' | sed 's/\r$/\\r/' | grep -v '^> user-agent:' >"$TMP/curl"
+	grep -v '^> user-agent:' "$TMP/ours" | diff "$TMP/curl" -
+	# the response head too
+	printf '%s\n' "$stderr" | grep -qx $'< HTTP/2 200\r'
+	cmp "$TMP/out" "$DATA/lorem.txt"
+}
+
 @test "-I and -i over h2: the head as HTTP/2 status line and fields" {
 	run -0 acore http-get -I --cacert "$CA" "$NGINX_TLS_URL/small.txt"
 	[ "${lines[0]}" = $'HTTP/2 200\r' ]
