@@ -264,7 +264,8 @@ hg_redirect(struct hg *g, struct hg_job *j, const char *location)
 		hg_job_done(g, j, AC_EXIT_FAIL, "out of memory");
 		return;
 	}
-	if ((rc = ahttp_url_parse(url, &u, &why)) != 0) {
+	if ((rc = ahttp_url_parse_flags(url, &u, AHTTP_URL_USERINFO,
+	    &why)) != 0) {
 		snprintf(msg, sizeof(msg), "redirected to %.200s: %s", url,
 		    why);
 		free(url);
@@ -284,6 +285,17 @@ hg_redirect(struct hg *g, struct hg_job *j, const char *location)
 		hg_job_done(g, j, AC_EXIT_READ, msg);
 		return;
 	}
+	/* Messages never show a password: the URL without its userinfo. */
+	if (u.user != NULL) {
+		free(url);
+		if ((url = strdup(u.absolute)) == NULL)
+			err(AC_EXIT_FAIL, "http-get");
+	}
+	/* -e ';auto': the Referer of the next request is this URL. */
+	free(j->prev_url);
+	j->prev_url = strdup(j->u.absolute);
+	ahttp_digest_free(&j->digest);
+	j->auth_tries = 0;
 	free(j->url);
 	/* -H credentials stay with the first URL's origin (http-req.c). */
 	if (j->redirects == 0)
@@ -402,10 +414,17 @@ make_jobs(struct hg *g, char **urls, int n, char **files, int nfiles)
 		if (hg_sends_body(&g->o, j) && (j->rbody = hg_body_new(g)) ==
 		    NULL)
 			err(AC_EXIT_FAIL, "http-get");
-		if ((rc = ahttp_url_parse(j->url, &j->u, &why)) != 0) {
+		if ((rc = ahttp_url_parse_flags(j->url, &j->u,
+		    AHTTP_URL_USERINFO, &why)) != 0) {
 			hg_job_done(g, j, rc == -ENOMEM ? AC_EXIT_FAIL :
 			    AC_EXIT_BADURL, why);
 			continue;
+		}
+		/* Messages never show a password: no userinfo in j->url. */
+		if (j->u.user != NULL) {
+			free(j->url);
+			if ((j->url = strdup(j->u.absolute)) == NULL)
+				err(AC_EXIT_FAIL, "http-get");
 		}
 		if (i < (size_t)nfiles) {
 			/* "-o -" is standard output, as for curl */
@@ -546,6 +565,8 @@ cleanup(struct hg *g, char **files)
 	hg_writer_free(g->writer);
 	for (i = 0; i < g->njobs; i++) {
 		free(g->jobs[i].url);
+		free(g->jobs[i].prev_url);
+		ahttp_digest_free(&g->jobs[i].digest);
 		free(g->jobs[i].file);
 		free(g->jobs[i].content_type);
 		ahttp_url_free(&g->jobs[i].u);
@@ -561,6 +582,7 @@ cleanup(struct hg *g, char **files)
 	free(g->o.headers);
 	free(g->o.range);
 	hg_resolve_free_all(&g->o);
+	free(g->o.cookies);
 	free(g->buf);
 	free(files);
 }
@@ -618,24 +640,28 @@ cmd_main(int argc, char **argv)
 		cleanup(&g, files);
 		return rc;
 	}
+	hg_auth_init(&g);
 	make_jobs(&g, argv, argc, files, nfiles);
-	rc = run(&g);
+	rc = hg_auth_finish(&g, run(&g));
 	cleanup(&g, files);
 	return rc;
 }
 
 const struct acore_cmd acore_cmd_http_get = {
 	.name = "http-get",
-	.usage = "[-046fGiIkLOsSvVZ] [-A agent] [-C -] [-d data] "
-	    "[-F name=value] [-H header] [-m secs] [-o file] [-r range] "
-	    "[-T file] [-w format] [-X method] [--absolute-form] "
+	.usage = "[-046fGiIkLnOsSvVZ] [-A agent] [-b cookies] [-C -] "
+	    "[-c file] [-d data] [-e referer] [-F name=value] [-H header] "
+	    "[-m secs] [-o file] [-r range] [-T file] [-u user[:password]] "
+	    "[-w format] [-X method] [--absolute-form] "
 	    "[--cacert file] [--capath dir] [--chunk-size bytes] "
 	    "[--compressed] [--connect-timeout secs] [--data-ascii data] "
 	    "[--data-binary data] [--data-raw data] [--data-urlencode data] "
+	    "[--digest] "
 	    "[--http1.0 | --http1.1 | --http2 | --http2-prior-knowledge] "
 	    "[--json data] [--limit-rate rate] [--location-trusted] "
 	    "[--loop-counter] [--max-host-conns n] "
-	    "[--max-redirs n] [--no-fail] [--no-progress | --progress] "
+	    "[--max-redirs n] [--netrc-file file] [--no-fail] "
+	    "[--no-progress | --progress] "
 	    "[--parallel-max n] "
 	    "[--raw] [--resolve host:port:addr[,addr]...] [--retry n] "
 	    "[--retry-delay secs] [--show-reads] [--summary] "

@@ -30,7 +30,7 @@ enum {
 	OPT_CACERT, OPT_CAPATH, OPT_HTTP11, OPT_HTTP2, OPT_HTTP2_PRIOR,
 	OPT_RESOLVE, OPT_UNIX_SOCKET, OPT_LIMIT_RATE,
 	OPT_DATA_ASCII, OPT_DATA_BINARY, OPT_DATA_RAW, OPT_DATA_URLENCODE,
-	OPT_JSON
+	OPT_JSON, OPT_DIGEST, OPT_NETRC_FILE
 };
 
 const struct option hg_longopts[] = {
@@ -40,12 +40,15 @@ const struct option hg_longopts[] = {
 	{ "chunk-size", required_argument, NULL, OPT_CHUNK },
 	{ "compressed", no_argument, NULL, OPT_COMPRESSED },
 	{ "connect-timeout", required_argument, NULL, OPT_CONNECT },
+	{ "cookie", required_argument, NULL, 'b' },
+	{ "cookie-jar", required_argument, NULL, 'c' },
 	{ "continue-at", required_argument, NULL, 'C' },
 	{ "data", required_argument, NULL, 'd' },
 	{ "data-ascii", required_argument, NULL, OPT_DATA_ASCII },
 	{ "data-binary", required_argument, NULL, OPT_DATA_BINARY },
 	{ "data-raw", required_argument, NULL, OPT_DATA_RAW },
 	{ "data-urlencode", required_argument, NULL, OPT_DATA_URLENCODE },
+	{ "digest", no_argument, NULL, OPT_DIGEST },
 	{ "fail", no_argument, NULL, 'f' },
 	{ "form", required_argument, NULL, 'F' },
 	{ "get", no_argument, NULL, 'G' },
@@ -65,6 +68,8 @@ const struct option hg_longopts[] = {
 	{ "max-host-conns", required_argument, NULL, OPT_HOST_CONNS },
 	{ "max-redirs", required_argument, NULL, OPT_MAX_REDIRS },
 	{ "max-time", required_argument, NULL, 'm' },
+	{ "netrc", no_argument, NULL, 'n' },
+	{ "netrc-file", required_argument, NULL, OPT_NETRC_FILE },
 	{ "no-fail", no_argument, NULL, OPT_NO_FAIL },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "output", required_argument, NULL, 'o' },
@@ -74,6 +79,7 @@ const struct option hg_longopts[] = {
 	{ "range", required_argument, NULL, 'r' },
 	{ "raw", no_argument, NULL, OPT_RAW },
 	{ "request", required_argument, NULL, 'X' },
+	{ "referer", required_argument, NULL, 'e' },
 	{ "remote-name", no_argument, NULL, 'O' },
 	{ "resolve", required_argument, NULL, OPT_RESOLVE },
 	{ "retry", required_argument, NULL, OPT_RETRY },
@@ -84,6 +90,7 @@ const struct option hg_longopts[] = {
 	{ "summary", no_argument, NULL, OPT_SUMMARY },
 	{ "unix-socket", required_argument, NULL, OPT_UNIX_SOCKET },
 	{ "upload-file", required_argument, NULL, 'T' },
+	{ "user", required_argument, NULL, 'u' },
 	{ "user-agent", required_argument, NULL, 'A' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "write-out", required_argument, NULL, 'w' },
@@ -99,10 +106,15 @@ const char hg_options_help[] =
     "HTTP/1.0 and Host\n"
     "  -4, -6               IPv4 or IPv6 addresses only\n"
     "  -A, --user-agent AGENT  the User-Agent header ('': none)\n"
+    "  -b, --cookie 'N=V; ...' | FILE  send these cookies, or "
+    "those of a cookie file\n"
+    "  -c, --cookie-jar FILE  write the cookies to FILE at the end\n"
     "  -C, --continue-at -  continue the -o or -O file where it "
     "ends\n"
     "  -d, --data DATA      POST DATA as a form (@FILE, @-: read it; "
     "repeated: joined with &)\n"
+    "  -e, --referer URL[;auto]  send Referer: URL (;auto: the "
+    "redirecting URL)\n"
     "  -f, --fail           HTTP 400 or more is an error, status 9 "
     "(the default)\n"
     "  -F, --form NAME=VALUE  POST multipart/form-data (NAME=@FILE: a "
@@ -118,6 +130,7 @@ const char hg_options_help[] =
     "  -k, --insecure       https: do not verify the server\n"
     "  -L, --location       follow redirects\n"
     "  -m, --max-time SECS  stop everything after SECS (status 6)\n"
+    "  -n, --netrc          credentials from ~/.netrc\n"
     "  -o, --output FILE    write the next URL's body to FILE "
     "('-': stdout)\n"
     "  -O, --remote-name    write each URL to its last path segment, "
@@ -126,6 +139,8 @@ const char hg_options_help[] =
     "-500, 0-0,-1)\n"
     "  -s, --silent         no progress meter, no error lines\n"
     "  -S, --show-error     with -s, still report errors\n"
+    "  -u, --user USER[:PASSWORD]  credentials (no password: "
+    "asked for)\n"
     "  -v, --verbose        show the heads as curl -v, log every event "
     "as the PyMOTW article\n"
     "  -V, --version        print the version\n"
@@ -149,6 +164,7 @@ const char hg_options_help[] =
     "      --data-raw DATA  as -d, no @FILE\n"
     "      --data-urlencode [NAME]=TEXT|[NAME]@FILE  as -d, "
     "URL-encoded\n"
+    "      --digest         HTTP Digest authentication, not Basic\n"
     "      --http1.1        HTTP/1.1 only (https: no h2 offered)\n"
     "      --http2          https: HTTP/2 when the server agrees "
     "(the default)\n"
@@ -165,6 +181,7 @@ const char hg_options_help[] =
     "(default 6)\n"
     "      --max-redirs N   follow at most N redirects per URL "
     "(default 20)\n"
+    "      --netrc-file FILE  credentials from FILE (as --netrc)\n"
     "      --no-fail        HTTP 400 or more is no error\n"
     "      --no-progress    never show the progress meter\n"
     "      --parallel-max N at most N requests at once "
@@ -200,6 +217,21 @@ add_header(struct hg_opts *o, char *h)
 		err(AC_EXIT_FAIL, "http-get");
 	o->headers = nh;
 	o->headers[o->nheaders++] = h;
+}
+
+/* -e URL, -e 'URL;auto' or -e ';auto' (curl's). */
+static void
+set_referer(struct hg_opts *o, char *v)
+{
+	size_t n = strlen(v);
+
+	o->referer_auto = n >= 5 && strcmp(v + n - 5, ";auto") == 0;
+	if (o->referer_auto)
+		v[n - 5] = '\0';
+	if (!hg_value_ok(v))
+		cmd_usage_error(&acore_cmd_http_get, "bad referer (control "
+		    "characters)");
+	o->referer = v;
 }
 
 static int
@@ -286,6 +318,32 @@ hg_parse_options(int argc, char **argv, struct hg_opts *o, char ***files,
 				    "agent (control characters)");
 			if (*o->user_agent == '\0')
 				o->user_agent = NULL;	/* -A '': none */
+			break;
+		case 'b':
+			if ((o->cookies = reallocarray(o->cookies,
+			    (size_t)o->ncookies + 1, sizeof(*o->cookies))) ==
+			    NULL)
+				err(AC_EXIT_FAIL, "http-get");
+			o->cookies[o->ncookies++] = optarg;
+			break;
+		case 'c':
+			o->cookie_jar = optarg;
+			break;
+		case 'e':
+			set_referer(o, optarg);
+			break;
+		case 'n':
+			o->netrc = 1;
+			break;
+		case 'u':
+			o->userpwd = optarg;
+			break;
+		case OPT_DIGEST:
+			o->digest = 1;
+			break;
+		case OPT_NETRC_FILE:
+			o->netrc = 1;
+			o->netrc_file = optarg;
 			break;
 		case 'C':
 			if (strcmp(optarg, "-") != 0)

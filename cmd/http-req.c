@@ -77,7 +77,8 @@ values_ok(const struct hg_opts *o, const struct hg_job *j)
 
 	if (!hg_value_ok(j->u.target) || !hg_value_ok(j->u.absolute) ||
 	    !hg_value_ok(j->u.authority) ||
-	    (o->user_agent != NULL && !hg_value_ok(o->user_agent)))
+	    (o->user_agent != NULL && !hg_value_ok(o->user_agent)) ||
+	    (o->referer != NULL && !hg_value_ok(o->referer)))
 		return 0;
 	for (i = 0; i < o->nheaders; i++)
 		if (!hg_value_ok(o->headers[i]))
@@ -163,19 +164,22 @@ body_fields(const struct hg_opts *o, const struct hg_job *j,
 }
 
 int
-hg_request(const struct hg_opts *o, const struct hg_job *j, int close,
+hg_request(const struct hg_opts *o, struct hg_job *j, int close,
     struct hg_req *r)
 {
 	const char *v, *colon;
-	int i;
+	int i, rc;
 
 	memset(r, 0, sizeof(*r));
 	if (!values_ok(o, j))
 		return -EINVAL;
-	/* Ours (at most ten), then the user's, then the body's. */
-	if ((r->fields = calloc((size_t)o->nheaders + 10,
+	/* Ours (at most thirteen), then the user's, then the body's. */
+	if ((r->fields = calloc((size_t)o->nheaders + 13,
 	    sizeof(*r->fields))) == NULL)
 		return -ENOMEM;
+	/* --digest: the 401 with the challenge comes on this connection. */
+	if (close && hg_auth_keep_open(o, j))
+		close = 0;
 	r->method = hg_method(o, j);
 	r->scheme = j->u.tls ? "https" : "http";
 	r->authority = j->u.authority;
@@ -186,6 +190,15 @@ hg_request(const struct hg_opts *o, const struct hg_job *j, int close,
 	if (!(o->http10 && o->absolute) && !user_has(o, "Host"))
 		add(r, "Host", j->u.authority, strlen(j->u.authority));
 	if (!o->http10) {
+		if ((rc = hg_auth_fields(o, j, r, user_has(o,
+		    "Authorization"), user_has(o, "Cookie"), user_has(o,
+		    "Referer"), withheld(o, j, "Cookie:"))) < 0) {
+			hg_req_free(r);
+			return rc;
+		}
+		/* Right after Host, as curl sends it. */
+		if (r->auth != NULL)
+			add(r, "Authorization", r->auth, strlen(r->auth));
 		if (o->user_agent != NULL && !user_has(o, "User-Agent"))
 			add(r, "User-Agent", o->user_agent,
 			    strlen(o->user_agent));
@@ -199,6 +212,11 @@ hg_request(const struct hg_opts *o, const struct hg_job *j, int close,
 			add(r, "Range", r->range, strlen(r->range));
 		} else if (o->range != NULL && !user_has(o, "Range"))
 			add(r, "Range", o->range, strlen(o->range));
+		/* curl's places: Referer and Cookie after the rest. */
+		if (r->referer != NULL)
+			add(r, "Referer", r->referer, strlen(r->referer));
+		if (r->cookie != NULL)
+			add(r, "Cookie", r->cookie, strlen(r->cookie));
 		if (close && !user_has(o, "Connection")) {
 			add(r, "Connection", "close", 5);
 			r->close = 1;
@@ -235,6 +253,11 @@ hg_req_error(const struct hg_job *j, int rc, int *result)
 void
 hg_req_free(struct hg_req *r)
 {
+	if (r->auth != NULL)
+		explicit_bzero(r->auth, strlen(r->auth));
+	free(r->auth);
+	free(r->cookie);
+	r->auth = r->cookie = NULL;
 	free(r->fields);
 	r->fields = NULL;
 	r->nfields = 0;

@@ -224,7 +224,9 @@ hg_resp_end(struct hg_resp *r)
 void
 hg_resp_settle(struct hg *g, struct hg_job *j, struct hg_resp *r)
 {
-	if (r->v.location != NULL)
+	if (r->v.again)		/* the same URL, with credentials now */
+		hg_requeue(g, j);
+	else if (r->v.location != NULL)
 		hg_redirect(g, j, r->v.location);
 	else
 		hg_job_done(g, j, r->v.result, r->v.result != AC_EXIT_OK ?

@@ -135,12 +135,15 @@ hg_verdict(struct hg *g, struct hg_job *j, const struct hg_head *p,
 	const struct hg_opts *o = &g->o;
 	const char *f;
 	size_t len;
-	int s = p->status;
+	int s = p->status, rc;
 
 	memset(v, 0, sizeof(*v));
 	j->status = s;
 	j->body = 0;
 	j->retry_after = -1;
+	/* Cookies from every response; a Digest challenge is answered. */
+	if ((rc = hg_auth_verdict(g, j, p, v)) != 0)
+		return rc < 0 ? rc : 0;
 	if (o->follow && is_redirect(s)) {
 		/* A redirect's own body is not what was asked for. */
 		v->discard = 1;

@@ -6,6 +6,8 @@
  *  http-opts.c	 the command line
  *  http-req.c	 the request (struct hg_req): every value that reaches
  *		 it is checked here
+ *  http-auth.c	 credentials (-u, --digest, --netrc), cookies (-b, -c),
+ *		 the Referer (-e)
  *  http-conn.c	 a connection: an HttpClient dispatcher reused by jobs,
  *		 whatever protocol it speaks (connect, TLS, timers, reuse)
  *  http-h1.c	 HTTP/1.x on a connection (struct hg_proto hg_h1)
@@ -96,6 +98,17 @@ struct hg_opts {
 	struct hg_resolve *resolve;	/* --resolve, in order given */
 	size_t		 nresolve;
 	struct hg_upload *upload;	/* -d, --json, -F, -T, -G, -X */
+	/* http-auth.c */
+	const char	*userpwd;	/* -u USER[:PASSWORD] */
+	int		 digest;	/* --digest: else Basic */
+	int		 netrc;		/* --netrc, --netrc-file */
+	const char	*netrc_file;
+	char		**cookies;	/* -b, each "n=v; ..." or a file */
+	int		 ncookies;
+	const char	*cookie_jar;	/* -c FILE */
+	const char	*referer;	/* -e, without ";auto" */
+	int		 referer_auto;	/* -e ...;auto */
+	struct hg_auth	*auth;		/* the run's state (http-auth.c) */
 };
 
 /* --resolve HOST:PORT:ADDR[,ADDR]...: the addresses, numeric, in order. */
@@ -157,6 +170,9 @@ struct hg_job {
 	struct hg_body	*rbody;		/* its request body, once sent */
 	int		 to_get;	/* a redirect made it a GET */
 	int		 no_expect;	/* a 417: no Expect: 100-continue */
+	struct ahttp_digest digest;	/* --digest: the server's challenge */
+	int		 auth_tries;	/* 401s answered */
+	char		*prev_url;	/* before the last redirect (-e ;auto) */
 	TAILQ_ENTRY(hg_job) q;		/* run queue */
 	TAILQ_ENTRY(hg_job) hq;		/* its host's queue */
 };
@@ -195,7 +211,7 @@ struct hg {
 };
 
 /* http-opts.c: the command line; 0, or an exit status */
-#define HG_OPTSTRING	":046A:C:d:fF:GH:iIkLm:o:Or:sST:vw:X:Z::"
+#define HG_OPTSTRING	":046A:b:c:C:d:e:fF:GH:iIkLm:no:Or:sST:u:vw:X:Z::"
 extern const struct option hg_longopts[];
 extern const char hg_options_help[];	/* --help: a line per option */
 int	 hg_parse_options(int argc, char **argv, struct hg_opts *o,
@@ -233,6 +249,9 @@ struct hg_req {
 	size_t		 nfields;
 	struct hg_body	*body;		/* the job's, or NULL: none */
 	int		 expect;	/* asks for 100 Continue first */
+	char		*auth;		/* Authorization value (owned) */
+	char		*cookie;	/* Cookie value (owned) */
+	const char	*referer;
 	char		 range[48];	/* the Range value's storage */
 	char		 length[24];	/* the Content-Length value's */
 };
@@ -248,7 +267,7 @@ int	 hg_range_ok(const char *s);
  * -ENOMEM.  r->close says whether the request asks for the close (it
  * also does with HTTP/1.0).  Free with hg_req_free().
  */
-int	 hg_request(const struct hg_opts *o, const struct hg_job *j,
+int	 hg_request(const struct hg_opts *o, struct hg_job *j,
 	    int close, struct hg_req *r);
 void	 hg_req_free(struct hg_req *r);
 /* Why hg_request() (or a submit) failed with rc for j; *result its exit. */
@@ -286,6 +305,7 @@ struct hg_verdict {
 	int	 discard;	/* its body is not written */
 	int	 result;	/* AC_EXIT_* once the response is complete */
 	char	 msg[192];	/* why, when result is not AC_EXIT_OK */
+	int	 again;		/* send it again (a Digest challenge) */
 	const char *coding;	/* --compressed: Content-Encoding to undo */
 	size_t	 codinglen;
 	char	 codings[256];	/* all its fields, as one list */
@@ -304,6 +324,28 @@ int	 hg_retry_wanted(struct hg *, struct hg_job *, int result,
 /* -w: check FORMAT (0, or -1 with *why); write it out for j. */
 int	 hg_write_out_check(const char *fmt, const char **why);
 int	 hg_write_out(struct hg *, struct hg_job *);
+
+/* http-auth.c: -u, --digest, --netrc, -b, -c, -e */
+/* After the options: passwords asked, files read (errors exit). */
+void	 hg_auth_init(struct hg *);
+/* At the end: -c written (failure: AC_EXIT_WRITE); the status. */
+int	 hg_auth_finish(struct hg *, int status);
+/* j's request should not ask to close: a challenge may follow. */
+int	 hg_auth_keep_open(const struct hg_opts *, const struct hg_job *);
+/*
+ * r->auth, r->cookie and r->referer for j, each unless the user's -H has
+ * one (has_*); withheld: -b strings stay with the first origin.  0 or
+ * -ENOMEM.
+ */
+int	 hg_auth_fields(const struct hg_opts *, struct hg_job *,
+	    struct hg_req *, int has_auth, int has_cookie, int has_referer,
+	    int withheld);
+/*
+ * A final response's Set-Cookie fields into the jar; 1 when it is a
+ * Digest challenge to answer (v->again), 0 otherwise, or -ENOMEM.
+ */
+int	 hg_auth_verdict(struct hg *, struct hg_job *, const struct hg_head *,
+	    struct hg_verdict *);
 
 /* http-get.c: the job queue */
 /* The next job waiting for host (taken off the queue), or NULL. */

@@ -265,9 +265,10 @@ int	 ahttp_jar_header(const struct ahttp_jar *, const char *host,
 	    char **out);
 
 /*
- * -b 'name=value; name2=value2': pairs the user gives, sent with every
- * request (ahttp_jar_header's given) and never saved.  0, -EINVAL with
- * *why, or -ENOMEM.
+ * -b 'name=value; name2=value2': cookies the user gives, sent as typed
+ * (as curl does) with the requests ahttp_jar_header's given says, and
+ * never saved; several are joined with "; ".  0, -EINVAL with *why (a
+ * control byte, a piece without name=), or -ENOMEM.
  */
 int	 ahttp_jar_given(struct ahttp_jar *, const char *s, const char **why);
 /*

@@ -216,8 +216,8 @@ ahttp_jar_save(const struct ahttp_jar *jar, int64_t now, ahttp_sink *sink,
 int
 ahttp_jar_given(struct ahttp_jar *jar, const char *s, const char **why)
 {
-	const char *p, *end, *eq, *name, *val;
-	size_t namen, valn, len, have;
+	const char *p, *end, *name, *eq;
+	size_t have, len;
 	char *g;
 
 	*why = NULL;
@@ -236,20 +236,13 @@ ahttp_jar_given(struct ahttp_jar *jar, const char *s, const char **why)
 			*why = "a cookie that is not name=value";
 			return -EINVAL;
 		}
-		for (namen = (size_t)(eq - name); name[namen - 1] == ' ' ||
-		    name[namen - 1] == '\t'; namen--)
-			;
-		val = eq + 1 + strspn(eq + 1, " \t");
-		for (valn = (size_t)(end - val); valn > 0 &&
-		    (val[valn - 1] == ' ' || val[valn - 1] == '\t'); valn--)
-			;
-		have = jar->given != NULL ? strlen(jar->given) : 0;
-		len = have + namen + valn + 4;
-		if ((g = realloc(jar->given, len)) == NULL)
-			return -ENOMEM;
-		snprintf(g + have, len - have, "%s%.*s=%.*s", have ? "; " : "",
-		    (int)namen, name, (int)valn, val);
-		jar->given = g;
 	}
+	/* Sent as typed, as curl does; several -b strings joined. */
+	have = jar->given != NULL ? strlen(jar->given) : 0;
+	len = have + strlen(s) + 3;
+	if ((g = realloc(jar->given, len)) == NULL)
+		return -ENOMEM;
+	snprintf(g + have, len - have, "%s%s", have ? "; " : "", s);
+	jar->given = g;
 	return 0;
 }

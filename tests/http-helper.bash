@@ -17,6 +17,7 @@
 # NGINX_TLS_UNKNOWN_PORT (expired.pem, unknown.pem).  /to-tls on the plain
 # server redirects to https://localhost:TLS_PORT/small.txt, /to-plain on
 # the TLS one back to http://localhost:PORT/small.txt.
+# With NGINX_HTPASSWD (an htpasswd file), /private/ needs Basic auth.
 # With NGINX_H2=1 as well (tests/http-h2.bats): the TLS listener speaks
 # HTTP/2 too (ALPN h2), NGINX_H2C_PORT serves HTTP/2 without TLS (prior
 # knowledge only), and NGINX_TLS_H1_PORT is TLS without h2.
@@ -107,6 +108,7 @@ http {
 			create_full_put_path on;
 			client_max_body_size 0;
 		}
+		$( [ -n "${NGINX_HTPASSWD:-}" ] && echo "location /private/ { auth_basic \"acore\"; auth_basic_user_file $NGINX_HTPASSWD; }" )
 		$( [ -n "${NGINX_TLS_DIR:-}" ] && echo "location = /to-tls { return 302 https://localhost:$NGINX_TLS_PORT/small.txt; }" )
 	}
 $( [ -n "${NGINX_TLS_DIR:-}" ] && nginx_tls_servers "$dir" "$port" "$v6" )
@@ -154,6 +156,7 @@ nginx_h2_servers() {
 		location = /r1 { return 301 /small.txt; }
 		location = /gone { return 410 "gone for good\n"; }
 		location /gz/ { gzip on; gzip_min_length 0; gzip_types *; }
+		$( [ -n "${NGINX_HTPASSWD:-}" ] && echo "location /private/ { auth_basic \"acore\"; auth_basic_user_file $NGINX_HTPASSWD; }" )
 	}
 	server {
 		listen 127.0.0.1:$NGINX_TLS_H1_PORT ssl;

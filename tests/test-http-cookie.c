@@ -464,8 +464,8 @@ given(void)
 	    "-b 'a=b; c = d ;;e='");
 	ok(ahttp_jar_given(jar, " f=g=h", &why) == 0, "-b ' f=g=h'");
 	set("j=1", "h", "/", 0, T, NULL);
-	header("h", "/", 0, T, "j=1; a=b; c=d; e=; f=g=h");
-	header("other", "/", 0, T, "a=b; c=d; e=; f=g=h");
+	header("h", "/", 0, T, "j=1; a=b; c = d ;;e=;  f=g=h");
+	header("other", "/", 0, T, "a=b; c = d ;;e=;  f=g=h");
 	{
 		char *h = NULL;
 
