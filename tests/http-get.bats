@@ -450,7 +450,7 @@ EOF2
 	    'http:///x|no host' 'http://h:0/|port out of range' \
 	    'http://h:65536/|port out of range' 'http://h:8x/|bad port' \
 	    'http://a b/|contains a space or control character' \
-	    'http://[::1/|bad IPv6 address' 'http://u@h/|user information (user@host) is not supported'; do
+	    'http://[::1/|bad IPv6 address' 'http://u%00@h/|a NUL byte (%00) in the user name or password'; do
 		run --separate-stderr acore http-get "${u%%|*}"
 		assert_failure 3
 		[ "$stderr" = "acore: http-get: ${u%%|*}: ${u#*|}" ]
