@@ -219,6 +219,7 @@ ahttp_jar_given(struct ahttp_jar *jar, const char *s, const char **why)
 	const char *p, *end, *name, *eq;
 	size_t have, len;
 	char *g;
+	int any;
 
 	*why = NULL;
 	for (p = s; *p != '\0'; p++)
@@ -226,7 +227,7 @@ ahttp_jar_given(struct ahttp_jar *jar, const char *s, const char **why)
 			*why = "a control character";
 			return -EINVAL;
 		}
-	for (p = s; *p != '\0'; p = *end == ';' ? end + 1 : end) {
+	for (any = 0, p = s; *p != '\0'; p = *end == ';' ? end + 1 : end) {
 		end = p + strcspn(p, ";");
 		name = p + strspn(p, " \t");
 		if (name == end)
@@ -236,7 +237,11 @@ ahttp_jar_given(struct ahttp_jar *jar, const char *s, const char **why)
 			*why = "a cookie that is not name=value";
 			return -EINVAL;
 		}
+		any = 1;
 	}
+	/* Found by fuzz-cookie: "" or " ; " would send an empty Cookie. */
+	if (!any)
+		return 0;
 	/* Sent as typed, as curl does; several -b strings joined. */
 	have = jar->given != NULL ? strlen(jar->given) : 0;
 	len = have + strlen(s) + 3;

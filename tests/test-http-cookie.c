@@ -476,6 +476,17 @@ given(void)
 	out = saved(T);
 	ok(strstr(out, "a\tb") == NULL, "  never saved");
 	free(out);
+	{
+		char *h = NULL;
+		struct ahttp_jar *j2 = ahttp_jar_new();
+
+		ok(j2 != NULL && ahttp_jar_given(j2, "", &why) == 0 &&
+		    ahttp_jar_given(j2, " ; ;", &why) == 0 &&
+		    ahttp_jar_header(j2, "h", "/", 0, 1, T, &h) == 0 &&
+		    h == NULL, "-b '' and ' ; ;': no Cookie at all");
+		free(h);
+		ahttp_jar_free(j2);
+	}
 	is_int(ahttp_jar_given(jar, "novalue", &why), -EINVAL,
 	    "-b 'novalue': -EINVAL");
 	is_str(why, "a cookie that is not name=value", "  why");
