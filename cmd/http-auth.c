@@ -254,7 +254,9 @@ hg_auth_fields(const struct hg_opts *o, struct hg_job *j, struct hg_req *r,
 {
 	const struct hg_auth *a = o->auth;
 	const char *user, *password;
-	char *tofree, cn[33];
+	char *tofree, *mem = NULL, cn[33];
+	const char *body;
+	size_t blen;
 	int rc = 0;
 
 	credentials(o, j, &tofree, &user, &password);
@@ -263,8 +265,23 @@ hg_auth_fields(const struct hg_opts *o, struct hg_job *j, struct hg_req *r,
 			r->auth = ahttp_basic(user, password);
 		else if (j->digest.nonce != NULL) {
 			cnonce(cn);
-			rc = ahttp_digest_response(&j->digest, user, password,
-			    r->method, r->target, cn, "", 0, &r->auth);
+			/*
+			 * auth-int hashes the body: only one held in memory
+			 * (NULL otherwise, so qop=auth is taken, or
+			 * -ENOTSUP when the server offers auth-int alone).
+			 */
+			body = "";
+			blen = 0;
+			if (j->rbody != NULL && hg_sends_body(o, j) &&
+			    (rc = hg_body_memory(j->rbody, &mem, &blen)) <= 0)
+				body = NULL;
+			else if (mem != NULL)
+				body = mem;
+			if (rc >= 0)
+				rc = ahttp_digest_response(&j->digest, user,
+				    password, r->method, r->target, cn, body,
+				    blen, &r->auth);
+			free(mem);
 		}
 		if (rc == 0 && (o->digest ? j->digest.nonce != NULL : 1) &&
 		    r->auth == NULL)

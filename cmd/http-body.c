@@ -383,6 +383,33 @@ hg_body_replayable(const struct hg_body *b)
 	return 1;
 }
 
+/*
+ * The whole body, when every byte of it is in memory (-d, --json, -F
+ * without files): a copy in *buf (malloc'ed), for a hash of it (Digest
+ * auth-int).  1, 0 when some of it is a file or a stream, or -ENOMEM.
+ */
+int
+hg_body_memory(const struct hg_body *b, char **buf, size_t *len)
+{
+	size_t i, n = 0;
+
+	*buf = NULL;
+	*len = 0;
+	for (i = 0; i < b->u->nsegs; i++) {
+		if (b->u->segs[i].kind != SEG_MEM)
+			return 0;
+		n += (size_t)b->u->segs[i].size;
+	}
+	if ((*buf = malloc(n + 1)) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < b->u->nsegs; i++) {
+		memcpy(*buf + *len, b->u->segs[i].mem,
+		    (size_t)b->u->segs[i].size);
+		*len += (size_t)b->u->segs[i].size;
+	}
+	return 1;
+}
+
 int
 hg_body_rewind(struct hg_body *b)
 {

@@ -246,6 +246,12 @@ hg_req_error(const struct hg_job *j, int rc, int *result)
 	*result = rc == -ESPIPE ? AC_EXIT_READ : AC_EXIT_FAIL;
 	if (rc == -ESPIPE && j->rbody != NULL)
 		return hg_body_error(j->rbody);
+	/* http-auth.c: a Digest challenge offering qop=auth-int alone */
+	if (rc == -ENOTSUP) {
+		*result = AC_EXIT_UNSUPPORTED;
+		return "Digest qop=auth-int hashes the body: only one in "
+		    "memory (-d, --json, -F without files)";
+	}
 	return rc == -EINVAL ? "control characters in the request" :
 	    acore_strerror(rc);
 }

@@ -224,8 +224,18 @@ hg_resp_end(struct hg_resp *r)
 void
 hg_resp_settle(struct hg *g, struct hg_job *j, struct hg_resp *r)
 {
-	if (r->v.again)		/* the same URL, with credentials now */
-		hg_requeue(g, j);
+	char msg[400];
+
+	if (r->v.again) {	/* the same URL, with credentials now */
+		/* its body again, as a redirect would: a stream's is gone */
+		if (j->rbody != NULL && hg_sends_body(&g->o, j) &&
+		    hg_body_rewind(j->rbody) < 0) {
+			snprintf(msg, sizeof(msg), "%s (401 Digest challenge)",
+			    hg_body_error(j->rbody));
+			hg_job_done(g, j, AC_EXIT_READ, msg);
+		} else
+			hg_requeue(g, j);
+	}
 	else if (r->v.location != NULL)
 		hg_redirect(g, j, r->v.location);
 	else

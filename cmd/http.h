@@ -587,6 +587,7 @@ void	 hg_body_on_ready(struct hg_body *, void (*cb)(void *), void *arg);
 int	 hg_body_ready(const struct hg_body *);
 int	 hg_body_replayable(const struct hg_body *);
 int	 hg_body_rewind(struct hg_body *);
+int	 hg_body_memory(const struct hg_body *, char **buf, size_t *len);
 uint64_t hg_body_sent(const struct hg_body *);	/* payload bytes taken */
 const char *hg_body_error(const struct hg_body *);
 void	 hg_body_free(struct hg_body *);

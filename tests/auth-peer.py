@@ -5,10 +5,13 @@ cookie tests of http-get.  It records every request head it reads
 test can compare the exact bytes two clients sent, and can tell whether
 two requests came on one connection.  Keep-alive, Content-Length always.
 
-  /digest/ALGO[/stale]  Digest (ALGO: MD5, SHA-256, MD5-sess); the
-        user "Mufasa", password "Circle of Life".  401 with a challenge
-        until a correct Authorization comes; with /stale, the first
-        correct one gets 401 stale=true and a fresh nonce.
+  /digest/ALGO[/stale|/int]  Digest (ALGO: MD5, SHA-256, MD5-sess);
+        the user "Mufasa", password "Circle of Life".  401 with a
+        challenge until a correct Authorization comes; with /stale, the
+        first correct one gets 401 stale=true and a fresh nonce; with
+        /int, the challenge offers qop="auth-int" alone.
+A request's body (Content-Length or chunked; Expect: 100-continue gets
+its 100 first) is read and logged after its head as "#body BYTES\n".
   /set  302 to /check with Set-Cookie: a=1 (and a Path=/check one);
         /check answers 200 with the Cookie header it got.
   /away 302 to the URL given with -r.
@@ -60,7 +63,7 @@ class Peer:
             self.nonces += 1
             return "nonce%d" % self.nonces
 
-    def digest_ok(self, method, algo, auth):
+    def digest_ok(self, method, algo, auth, body):
         if not auth.startswith("Digest "):
             return None
         p = params(auth[7:])
@@ -70,28 +73,31 @@ class Peer:
         ha1 = h(algo, "%s:%s:%s" % (USER, REALM, PASSWORD))
         if algo.upper().endswith("-SESS"):
             ha1 = h(algo, "%s:%s:%s" % (ha1, p["nonce"], p["cnonce"]))
-        ha2 = h(algo, "%s:%s" % (method, p["uri"]))
+        ha2 = "%s:%s" % (method, p["uri"])
+        if p.get("qop") == "auth-int":
+            ha2 += ":" + hashlib.new(HASH[algo.upper()], body).hexdigest()
+        ha2 = h(algo, ha2)
         want = h(algo, "%s:%s:%s:%s:%s:%s" % (ha1, p["nonce"], p["nc"],
                  p["cnonce"], p["qop"], ha2))
         return p["nonce"] if want == p["response"] else None
 
-    def answer(self, method, path, fields):
+    def answer(self, method, path, fields, body):
         auth = fields.get("authorization", "")
-        m = re.match(r"/digest/([A-Za-z0-9-]+)(/stale)?$", path)
+        m = re.match(r"/digest/([A-Za-z0-9-]+)(/stale|/int)?$", path)
         if m:
             algo = m.group(1)
-            nonce = self.digest_ok(method, algo, auth)
+            nonce = self.digest_ok(method, algo, auth, body)
             # one stale=true per run, for the first correct answer
-            stale = m.group(2) is not None and nonce is not None and \
+            stale = m.group(2) == "/stale" and nonce is not None and \
                 not self.stale_sent
             if nonce is not None and not stale:
                 return 200, [], b"authenticated\n"
             if stale:
                 self.stale_sent.add(nonce)
-            ch = ('Digest realm="%s", qop="auth", algorithm=%s, '
+            ch = ('Digest realm="%s", qop="%s", algorithm=%s, '
                   'nonce="%s", opaque="op4que"%s' %
-                  (REALM, algo, self.nonce(), ", stale=true" if stale
-                   else ""))
+                  (REALM, "auth-int" if m.group(2) == "/int" else "auth",
+                   algo, self.nonce(), ", stale=true" if stale else ""))
             return 401, [("WWW-Authenticate", ch)], b"who are you?\n"
         if path == "/set":
             return 302, [("Location", "/check"),
@@ -104,6 +110,39 @@ class Peer:
         if path == "/away":
             return 302, [("Location", self.args.r)], b""
         return 200, [], b"ok\n"
+
+    @staticmethod
+    def more(c, buf, n):
+        """buf with at least n bytes, or None at the end."""
+        while len(buf) < n:
+            d = c.recv(65536)
+            if not d:
+                return None
+            buf += d
+        return buf
+
+    def body(self, c, fields, buf):
+        """(the request body, the bytes after it); (None, b"") at EOF."""
+        if fields.get("transfer-encoding", "").lower() == "chunked":
+            out = b""
+            while True:
+                while b"\r\n" not in buf:
+                    buf = self.more(c, buf, len(buf) + 1)
+                    if buf is None:
+                        return None, b""
+                line, buf = buf.split(b"\r\n", 1)
+                n = int(line.split(b";")[0], 16)
+                buf = self.more(c, buf, n + 2)
+                if buf is None:
+                    return None, b""
+                out, buf = out + buf[:n], buf[n + 2:]
+                if n == 0:
+                    return out, buf
+        n = int(fields.get("content-length", "0"))
+        buf = self.more(c, buf, n)
+        if buf is None:
+            return None, b""
+        return buf[:n], buf[n:]
 
     def serve(self, c):
         with self.lock:
@@ -120,7 +159,6 @@ class Peer:
                     buf += d
                 head, buf = buf.split(b"\r\n\r\n", 1)
                 head += b"\r\n\r\n"
-                self.log(conn, head)
                 lines = head.decode("latin-1").split("\r\n")
                 method, path = lines[0].split(" ")[:2]
                 fields = {}
@@ -128,7 +166,15 @@ class Peer:
                     if ":" in line:
                         k, v = line.split(":", 1)
                         fields[k.strip().lower()] = v.strip()
-                status, extra, body = self.answer(method, path, fields)
+                if fields.get("expect", "").lower() == "100-continue":
+                    c.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+                rbody, buf = self.body(c, fields, buf)
+                if rbody is None:
+                    return
+                self.log(conn, head + (b"#body " + rbody + b"\n" if
+                                       rbody else b""))
+                status, extra, body = self.answer(method, path, fields,
+                                                  rbody)
                 out = "HTTP/1.1 %d X\r\n" % status
                 for k, v in extra:
                     out += "%s: %s\r\n" % (k, v)

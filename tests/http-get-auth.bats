@@ -197,6 +197,53 @@ PY
 	diff "$TMP/curl" "$TMP/acore"
 }
 
+@test "--digest with -d: the body goes again with the answer; auth-int hashes it" {
+	auth_peer
+	for path in MD5 SHA-256/int; do
+		: >"$PEER_LOG"
+		run --separate-stderr acore http-get --digest -u 'Mufasa:Circle of Life' -d 'a=1&b=2' "$PEER_URL/digest/$path"
+		assert_success
+		[ "$output" = "authenticated" ]
+		[ "$(grep -c '^POST ' "$PEER_LOG")" = 2 ]
+		[ "$(grep -c '^#body a=1&b=2$' "$PEER_LOG")" = 2 ]
+		[ "$(grep '^#conn' "$PEER_LOG" | sort -u | wc -l)" = 1 ]
+	done
+	grep -q ', qop=auth-int, ' "$PEER_LOG"
+}
+
+@test "--digest with -T - (stdin): its body cannot go again, exit 19" {
+	auth_peer
+	run --separate-stderr acore http-get --digest -u 'Mufasa:Circle of Life' -T - "$PEER_URL/digest/MD5" < <(printf 'streamed')
+	assert_failure 19
+	[ "$stderr" = "acore: http-get: $PEER_URL/digest/MD5: the body from stdin cannot be sent again (401 Digest challenge)" ]
+	[ "$(grep -c '^PUT ' "$PEER_LOG")" = 1 ]
+	[ "$(grep -c '^#body streamed$' "$PEER_LOG")" = 1 ]
+}
+
+@test "--digest, -T FILE and a challenge offering auth-int alone: exit 11" {
+	auth_peer
+	printf 'in a file' >"$TMP/up"
+	run --separate-stderr acore http-get --digest -u 'Mufasa:Circle of Life' -T "$TMP/up" "$PEER_URL/digest/MD5/int"
+	assert_failure 11
+	[ "$stderr" = "acore: http-get: $PEER_URL/digest/MD5/int: Digest qop=auth-int hashes the body: only one in memory (-d, --json, -F without files)" ]
+	# the same file with qop=auth is sent twice
+	run --separate-stderr acore http-get --digest -u 'Mufasa:Circle of Life' -T "$TMP/up" "$PEER_URL/digest/MD5"
+	assert_success
+	[ "$(grep -c '^#body in a file$' "$PEER_LOG")" = 3 ]
+}
+
+@test "-u, -b and -e with -d: the same request head and body as curl's" {
+	auth_peer
+	acore http-get -s -u 'u:p w' -b 'a=1' -e 'http://ref.example/x' -d 'x=1' "$PEER_URL/page" >/dev/null
+	curl -s -u 'u:p w' -b 'a=1' -e 'http://ref.example/x' -d 'x=1' "$PEER_URL/page" >/dev/null
+	awk '/^#conn/ { n = $2 } { print > (FILENAME "." n) }' "$PEER_LOG"
+	heads "$PEER_LOG.1" >"$TMP/acore"
+	heads "$PEER_LOG.2" >"$TMP/curl"
+	sed -i 's/^#conn .*/#conn/' "$TMP/acore" "$TMP/curl"
+	diff "$TMP/curl" "$TMP/acore"
+	grep -q '^#body x=1$' "$TMP/acore"
+}
+
 # ---------------------------------------------------------------- cookies
 
 @test "-c: a cookie set by a redirect goes with the next request; the jar is written 0600, as curl's" {
