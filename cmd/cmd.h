@@ -158,6 +158,8 @@ int	 cmd_proxy_nc(const char *proto, const char *hostport,
 int	 cmd_proxy_user(struct cmd_proxy *p, const char *user,
 	    const char **why);
 int	 cmd_proxy_exit(int err, int stage);
+/* Base64 of len bytes into out (NUL-terminated; size >= 4 * (len+2)/3 + 1). */
+void	 cmd_base64(const void *in, size_t len, char *out, size_t size);
 const char *cmd_proxy_scheme(int type);
 
 /*

@@ -244,6 +244,13 @@ h2_possible(const struct hg *g, const struct hg_job *j)
 	if (o->http2 < 0 || o->http10 || o->raw || o->show_reads ||
 	    hg_body_any(o))
 		return 0;
+	/*
+	 * An http:// URL forwarded by an HTTP proxy goes in HTTP/1.1's
+	 * absolute form, --http2-prior-knowledge or not: h2c is between
+	 * us and the origin, and the proxy is not it (curl: the same).
+	 */
+	if (hg_proxy_forwards(j->host->proxy, &j->u))
+		return 0;
 	return j->u.tls || o->http2 == 2;
 }
 
@@ -401,6 +408,8 @@ c_error(struct acore_dispatcher *d, int err, void *arg)
 		hg_conn_fail(c, err == -ETIMEDOUT ? AC_EXIT_TIMEOUT :
 		    cmd_exit_for(err), "connect to %s: %s",
 		    c->g->o.unix_socket, acore_strerror(err));
+	else if (!c->connected && hg_proxy_failed(c, err))
+		return;
 	else if (ACORE_IS_EAI(err))
 		hg_conn_fail(c, AC_EXIT_DNS, "cannot resolve %s: %s",
 		    j->u.host, acore_strerror(err));
@@ -466,11 +475,17 @@ open_now(struct hg_conn *c)
 	const char *host = j->u.host;
 	int rc, family = o->family;
 
-	/* --unix-socket, or --resolve's address (the next one on a retry). */
+	/*
+	 * --unix-socket (no proxy then, as curl), or --resolve's address (the
+	 * next one on a retry) when the target's name is resolved here: not
+	 * through an HTTP, socks4a or socks5h proxy, which gets the name.
+	 */
 	if (o->unix_socket != NULL) {
 		host = o->unix_socket;
 		family = AF_UNIX;
-	} else if (c->addr == 0 &&
+	} else if (!hg_proxy_resolves_here(c->host->proxy))
+		c->route = NULL;
+	else if (c->addr == 0 &&
 	    (c->route = hg_resolve_find(o, j->u.host, j->u.port)) != NULL)
 		host = c->route->addrs[0];
 	else if (c->route != NULL)
@@ -480,7 +495,7 @@ open_now(struct hg_conn *c)
 	 * idle timer is done with). */
 	acore_set_timeout(c->d, 0);
 	acore_set_connect_timeout(c->d, connect_limit(c->g));
-	if ((rc = acore_connect_host(c->d, host, j->u.port, family)) < 0)
+	if ((rc = hg_proxy_connect(c, j, host, family)) < 0)
 		c_error(c->d, rc, c);
 }
 

@@ -46,11 +46,14 @@
 static struct hg_host *
 host_for(struct hg *g, const struct ahttp_url *u)
 {
+	const struct hg_proxy *proxy = hg_proxy_for(g, u);
 	struct hg_host *h;
 
+	/* Keep-alive per (proxy, scheme, host, port). */
 	for (h = g->hosts; h != NULL; h = h->next)
 		if (strcasecmp(h->host, u->host) == 0 &&
-		    strcmp(h->port, u->port) == 0 && h->tls == u->tls)
+		    strcmp(h->port, u->port) == 0 && h->tls == u->tls &&
+		    h->proxy == proxy)
 			return h;
 	if ((h = calloc(1, sizeof(*h))) == NULL ||
 	    (h->host = strdup(u->host)) == NULL ||
@@ -58,6 +61,7 @@ host_for(struct hg *g, const struct ahttp_url *u)
 		err(AC_EXIT_FAIL, "http-get");
 	TAILQ_INIT(&h->pending);
 	h->tls = u->tls;
+	h->proxy = proxy;
 	h->next = g->hosts;
 	g->hosts = h;
 	return h;
@@ -579,6 +583,7 @@ cleanup(struct hg *g, char **files)
 		free(h->port);
 		free(h);
 	}
+	hg_proxies_free(g);
 	free(g->o.headers);
 	free(g->o.range);
 	hg_resolve_free_all(&g->o);
@@ -651,8 +656,9 @@ const struct acore_cmd acore_cmd_http_get = {
 	.name = "http-get",
 	.usage = "[-046fGiIkLnOsSvVZ] [-A agent] [-b cookies] [-C -] "
 	    "[-c file] [-d data] [-e referer] [-F name=value] [-H header] "
-	    "[-m secs] [-o file] [-r range] [-T file] [-u user[:password]] "
-	    "[-w format] [-X method] [--absolute-form] "
+	    "[-m secs] [-o file] [-r range] [-T file] [-U user:password] "
+	    "[-u user[:password]] [-w format] [-X method] [-x proxy] "
+	    "[--absolute-form] "
 	    "[--cacert file] [--capath dir] [--chunk-size bytes] "
 	    "[--compressed] [--connect-timeout secs] [--data-ascii data] "
 	    "[--data-binary data] [--data-raw data] [--data-urlencode data] "
@@ -661,7 +667,7 @@ const struct acore_cmd acore_cmd_http_get = {
 	    "[--json data] [--limit-rate rate] [--location-trusted] "
 	    "[--loop-counter] [--max-host-conns n] "
 	    "[--max-redirs n] [--netrc-file file] [--no-fail] "
-	    "[--no-progress | --progress] "
+	    "[--no-progress | --progress] [--noproxy list] "
 	    "[--parallel-max n] "
 	    "[--raw] [--resolve host:port:addr[,addr]...] [--retry n] "
 	    "[--retry-delay secs] [--show-reads] [--summary] "

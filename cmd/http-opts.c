@@ -30,7 +30,7 @@ enum {
 	OPT_CACERT, OPT_CAPATH, OPT_HTTP11, OPT_HTTP2, OPT_HTTP2_PRIOR,
 	OPT_RESOLVE, OPT_UNIX_SOCKET, OPT_LIMIT_RATE,
 	OPT_DATA_ASCII, OPT_DATA_BINARY, OPT_DATA_RAW, OPT_DATA_URLENCODE,
-	OPT_JSON, OPT_DIGEST, OPT_NETRC_FILE
+	OPT_JSON, OPT_DIGEST, OPT_NETRC_FILE, OPT_NOPROXY
 };
 
 const struct option hg_longopts[] = {
@@ -72,10 +72,13 @@ const struct option hg_longopts[] = {
 	{ "netrc-file", required_argument, NULL, OPT_NETRC_FILE },
 	{ "no-fail", no_argument, NULL, OPT_NO_FAIL },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+	{ "noproxy", required_argument, NULL, OPT_NOPROXY },
 	{ "output", required_argument, NULL, 'o' },
 	{ "parallel", no_argument, NULL, 'Z' },
 	{ "parallel-max", required_argument, NULL, OPT_PARALLEL_MAX },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
+	{ "proxy", required_argument, NULL, 'x' },
+	{ "proxy-user", required_argument, NULL, 'U' },
 	{ "range", required_argument, NULL, 'r' },
 	{ "raw", no_argument, NULL, OPT_RAW },
 	{ "request", required_argument, NULL, 'X' },
@@ -139,6 +142,7 @@ const char hg_options_help[] =
     "-500, 0-0,-1)\n"
     "  -s, --silent         no progress meter, no error lines\n"
     "  -S, --show-error     with -s, still report errors\n"
+    "  -U, --proxy-user USER:PASSWORD  the proxy's credentials\n"
     "  -u, --user USER[:PASSWORD]  credentials (no password: "
     "asked for)\n"
     "  -v, --verbose        show the heads as curl -v, log every event "
@@ -148,6 +152,10 @@ const char hg_options_help[] =
     "  -w, --write-out FORMAT  write FORMAT after each URL "
     "(%{http_code}, ...)\n"
     "  -X, --request METHOD the request method\n"
+    "  -x, --proxy [SCHEME://][USER:PASS@]HOST[:PORT]  through this "
+    "proxy (http,\n"
+    "                       socks4, socks4a, socks5, socks5h; '': "
+    "none)\n"
     "  -Z, --parallel       fetch in parallel, the default (-Z N: "
     "--parallel-max N)\n"
     "      --absolute-form  the whole URL in the request line\n"
@@ -184,6 +192,7 @@ const char hg_options_help[] =
     "      --netrc-file FILE  credentials from FILE (as --netrc)\n"
     "      --no-fail        HTTP 400 or more is no error\n"
     "      --no-progress    never show the progress meter\n"
+    "      --noproxy LIST   hosts reached directly ('*': all)\n"
     "      --parallel-max N at most N requests at once "
     "(default 50)\n"
     "      --progress       always show the progress meter\n"
@@ -429,6 +438,15 @@ hg_parse_options(int argc, char **argv, struct hg_opts *o, char ***files,
 			break;
 		case 'S':
 			o->show_error = 1;
+			break;
+		case 'U':
+			o->proxy_user = optarg;
+			break;
+		case 'x':
+			o->proxy = optarg;
+			break;
+		case OPT_NOPROXY:
+			o->noproxy = optarg;
 			break;
 		case 'v':
 			cmd_verbose(1);

@@ -47,8 +47,9 @@ user_has(const struct hg_opts *o, const char *name)
 /*
  * Credentials typed with -H go to the first URL's origin only: a redirect
  * to another scheme, host or port does not get them, as with curl (which
- * withholds Authorization and Cookie; Proxy-Authorization too here, since
- * no proxy is ever used), unless --location-trusted says it may.
+ * withholds Authorization and Cookie; a typed Proxy-Authorization too:
+ * -x's credentials come from -x or -U), unless --location-trusted says it
+ * may.
  */
 static int
 withheld(const struct hg_opts *o, const struct hg_job *j, const char *h)
@@ -167,14 +168,18 @@ int
 hg_request(const struct hg_opts *o, struct hg_job *j, int close,
     struct hg_req *r)
 {
-	const char *v, *colon;
-	int i, rc;
+	const char *v, *colon, *auth = NULL;
+	int i, rc, forward;
 
 	memset(r, 0, sizeof(*r));
 	if (!values_ok(o, j))
 		return -EINVAL;
-	/* Ours (at most thirteen), then the user's, then the body's. */
-	if ((r->fields = calloc((size_t)o->nheaders + 13,
+	/* To an HTTP proxy: the whole URL, and its credentials, as curl. */
+	forward = hg_proxy_forwards(j->host->proxy, &j->u);
+	if (forward)
+		auth = hg_proxy_auth(j->host->proxy);
+	/* Ours (at most fourteen), then the user's, then the body's. */
+	if ((r->fields = calloc((size_t)o->nheaders + 14,
 	    sizeof(*r->fields))) == NULL)
 		return -ENOMEM;
 	/* --digest: the 401 with the challenge comes on this connection. */
@@ -183,12 +188,14 @@ hg_request(const struct hg_opts *o, struct hg_job *j, int close,
 	r->method = hg_method(o, j);
 	r->scheme = j->u.tls ? "https" : "http";
 	r->authority = j->u.authority;
-	r->target = o->absolute ? j->u.absolute : j->u.target;
+	r->target = o->absolute || forward ? j->u.absolute : j->u.target;
 	r->minor = o->http10 ? 0 : 1;
 	r->close = o->http10;
 	/* HTTP/1.0 absolute form: exactly what the PyMOTW example sends. */
 	if (!(o->http10 && o->absolute) && !user_has(o, "Host"))
 		add(r, "Host", j->u.authority, strlen(j->u.authority));
+	if (auth != NULL && !user_has(o, "Proxy-Authorization"))
+		add(r, "Proxy-Authorization", auth, strlen(auth));
 	if (!o->http10) {
 		if ((rc = hg_auth_fields(o, j, r, user_has(o,
 		    "Authorization"), user_has(o, "Cookie"), user_has(o,

@@ -135,7 +135,7 @@ hg_verdict(struct hg *g, struct hg_job *j, const struct hg_head *p,
 	const struct hg_opts *o = &g->o;
 	const char *f;
 	size_t len;
-	int s = p->status, rc;
+	int s = p->status, rc, n;
 
 	memset(v, 0, sizeof(*v));
 	j->status = s;
@@ -182,6 +182,17 @@ hg_verdict(struct hg *g, struct hg_job *j, const struct hg_head *p,
 		 * once the whole new copy is there.
 		 */
 		j->append = o->resume && j->resume_from == 0;
+	/* A forwarding proxy's 407 is the proxy's refusal, not the URL's. */
+	if (s == 407 && hg_proxy_forwards(j->host->proxy, &j->u)) {
+		v->result = AC_EXIT_PROXY;
+		v->discard = 1;
+		n = snprintf(v->msg, sizeof(v->msg), "%s (",
+		    acore_strerror(hg_proxy_auth(j->host->proxy) != NULL ?
+		    ACORE_EPROXY_AUTH_FAILED : ACORE_EPROXY_AUTH));
+		status_line(p, v->msg + n, sizeof(v->msg) - (size_t)n - 1);
+		strcat(v->msg, ")");
+		return 0;
+	}
 	if (o->fail && s >= 400) {
 		v->result = AC_EXIT_HTTP;
 		status_line(p, v->msg, sizeof(v->msg));

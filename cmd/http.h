@@ -109,6 +109,9 @@ struct hg_opts {
 	const char	*referer;	/* -e, without ";auto" */
 	int		 referer_auto;	/* -e ...;auto */
 	struct hg_auth	*auth;		/* the run's state (http-auth.c) */
+	const char	*proxy;		/* -x; NULL: the environment's */
+	const char	*proxy_user;	/* -U USER[:PASSWORD] */
+	const char	*noproxy;	/* --noproxy; NULL: no_proxy's */
 };
 
 /* --resolve HOST:PORT:ADDR[,ADDR]...: the addresses, numeric, in order. */
@@ -178,11 +181,14 @@ struct hg_job {
 };
 TAILQ_HEAD(hg_jobq, hg_job);
 
-/* Jobs waiting for a connection to host:port. */
+struct hg_proxy;
+
+/* Jobs waiting for a connection to host:port (through proxy). */
 struct hg_host {
 	char		*host;
 	char		*port;
 	int		 tls;		/* https: its own connections */
+	const struct hg_proxy *proxy;	/* NULL: direct */
 	struct hg_jobq	 pending;
 	long		 nconns;	/* open connections */
 	struct hg_host	*next;
@@ -201,6 +207,7 @@ struct hg {
 	size_t		 njobs;
 	struct hg_jobq	 queue;		/* waiting to be sent */
 	struct hg_host	*hosts;
+	struct hg_proxy	*proxies;	/* http-proxy.c */
 	struct hg_connq	 conns;
 	long		 active;	/* jobs on a connection */
 	char		*buf;		/* one recv buffer for all */
@@ -211,7 +218,7 @@ struct hg {
 };
 
 /* http-opts.c: the command line; 0, or an exit status */
-#define HG_OPTSTRING	":046A:b:c:C:d:e:fF:GH:iIkLm:no:Or:sST:u:vw:X:Z::"
+#define HG_OPTSTRING	":046A:b:c:C:d:e:fF:GH:iIkLm:no:Or:sST:u:U:vw:x:X:Z::"
 extern const struct option hg_longopts[];
 extern const char hg_options_help[];	/* --help: a line per option */
 int	 hg_parse_options(int argc, char **argv, struct hg_opts *o,
@@ -470,6 +477,27 @@ void	 hg_conn_linger(struct hg_conn *c);
 
 /* -v: a head's lines on stderr after "> " (mark '>') or "< ", as curl. */
 void	 hg_show_head(char mark, const char *text, size_t len);
+
+/*
+ * http-proxy.c: the proxy for URL u (-x, the environment, --noproxy), or
+ * NULL; an http:// URL through an HTTP proxy is forwarded to it in
+ * absolute form, anything else tunnelled.  hg_proxy_auth(): the
+ * Proxy-Authorization value, or NULL.  hg_proxy_resolves_here(): the
+ * URL's name is looked up here (no proxy, socks4, socks5), so --resolve
+ * applies.  hg_proxy_connect(): c's connect to host (the URL's, a
+ * --resolve address, or the --unix-socket path with AF_UNIX, which
+ * bypasses any proxy), wherever it goes.  hg_proxy_failed(): a connect failure that was the
+ * proxy's, reported (1), or 0.
+ */
+const struct hg_proxy *hg_proxy_for(struct hg *, const struct ahttp_url *u);
+int	 hg_proxy_forwards(const struct hg_proxy *, const struct ahttp_url *u);
+const char *hg_proxy_auth(const struct hg_proxy *);
+int	 hg_proxy_resolves_here(const struct hg_proxy *);
+int	 hg_proxy_connect(struct hg_conn *c, const struct hg_job *j,
+	    const char *host, int family);
+int	 hg_proxy_failed(struct hg_conn *c, int err);
+void	 hg_proxies_free(struct hg *);
+
 /* http-resp.c: a response on its way to job j's output */
 void	 hg_resp_clear(struct hg_resp *r);
 /*

@@ -273,3 +273,27 @@ cmd_proxy_exit(int err, int stage)
 		return cmd_exit_for(err);
 	}
 }
+
+void
+cmd_base64(const void *in, size_t len, char *out, size_t size)
+{
+	static const char a[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *p = in;
+	size_t i, o = 0;
+	unsigned v;
+
+	for (i = 0; i < len && o + 5 <= size; i += 3) {
+		v = (unsigned)p[i] << 16;
+		if (i + 1 < len)
+			v |= (unsigned)p[i + 1] << 8;
+		if (i + 2 < len)
+			v |= p[i + 2];
+		out[o++] = a[v >> 18 & 63];
+		out[o++] = a[v >> 12 & 63];
+		out[o++] = i + 1 < len ? a[v >> 6 & 63] : '=';
+		out[o++] = i + 2 < len ? a[v & 63] : '=';
+	}
+	if (size > 0)
+		out[o < size ? o : size - 1] = '\0';
+}

@@ -9,6 +9,7 @@ bats_require_minimum_version 1.8.0
 load helper
 load http-helper
 load tls-helper
+load proxy-helper
 
 H2PEER=$ACORE_SRCDIR/tests/h2-peer.py
 
@@ -32,6 +33,7 @@ setup() {
 
 teardown() {
 	bg_stop "${PIDS[@]}"
+	proxy_teardown
 }
 
 # h2peer MODE: tests/h2-peer.py on a free port: H2PEER_URL, H2PEER_LOG.
@@ -50,6 +52,16 @@ h2peer() {
 	[ "$output" = "$(cat "$DATA/lorem.txt")
 2" ]
 	access_since | grep -q '"GET /small.txt HTTP/2.0"'
+}
+
+@test "https through a proxy's CONNECT tunnel: h2 by ALPN as direct, two URLs on one connection" {
+	squid_start
+	run -0 --separate-stderr acore http-get --cacert "$CA" -x "127.0.0.1:$SQUID_PORT" -w '%{http_version}\n' -o /dev/null -o /dev/null "$NGINX_TLS_URL/small.txt" "$NGINX_TLS_URL/index.html"
+	[ "$output" = "2
+2" ]
+	access_since 2 >"$TMP/log"
+	[ "$(grep -c ' HTTP/2.0" ' "$TMP/log")" -eq 2 ]
+	[ "$(cut -d' ' -f1 "$TMP/log" | sort -u | wc -l)" -eq 1 ]
 }
 
 @test "https: --http1.1 offers no h2: HTTP/1.1, -w %{http_version} 1.1" {

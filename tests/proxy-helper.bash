@@ -7,9 +7,11 @@
 #                                    through basic_ncsa_auth (alice:secret)
 #                                    ; deny PORT: CONNECT to PORT is 403.
 #                                    SQUID_PORT, SQUID_DIR (access.log)
-#   dante_start [auth]               danted: SOCKS4 and SOCKS5; with auth,
+#   dante_start [auth] [hosts FILE]  danted: SOCKS4 and SOCKS5; with auth,
 #                                    the username method, user proxyuser,
-#                                    password s3cret.  DANTE_PORT
+#                                    password s3cret; with hosts, FILE is
+#                                    its /etc/hosts (names only it knows).
+#                                    DANTE_PORT
 #   microsocks_start [USER PASS]     microsocks: SOCKS5.  MS_PORT
 #   socks4a_start                    tests/socks4a-peer.py.  S4_PORT,
 #                                    S4_LOG (one line per request)
@@ -76,14 +78,21 @@ squid_start() {
 }
 
 dante_start() {
-	local d=$TMP/dante pfx=()
+	local d=$TMP/dante pfx=() auth= hosts= binds=()
+	while [ $# -gt 0 ]; do
+		case $1 in
+		auth) auth=1 ;;
+		hosts) hosts=$2; shift ;;
+		esac
+		shift
+	done
 	mkdir -p "$d"
 	DANTE_PORT=$(free_port)
 	{
 		printf '%s\n' "logoutput: $d/log" \
 		    "internal: 127.0.0.1 port = $DANTE_PORT" \
 		    "external: 127.0.0.1" "clientmethod: none"
-		if [ "${1:-}" = auth ]; then
+		if [ -n "$auth" ]; then
 			printf 'socksmethod: username\n'
 		else
 			printf 'socksmethod: none\n'
@@ -93,7 +102,7 @@ dante_start() {
 		    'client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }' \
 		    'socks pass { from: 127.0.0.0/8 to: 0.0.0.0/0 command: connect }'
 	} >"$d/danted.conf"
-	if [ "${1:-}" = auth ]; then
+	if [ -n "$auth" ]; then
 		# The username method checks the system's users: danted sees a
 		# passwd and shadow of ours, bound over /etc's in a mount
 		# namespace of its own (a user namespace too when not root).
@@ -102,9 +111,17 @@ dante_start() {
 		: >"$d/shadow"
 		cat /etc/shadow >"$d/shadow" 2>/dev/null || true
 		printf 'proxyuser:%s:19000:0:99999:7:::\n' "$(openssl passwd -6 s3cret)" >>"$d/shadow"
+		binds+=("$d/passwd" /etc/passwd "$d/shadow" /etc/shadow)
+	fi
+	if [ -n "$hosts" ]; then
+		printf 'hosts: files\n' >"$d/nsswitch.conf"
+		binds+=("$hosts" /etc/hosts "$d/nsswitch.conf" /etc/nsswitch.conf)
+	fi
+	if [ ${#binds[@]} -gt 0 ]; then
 		if [ "$(id -u)" = 0 ]; then pfx=(unshare -m); else pfx=(unshare -rm); fi
-		"${pfx[@]}" true 2>/dev/null || skip "no mount namespace for danted's users"
-		pfx+=(sh -c 'mount --bind "$0" /etc/passwd && mount --bind "$1" /etc/shadow && shift && exec "$@"' "$d/passwd" "$d/shadow")
+		"${pfx[@]}" true 2>/dev/null || skip "no mount namespace for danted"
+		# sh -c: bind each FILE TARGET pair, then exec danted (same pid).
+		pfx+=(sh -c 'while [ "$1" != -- ]; do mount --bind "$1" "$2" || exit 1; shift 2; done; shift; exec "$@"' sh "${binds[@]}" --)
 	fi
 	"${pfx[@]}" danted -f "$d/danted.conf" -p "$d/danted.pid" -N 1 >"$d/out" 2>&1 3>&- &
 	DANTE_PID=$!
