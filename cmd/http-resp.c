@@ -21,52 +21,26 @@
 
 /* ------------------------------------------------------------------ heads */
 
+/* hg_head's walk as libahttp's ahttp_next_fn. */
 static int
-name_is(const struct ahttp_field *f, const char *name)
+head_next(const void *src, size_t *pos, struct ahttp_field *f)
 {
-	return strlen(name) == f->namelen &&
-	    strncasecmp(f->name, name, f->namelen) == 0;
+	const struct hg_head *h = src;
+
+	return h->next(h, pos, f);
 }
 
 const char *
 hg_head_get(const struct hg_head *h, const char *name, size_t *len)
 {
-	struct ahttp_field f;
-	size_t pos = 0;
-
-	while (h->next(h, &pos, &f))
-		if (name_is(&f, name)) {
-			*len = f.valuelen;
-			return f.value;
-		}
-	return NULL;
-}
-
-/* s[0, n) onto buf at *len as far as size allows; *len counts it all. */
-static void
-append(char *buf, size_t size, size_t *len, const char *s, size_t n)
-{
-	if (*len < size)
-		memcpy(buf + *len, s, size - *len < n ? size - *len : n);
-	*len += n;
+	return ahttp_find_field(head_next, h, name, len);
 }
 
 size_t
 hg_head_list(const struct hg_head *h, const char *name, char *buf,
     size_t size)
 {
-	struct ahttp_field f;
-	size_t pos = 0, len = 0;
-
-	while (h->next(h, &pos, &f))
-		if (name_is(&f, name) && f.valuelen > 0) {
-			if (len > 0)
-				append(buf, size, &len, ", ", 2);
-			append(buf, size, &len, f.value, f.valuelen);
-		}
-	if (size > 0)
-		buf[len < size ? len : size - 1] = '\0';
-	return len;
+	return ahttp_find_list(head_next, h, name, buf, size);
 }
 
 /*

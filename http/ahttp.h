@@ -149,6 +149,16 @@ int	 ahttp_next_field(const struct ahttp_parser *p, size_t *pos,
 const char *ahttp_get_field(const struct ahttp_parser *p, const char *name,
 	    size_t *len);
 /*
+ * The same lookups over any walk of a header block (an HTTP/2 head has
+ * no parser): next(src, &pos, &f) as ahttp_next_field, pos from 0.
+ */
+typedef int (*ahttp_next_fn)(const void *src, size_t *pos,
+	    struct ahttp_field *f);
+const char *ahttp_find_field(ahttp_next_fn next, const void *src,
+	    const char *name, size_t *len);
+size_t	 ahttp_find_list(ahttp_next_fn next, const void *src,
+	    const char *name, char *buf, size_t size);
+/*
  * Every field called name, joined into one list as RFC 9110 5.3 reads
  * them ("gzip" then "gzip": "gzip, gzip"), into buf (NUL-terminated, cut
  * at size); returns the whole list's length (>= size: it was cut).

@@ -206,17 +206,31 @@ ahttp_next_field(const struct ahttp_parser *p, size_t *pos,
 }
 
 const char *
-ahttp_get_field(const struct ahttp_parser *p, const char *name, size_t *len)
+ahttp_find_field(ahttp_next_fn next, const void *src, const char *name,
+    size_t *len)
 {
 	struct ahttp_field f;
 	size_t pos = 0;
 
-	while (ahttp_next_field(p, &pos, &f))
+	while (next(src, &pos, &f))
 		if (name_is(&f, name)) {
 			*len = f.valuelen;
 			return f.value;
 		}
 	return NULL;
+}
+
+/* ahttp_next_field as an ahttp_next_fn. */
+static int
+parser_next(const void *src, size_t *pos, struct ahttp_field *f)
+{
+	return ahttp_next_field(src, pos, f);
+}
+
+const char *
+ahttp_get_field(const struct ahttp_parser *p, const char *name, size_t *len)
+{
+	return ahttp_find_field(parser_next, p, name, len);
 }
 
 /* s[0, n) onto buf at *len as far as size allows; *len counts it all. */
@@ -229,13 +243,13 @@ append(char *buf, size_t size, size_t *len, const char *s, size_t n)
 }
 
 size_t
-ahttp_get_list(const struct ahttp_parser *p, const char *name, char *buf,
-    size_t size)
+ahttp_find_list(ahttp_next_fn next, const void *src, const char *name,
+    char *buf, size_t size)
 {
 	struct ahttp_field f;
 	size_t pos = 0, len = 0;
 
-	while (ahttp_next_field(p, &pos, &f))
+	while (next(src, &pos, &f))
 		if (name_is(&f, name) && f.valuelen > 0) {
 			if (len > 0)
 				append(buf, size, &len, ", ", 2);
@@ -244,4 +258,11 @@ ahttp_get_list(const struct ahttp_parser *p, const char *name, char *buf,
 	if (size > 0)
 		buf[len < size ? len : size - 1] = '\0';
 	return len;
+}
+
+size_t
+ahttp_get_list(const struct ahttp_parser *p, const char *name, char *buf,
+    size_t size)
+{
+	return ahttp_find_list(parser_next, p, name, buf, size);
 }
