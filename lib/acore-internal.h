@@ -170,6 +170,7 @@ struct acore_dispatcher {
 	uint8_t			 badf;		/* fd closed behind our back */
 	uint8_t			 paused;	/* with-send: reading stopped by high water */
 	uint8_t			 shut_wr;	/* ACORE__SHUT_*: shutdown_when_done */
+	uint8_t			 cut;		/* errno acore_splice met behind bytes, owed */
 	uint32_t		 pipe;		/* with-send: loop->pipes index + 1 */
 	TAILQ_ENTRY(acore_dispatcher) map_link;
 	/*
@@ -262,6 +263,16 @@ static inline size_t
 acore__high_water(const struct acore_dispatcher *d)
 {
 	return d->x != NULL ? d->x->high_water : ACORE__HIGH_WATER;
+}
+
+/* The error a read met after acore_splice had moved bytes: told once. */
+static inline int
+acore__take_cut(struct acore_dispatcher *d)
+{
+	int err = d->cut;
+
+	d->cut = 0;
+	return err;
 }
 
 /* splice.c: a with-send channel's output queued in a pipe (acore_splice) */

@@ -476,16 +476,17 @@ ssize_t	 acore_recv(struct acore_dispatcher *d, void *buf, size_t len);
  * Zero copy: acore_recv on from and acore_send on to in one, the bytes
  * never copied through user space (splice(2) through a pipe the loop
  * lends to).  to is a with-send channel; from may be the same channel
- * (an echo) or another, a socket or a file.  At most len bytes (and at
- * most the pipe's 256 KiB; 64 KiB where the system refuses more) are
+ * (an echo) or another, a socket or a file.  At most len bytes and at
+ * most 256 KiB are read, in 64 KiB steps, each sent before the next is
  * read, and only when to's output queue is empty, so nothing more is
- * read than to's peer takes; what the socket does not take
- * at once waits in the pipe as to's queued output (acore_pending counts
- * it, write events send it, acore_send queues behind it) and, while it
+ * read than to's peer takes; what the socket does not take of a step
+ * waits in the pipe as to's queued output (acore_pending counts it,
+ * write events send it, acore_send queues behind it) and, while it
  * waits, to stops reading as above its high-water mark.  Both channels'
  * idle timers see the traffic.  Returns the bytes read (> 0); 0 at end of
  * from's stream or a disconnect, after from's handle_close (asyncore's
- * order); -EAGAIN when nothing can move now (nothing to read, to not yet
+ * order; a disconnect met behind bytes moved is kept for from's next
+ * acore_splice or acore_recv, which returns that 0); -EAGAIN when nothing can move now (nothing to read, to not yet
  * connected or its queue not empty); on a failure a negative errno after
  * the hook of the channel it belongs to (as acore_recv and acore_send).
  * Nothing moved and no hook run: -EOPNOTSUPP when either channel's

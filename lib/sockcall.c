@@ -173,7 +173,9 @@ acore_recv(struct acore_dispatcher *d, void *buf, size_t len)
 
 	if (d->fd < 0)
 		return -EBADF;
-	n = d->tp->read(d, d->tp_ctx, buf, len);
+	/* A disconnect acore_splice met behind the bytes it moved. */
+	n = d->cut != 0 ? -acore__take_cut(d) :
+	    d->tp->read(d, d->tp_ctx, buf, len);
 	if (n > 0) {
 		acore__touch(d);
 		return n;

@@ -7,6 +7,8 @@
  */
 #include "config.h"
 
+#include <sys/ioctl.h>
+
 #include <fcntl.h>
 
 #include "loop-helper.h"
@@ -428,23 +430,41 @@ static const struct acore_ops src_ops = {
 	.handle_close = rec_close,
 };
 
+/* Run the loop, reading fd into buf, until it holds want bytes. */
+static size_t
+read_until(struct acore_loop *loop, int fd, unsigned char *buf, size_t n,
+    size_t want)
+{
+	double end = acore_now() + 10;
+	ssize_t r;
+	int i;
+
+	for (i = 0; i < 100000 && n < want && acore_now() < end; i++) {
+		acore_loop_run(loop, 0.01, 1);
+		while (n < want && (r = read(fd, buf + n, want - n)) > 0)
+			n += (size_t)r;
+	}
+	return n;
+}
+
 /*
  * acore_splice (issue 23): a socket's bytes into another channel's queue
- * with no copy.  The receiver reads nothing at first, so bytes wait in the
- * pipe: acore_pending counts them, reading pauses, a second splice waits,
- * acore_send queues behind them, and all arrive in order.  The source's
- * end is handle_close, as acore_recv's.
+ * with no copy, a 64 KiB step at a time, each step sent before the next
+ * is read.  The receiver reads nothing at first, so the first step's
+ * bytes wait in the pipe: acore_pending counts them, no second step is
+ * read, a second splice waits, acore_send queues behind them, and all
+ * arrive in order.  The source's end is handle_close, as acore_recv's.
  */
 #define SPLICED	100000
+#define STEP	65536
 static void
 test_splice(void)
 {
 	struct acore_loop *loop = acore_loop_new();
 	struct acore_dispatcher *from, *to, *chat;
 	static unsigned char data[SPLICED], recvd[SPLICED + 8];
-	size_t n = 0, i;
+	size_t n, i;
 	ssize_t r;
-	double end;
 	int a[2], b[2], sz = 4096;
 
 	guard("splice", 30);
@@ -460,24 +480,24 @@ test_splice(void)
 	acore_set_socket(from, a[0]);
 	acore_set_socket(to, b[0]);
 
-	is_int((int)acore_splice(from, to, SIZE_MAX), SPLICED,
-	    "acore_splice moved all that was there");
-	ok(acore_pending(to) > 0 && acore_pending(to) < SPLICED,
+	is_int((int)acore_splice(from, to, SIZE_MAX), STEP,
+	    "acore_splice moved one step: the socket did not take it all");
+	ok(acore_pending(to) > 0 && acore_pending(to) < STEP,
 	    "the socket took part; the rest is queued: %zu",
 	    acore_pending(to));
 	is_int((int)acore_splice(from, to, SIZE_MAX), -EAGAIN,
 	    "no splice into a queue not empty: -EAGAIN");
 	is_int((int)acore_send(to, "TAIL", 4), 4, "acore_send: queued behind");
-	end = acore_now() + 10;
-	for (i = 0; i < 100000 && n < SPLICED + 4 && acore_now() < end; i++) {
-		acore_loop_run(loop, 0.01, 1);
-		while ((r = read(b[1], recvd + n, sizeof(recvd) - n)) > 0)
-			n += (size_t)r;
-	}
-	is_int((int)n, SPLICED + 4, "the receiver got every byte");
-	ok(n == SPLICED + 4 && memcmp(recvd, data, SPLICED) == 0 &&
-	    memcmp(recvd + SPLICED, "TAIL", 4) == 0, "in order, exact");
+	n = read_until(loop, b[1], recvd, 0, STEP + 4);
+	is_int((int)n, STEP + 4, "the receiver got the step and the tail");
+	ok(n == STEP + 4 && memcmp(recvd, data, STEP) == 0 &&
+	    memcmp(recvd + STEP, "TAIL", 4) == 0, "in order, exact");
 	is_int((int)acore_pending(to), 0, "the queue is empty");
+	is_int((int)acore_splice(from, to, SIZE_MAX), SPLICED - STEP,
+	    "the next splice moved the rest");
+	n = read_until(loop, b[1], recvd, 0, SPLICED - STEP);
+	ok(n == SPLICED - STEP && memcmp(recvd, data + STEP, n) == 0,
+	    "the rest arrived, exact: %zu", n);
 
 	trace[0] = '\0';
 	close(a[1]);
@@ -495,6 +515,75 @@ test_splice(void)
 	acore_loop_free(loop);
 }
 
+/*
+ * A reset behind whole steps: the steps are moved and counted, and the
+ * reset, which the system tells only once, is kept for the source's next
+ * read, so it ends as a reset (-ECONNRESET), not as an orderly end.
+ * read_next chooses that read: acore_splice's or acore_recv's.
+ */
+#define CUT_BYTES (2 * STEP)
+static void
+test_splice_reset(int read_next)
+{
+	struct acore_loop *loop = acore_loop_new();
+	struct acore_dispatcher *from, *to;
+	static unsigned char data[CUT_BYTES], recvd[CUT_BYTES];
+	struct linger lg = { 1, 0 };
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int lfd, cfd, sfd, b[2], big = 1 << 20, queued = 0, i;
+	size_t n;
+	char c;
+
+	guard("splice reset", 30);
+	memset(data, 'r', sizeof(data));
+	lfd = listener(AF_INET, &ss, &len);
+	setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	cfd = socket(AF_INET, SOCK_STREAM, 0);
+	if (lfd < 0 || cfd < 0 || connect(cfd, (struct sockaddr *)&ss, len) < 0 ||
+	    (sfd = accept(lfd, NULL, NULL)) < 0)
+		bail_out("no TCP pair");
+	is_int((int)write(cfd, data, CUT_BYTES), CUT_BYTES, "the peer sent");
+	/* All of it queued here before the reset, or the reset drops some. */
+	for (i = 0; i < 1000 && queued < CUT_BYTES; i++) {
+		if (ioctl(sfd, FIONREAD, &queued) < 0)
+			break;
+		if (queued < CUT_BYTES)
+			usleep(2000);
+	}
+	is_int(queued, CUT_BYTES, "all of it arrived");
+	setsockopt(cfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(cfd);
+	/* The reset arrived: a zero-length MSG_PEEK would not say. */
+	(void)wait_fd(sfd, POLLERR);
+	socketpair(AF_UNIX, SOCK_STREAM, 0, b);
+	fcntl(b[1], F_SETFL, fcntl(b[1], F_GETFL) | O_NONBLOCK);
+	setsockopt(b[0], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	from = acore_dispatcher_new(loop, &src_ops, NULL);
+	to = acore_dispatcher_with_send_new(loop, &fwd_ops, NULL);
+	acore_set_socket(from, sfd);
+	acore_set_socket(to, b[0]);
+
+	trace[0] = '\0';
+	is_int((int)acore_splice(from, to, SIZE_MAX), CUT_BYTES,
+	    "both steps moved, the reset behind them");
+	is_str(trace, "", "no hook yet: the bytes come first");
+	n = read_until(loop, b[1], recvd, 0, CUT_BYTES);
+	ok(n == CUT_BYTES && memcmp(recvd, data, n) == 0,
+	    "the receiver got them, exact: %zu", n);
+	if (read_next)
+		is_int((int)acore_recv(from, &c, 1), 0, "acore_recv: 0");
+	else
+		is_int((int)acore_splice(from, to, SIZE_MAX), 0,
+		    "the next splice: 0");
+	is_str(trace, "src.close(-104) ",
+	    "then handle_close with the reset (-ECONNRESET)");
+	acore_close(to);
+	close(b[1]);
+	close(lfd);
+	acore_loop_free(loop);
+}
+
 int
 main(void)
 {
@@ -506,6 +595,8 @@ main(void)
 	test_writable_hook();
 	test_contract();
 	test_splice();
+	test_splice_reset(0);
+	test_splice_reset(1);
 	tap_plan_done();
 	return tap_exit();
 }
