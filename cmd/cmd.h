@@ -171,5 +171,8 @@ struct acore_tls *cmd_tls_server(const char *name, const char *cert,
 	    const char *key);
 struct acore_tls *cmd_tls_client(const char *name, const char *cacert,
 	    const char *capath, int insecure);
+/* Cipher lists (NULL: the default): one no cipher matches exits 2. */
+void	 cmd_tls_ciphers(const char *name, struct acore_tls *t,
+	    const char *list, const char *suites);
 
 #endif /* ACORE_CMD_H */

@@ -632,9 +632,13 @@ cmd_main(int argc, char **argv)
 		errx(AC_EXIT_WRITE, "http-get: stdout: %s", strerror(EBADF));
 
 	/* Trust anchors given: a bad file is an error before any fetch. */
-	if (g.o.cacert != NULL || g.o.capath != NULL || g.o.insecure)
+	if (g.o.cacert != NULL || g.o.capath != NULL || g.o.insecure ||
+	    g.o.ciphers != NULL || g.o.tls13_ciphers != NULL) {
 		g.tls = cmd_tls_client("http-get", g.o.cacert, g.o.capath,
 		    g.o.insecure);
+		cmd_tls_ciphers("http-get", g.tls, g.o.ciphers,
+		    g.o.tls13_ciphers);
+	}
 	TAILQ_INIT(&g.queue);
 	TAILQ_INIT(&g.conns);
 	if ((g.loop = acore_loop_new()) == NULL ||

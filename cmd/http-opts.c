@@ -30,13 +30,15 @@ enum {
 	OPT_CACERT, OPT_CAPATH, OPT_HTTP11, OPT_HTTP2, OPT_HTTP2_PRIOR,
 	OPT_RESOLVE, OPT_UNIX_SOCKET, OPT_LIMIT_RATE,
 	OPT_DATA_ASCII, OPT_DATA_BINARY, OPT_DATA_RAW, OPT_DATA_URLENCODE,
-	OPT_JSON, OPT_DIGEST, OPT_NETRC_FILE, OPT_NOPROXY
+	OPT_JSON, OPT_DIGEST, OPT_NETRC_FILE, OPT_NOPROXY, OPT_CIPHERS,
+	OPT_TLS13_CIPHERS
 };
 
 const struct option hg_longopts[] = {
 	{ "absolute-form", no_argument, NULL, OPT_ABSOLUTE },
 	{ "cacert", required_argument, NULL, OPT_CACERT },
 	{ "capath", required_argument, NULL, OPT_CAPATH },
+	{ "ciphers", required_argument, NULL, OPT_CIPHERS },
 	{ "chunk-size", required_argument, NULL, OPT_CHUNK },
 	{ "compressed", no_argument, NULL, OPT_COMPRESSED },
 	{ "connect-timeout", required_argument, NULL, OPT_CONNECT },
@@ -91,6 +93,7 @@ const struct option hg_longopts[] = {
 	{ "show-reads", no_argument, NULL, OPT_SHOW_READS },
 	{ "silent", no_argument, NULL, 's' },
 	{ "summary", no_argument, NULL, OPT_SUMMARY },
+	{ "tls13-ciphers", required_argument, NULL, OPT_TLS13_CIPHERS },
 	{ "unix-socket", required_argument, NULL, OPT_UNIX_SOCKET },
 	{ "upload-file", required_argument, NULL, 'T' },
 	{ "user", required_argument, NULL, 'u' },
@@ -163,6 +166,7 @@ const char hg_options_help[] =
     "      --capath DIR     https: trust the CAs in the hashed "
     "DIR\n"
     "      --chunk-size N   bytes per read (default 1M)\n"
+    "      --ciphers LIST   https: TLS 1.2 ciphers (OpenSSL's syntax)\n"
     "      --compressed     ask for gzip or deflate, write it "
     "decoded\n"
     "      --connect-timeout SECS  give up a connect after SECS "
@@ -207,6 +211,7 @@ const char hg_options_help[] =
     "HTTPClient\n"
     "      --summary        'URL got N bytes' for each URL instead "
     "of bodies\n"
+    "      --tls13-ciphers LIST  https: TLS 1.3 cipher suites\n"
     "      --unix-socket PATH  connect to the Unix socket PATH\n"
     "  url ...              http:// or https:// URLs (no scheme: "
     "http://)\n";
@@ -478,6 +483,12 @@ hg_parse_options(int argc, char **argv, struct hg_opts *o, char ***files,
 			break;
 		case OPT_CAPATH:
 			o->capath = optarg;
+			break;
+		case OPT_CIPHERS:
+			o->ciphers = optarg;
+			break;
+		case OPT_TLS13_CIPHERS:
+			o->tls13_ciphers = optarg;
 			break;
 		case OPT_CHUNK:
 			o->chunk = cmd_size("chunk size", optarg, 1, MAX_CHUNK);

@@ -89,6 +89,8 @@ struct hg_opts {
 	const char	*user_agent;	/* NULL: none */
 	const char	*cacert;	/* --cacert */
 	const char	*capath;	/* --capath */
+	const char	*ciphers;	/* --ciphers: TLS 1.2 */
+	const char	*tls13_ciphers;	/* --tls13-ciphers */
 	int		 insecure;	/* -k */
 	char		**headers;	/* -H, "Name: value" */
 	int		 nheaders;

@@ -1,7 +1,7 @@
 /*
  * tls.c: the TLS options the subcommands share, turned into libacore TLS
  * configurations (--cert/--key for servers; --cacert, --capath and
- * -k/--insecure for clients).
+ * -k/--insecure for clients; --ciphers and --tls13-ciphers).
  */
 #include "config.h"
 
@@ -53,4 +53,20 @@ cmd_tls_client(const char *name, const char *cacert, const char *capath,
 	if (insecure)
 		(void)acore_tls_set_verify(t, 0);
 	return t;
+}
+
+void
+cmd_tls_ciphers(const char *name, struct acore_tls *t, const char *list,
+    const char *suites)
+{
+	if (list != NULL && acore_tls_set_ciphers(t, list, NULL) < 0) {
+		acore_tls_free(t);
+		errx(AC_EXIT_USAGE, "%s: --ciphers: no cipher OpenSSL knows "
+		    "in '%s'", name, list);
+	}
+	if (suites != NULL && acore_tls_set_ciphers(t, NULL, suites) < 0) {
+		acore_tls_free(t);
+		errx(AC_EXIT_USAGE, "%s: --tls13-ciphers: no cipher suite "
+		    "OpenSSL knows in '%s'", name, suites);
+	}
 }

@@ -692,6 +692,15 @@ int	 acore_tls_set_verify(struct acore_tls *cfg, int on);
 /* Server: certificate chain and key, PEM (key NULL: in the chain file). */
 int	 acore_tls_set_cert(struct acore_tls *cfg, const char *chain,
 	    const char *key);
+/*
+ * Ciphers, in OpenSSL's syntax: list for TLS 1.2 ("ECDHE+AESGCM"), suites
+ * for TLS 1.3 ("TLS_AES_256_GCM_SHA384:..."); NULL keeps that one.  The
+ * default is OpenSSL's set with AES-128-GCM first.  -EINVAL when a list
+ * is empty or names no cipher OpenSSL knows: that list is not set (list
+ * is, when only suites was bad).
+ */
+int	 acore_tls_set_ciphers(struct acore_tls *cfg, const char *list,
+	    const char *suites);
 /* ALPN names, comma-separated ("h2,http/1.1"): offered, or accepted. */
 int	 acore_tls_set_alpn(struct acore_tls *cfg, const char *list);
 /*

@@ -414,9 +414,11 @@ tls_read(struct acore_dispatcher *d, void *ctx, void *buf, size_t len)
 	/*
 	 * SSL_read hands out one record at a time; keep going while OpenSSL
 	 * or the BIO holds more, so one call fills buf without another recv.
+	 * The error queue is emptied once: a call that succeeds leaves it
+	 * empty, and emptying it costs a walk of its sixteen slots a record.
 	 */
+	ERR_clear_error();
 	while (got < len) {
-		ERR_clear_error();
 		errno = 0;
 		n = SSL_read(t->ssl, (char *)buf + got,
 		    len - got > INT_MAX ? INT_MAX : (int)(len - got));
@@ -449,8 +451,8 @@ tls_write(struct acore_dispatcher *d, void *ctx, const void *buf, size_t len)
 		return -EPIPE;
 	want_clear(d);
 	/* Partial writes: one record per call, as many as the socket takes. */
+	ERR_clear_error();	/* once, as in tls_read */
 	while (put < len) {
-		ERR_clear_error();
 		errno = 0;
 		n = SSL_write(t->ssl, (const char *)buf + put,
 		    len - put > INT_MAX ? INT_MAX : (int)(len - put));

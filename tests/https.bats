@@ -144,6 +144,66 @@ tls_peer() {
 	assert_line --regexp "^$NGINX_TLS_URL/index.html: TLS handshake done: TLSv1\.[23], [A-Z0-9_-]+, ALPN http/1\.1$"
 }
 
+@test "https: AES-128-GCM is asked for first, so nginx picks it; the file is exact" {
+	run -0 acore http-get -v --cacert "$CA" -o "$TMP/out" "$NGINX_TLS_URL/big.bin"
+	assert_line --regexp "TLS handshake done: TLSv1\.2, ECDHE-ECDSA-AES128-GCM-SHA256, "
+	cmp "$TMP/out" "$NGINX_ROOT/big.bin"
+}
+
+@test "https: --ciphers picks the TLS 1.2 cipher, as curl's" {
+	run -0 acore http-get -v --ciphers ECDHE-ECDSA-AES256-GCM-SHA384 \
+	    --cacert "$CA" -o "$TMP/out" "$NGINX_TLS_URL/big.bin"
+	assert_line --regexp "TLS handshake done: TLSv1\.2, ECDHE-ECDSA-AES256-GCM-SHA384, "
+	cmp "$TMP/out" "$NGINX_ROOT/big.bin"
+	run -0 curl -sv --ciphers ECDHE-ECDSA-AES256-GCM-SHA384 --cacert "$CA" \
+	    -o /dev/null "$NGINX_TLS_URL/big.bin"
+	assert_line --partial "SSL connection using TLSv1.2 / ECDHE-ECDSA-AES256-GCM-SHA384"
+}
+
+@test "https: --ciphers with none the server has: the handshake fails, exit 13" {
+	run -13 acore http-get --ciphers ECDHE-RSA-AES128-GCM-SHA256 \
+	    --tls13-ciphers TLS_CHACHA20_POLY1305_SHA256 --cacert "$CA" \
+	    -o "$TMP/out" "$NGINX_TLS_URL/big.bin"
+	assert_output --partial "acore: http-get: $NGINX_TLS_URL/big.bin: "
+	assert_equal "${#lines[@]}" 1
+	[ ! -e "$TMP/out" ]
+}
+
+@test "https: --ciphers or --tls13-ciphers OpenSSL does not know: exit 2, one line" {
+	run -2 acore http-get --ciphers NO-SUCH-CIPHER "$NGINX_TLS_URL/"
+	assert_output "acore: http-get: --ciphers: no cipher OpenSSL knows in 'NO-SUCH-CIPHER'"
+	run -2 acore http-get --tls13-ciphers TLS_NO_SUCH "$NGINX_TLS_URL/"
+	assert_output "acore: http-get: --tls13-ciphers: no cipher suite OpenSSL knows in 'TLS_NO_SUCH'"
+	run -2 acore http-get --ciphers '' "$NGINX_TLS_URL/"
+	assert_output "acore: http-get: --ciphers: no cipher OpenSSL knows in ''"
+}
+
+# s_server_tls13: openssl s_server -www, TLS 1.3 only; sets PEER_PORT.
+s_server_tls13() {
+	bg_start PEER_PID openssl s_server -accept 127.0.0.1:0 -tls1_3 -www \
+	    -cert "$NGINX_TLS_DIR/chain.pem" -cert_chain "$NGINX_TLS_DIR/chain.pem" \
+	    -key "$NGINX_TLS_DIR/srv.key" \
+	    >"$TMP/s_server.out" 2>&1
+	local i
+	for i in $(seq 100); do
+		PEER_PORT=$(sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$TMP/s_server.out")
+		[ -z "$PEER_PORT" ] || return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+@test "https: TLS 1.3: TLS_AES_128_GCM_SHA256 first; --tls13-ciphers picks the suite" {
+	s_server_tls13
+	run -0 acore http-get -v --cacert "$CA" "https://localhost:$PEER_PORT/"
+	assert_line --regexp "TLS handshake done: TLSv1\.3, TLS_AES_128_GCM_SHA256$"
+	assert_line --regexp "Cipher is TLS_AES_128_GCM_SHA256"
+	run -0 acore http-get -v --tls13-ciphers TLS_CHACHA20_POLY1305_SHA256 \
+	    --cacert "$CA" "https://localhost:$PEER_PORT/"
+	assert_line --regexp "TLS handshake done: TLSv1\.3, TLS_CHACHA20_POLY1305_SHA256$"
+	assert_line --regexp "Cipher is TLS_CHACHA20_POLY1305_SHA256"
+}
+
 @test "https: a missing --cacert file: exit 1, one line" {
 	run -1 acore http-get --cacert "$TMP/none.pem" "$NGINX_TLS_URL/"
 	assert_output "acore: http-get: $TMP/none.pem: No such file or directory"
