@@ -664,6 +664,7 @@ const struct acore_cmd acore_cmd_http_get = {
 	    "[-u user[:password]] [-w format] [-X method] [-x proxy] "
 	    "[--absolute-form] "
 	    "[--cacert file] [--capath dir] [--chunk-size bytes] "
+	    "[--ciphers list] "
 	    "[--compressed] [--connect-timeout secs] [--data-ascii data] "
 	    "[--data-binary data] [--data-raw data] [--data-urlencode data] "
 	    "[--digest] "
@@ -675,7 +676,7 @@ const struct acore_cmd acore_cmd_http_get = {
 	    "[--parallel-max n] "
 	    "[--raw] [--resolve host:port:addr[,addr]...] [--retry n] "
 	    "[--retry-delay secs] [--show-reads] [--summary] "
-	    "[--unix-socket path] url ...",
+	    "[--tls13-ciphers list] [--unix-socket path] url ...",
 	.summary = "fetch http:// and https:// URLs (the asyncore HTTP "
 	    "client examples)",
 	.options = hg_options_help,
