@@ -450,6 +450,9 @@ h2_eof(struct hg_conn *c)
 			h2_stream_fail(st, AC_EXIT_RESET, "%s port %s: %s",
 			    c->host->host, c->host->port,
 			    acore_strerror(ACORE_ETLS_TRUNCATED));
+		else if (c->reset)	/* as HTTP/1.1 says it */
+			h2_stream_fail(st, AC_EXIT_RESET, "connection reset by "
+			    "%s port %s", c->host->host, c->host->port);
 		else
 			h2_stream_fail(st, AC_EXIT_RESET, "%s port %s closed the "
 			    "connection before stream %" PRId32 " ended",

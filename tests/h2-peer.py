@@ -18,10 +18,16 @@ request (HEADERS frame) to LOGFILE.  MODE says what goes wrong:
   bigheaders  the response head has 100 fields of 1 KiB (over 64 KiB)
   flood     200000 empty SETTINGS frames, reading nothing
   flaky     the first request of all gets 503 with Retry-After: 0
+  stall     every response is a head (content-length 1000000) and 1000
+            bytes of its body, then nothing more, though it still reads
+  cut       as stall, then 0.5 s after the first request the connection
+            ends (FIN) with every stream still open
+  reset     as cut, but a TCP reset (SO_LINGER 0)
 
 Exits after 60 s, so a test that forgets it cannot leave it running.
 """
 import os
+import select
 import socket
 import struct
 import sys
@@ -125,7 +131,15 @@ def serve(c, cid, path, mode):
     c.sendall(frame(SETTINGS, 0, 0, settings))
     answered = 0
     held = []
+    end_at = None
     while True:
+        # cut, reset: the end comes 0.5 s after the first request.
+        if end_at is not None and not select.select(
+                [c], [], [], max(0, end_at - time.time()))[0]:
+            if mode == "reset":
+                c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                             struct.pack("ii", 1, 0))
+            return
         f, buf = read_frame(c, buf)
         if f is None:
             return
@@ -142,6 +156,13 @@ def serve(c, cid, path, mode):
                 continue
             if mode == "rst" and sid == 3:
                 c.sendall(frame(RST, 0, sid, struct.pack(">I", 2)))
+                continue
+            if mode in ("stall", "cut", "reset"):
+                c.sendall(frame(HEADERS, END_HEADERS, sid, b"\x88" +
+                                literal(b"content-length", b"1000000")) +
+                          frame(DATA, 0, sid, b"x" * 1000))
+                if mode != "stall" and end_at is None:
+                    end_at = time.time() + 0.5
                 continue
             head, data = response(cid, sid, mode)
             if mode == "window":
