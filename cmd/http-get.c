@@ -204,6 +204,15 @@ hg_job_done(struct hg *g, struct hg_job *j, int result, const char *msg)
 
 	if (j->done)
 		return;
+	/*
+	 * An empty body still makes its file, as curl's -o does; a file -C -
+	 * found complete (416) stays as it is.
+	 */
+	if (result == AC_EXIT_OK && j->out == NULL && j->file != NULL &&
+	    j->resume_from == 0 && hg_job_output(g, j) < 0) {
+		result = AC_EXIT_WRITE;
+		msg = hg_out_error(g->writer);
+	}
 	if (result != AC_EXIT_OK && j->active &&
 	    (rc = hg_retry_wanted(g, j, result, msg)) != 0) {
 		if (rc > 0) {

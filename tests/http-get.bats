@@ -392,6 +392,23 @@ EOF2
 	[ "$(ls -A "$TMP/out")" = f ]
 }
 
+@test "an empty body makes an empty -o/-O file, replacing one there, as curl's" {
+	mkdir "$TMP/o" "$TMP/c"
+	echo old >"$TMP/o/e"
+	run -0 --separate-stderr acore http-get -o "$TMP/o/e" "$NGINX_URL/empty.txt"
+	[ -f "$TMP/o/e" ] && [ ! -s "$TMP/o/e" ]
+	[ "$(ls -A "$TMP/o")" = e ]
+	cd "$TMP/o"
+	run -0 acore http-get -O "$NGINX_URL/empty.txt"
+	[ -f empty.txt ] && [ ! -s empty.txt ]
+	cd "$TMP/c"
+	run -0 curl -s -O "$NGINX_URL/empty.txt"
+	[ -f empty.txt ] && [ ! -s empty.txt ]
+	# where no file can be made, the empty body is the write error
+	run -10 --separate-stderr acore http-get -o "$TMP/no/dir/f" "$NGINX_URL/empty.txt"
+	[ "$stderr" = "acore: http-get: $NGINX_URL/empty.txt: $TMP/no/dir/f: cannot create a file in $TMP/no/dir: No such file or directory" ]
+}
+
 @test "an -o file that cannot be created: exit 10, the directory and cause named" {
 	run --separate-stderr acore http-get -o "$TMP/no/such/dir/f" "$NGINX_URL/small.txt"
 	assert_failure 10

@@ -45,6 +45,7 @@ nginx_content() {
 	mkdir -p "$root/files" "$root/dir" "$root/PyMOTW"
 	cp "$ACORE_SRCDIR/tests/data/lorem.txt" "$root/small.txt"
 	printf 'index of the site\n' >"$root/index.html"
+	: >"$root/empty.txt"
 	for i in $(seq -w 1 100); do
 		printf 'file %s\n' "$i" >"$root/files/f$i.txt"
 	done
