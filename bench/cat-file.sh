@@ -2,10 +2,14 @@
 # bench/cat-file.sh: acore cat-file against cat(1), measured in one run.
 #   1. a 1 GiB file (in the page cache) to /dev/null     target >= 0.95x cat
 #   2. the same file into a pipe                          target >= 1.2x cat | cat
-#   3. the same file into a socket (socat -u EXEC: reads  target >= 1.2x cat
-#      its end, 1 MiB at a time, into /dev/null)
-#   4. start-up: acore --version against curl --version  (wall time per run)
-# cat-file moves a regular file into a pipe or a socket with sendfile(2).
+#   3. the same file into a Unix socket (socat -u EXEC:   target >= 1.2x cat
+#      reads its end, 1 MiB at a time, into /dev/null)
+#   4. the same file into a TCP connection (socat         target >= 1.2x cat
+#      EXEC:...,nofork: stdout is the connection itself;
+#      a socat TCP-LISTEN reads it as in 3)
+#   5. start-up: acore --version against curl --version  (wall time per run)
+# cat-file moves a regular file into a pipe or a TCP socket with
+# sendfile(2), and copies into a Unix socket (sendfile would copy too).
 # Ratios are throughput ratios (cat time / acore time): above 1 is faster.
 # Usage: bench/cat-file.sh [SIZE_MIB] [RUNS]   (from a built tree)
 set -eu
@@ -59,6 +63,23 @@ if command -v socat > /dev/null; then
 	row "into a socket (vs cat)" \
 	    "socat -b 1048576 -u EXEC:\"cat '$file'\" STDOUT > /dev/null" \
 	    "socat -b 1048576 -u EXEC:\"'$ACORE' cat-file '$file'\" STDOUT > /dev/null"
+	# One reader for every run: a forking listener, each connection's
+	# bytes into /dev/null; the writer's stdout is its connection.
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	socat -b 1048576 -u TCP-LISTEN:"$port",bind=127.0.0.1,reuseaddr,fork \
+	    STDOUT > /dev/null &
+	reader=$!
+	trap 'kill $reader 2>/dev/null; rm -f "$file"' EXIT INT TERM
+	i=0
+	until ss -ltn | grep -q "127.0.0.1:$port "; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || { echo "bench: no TCP reader" >&2; exit 1; }
+		sleep 0.05
+	done
+	row "into TCP (vs cat)" \
+	    "socat TCP:127.0.0.1:$port EXEC:\"cat '$file'\",nofork" \
+	    "socat TCP:127.0.0.1:$port EXEC:\"'$ACORE' cat-file '$file'\",nofork"
+	kill $reader
 fi
 
 # Start-up: mean wall time over 100 runs each.

@@ -238,7 +238,7 @@ $DATA/lorem.txt: handle_read() -> 0 bytes"
 
 # ---------------------------------------------------------- zero copy
 # With nothing to look at the bytes (no -r, no -v) and a regular file as
-# input, each read event is one sendfile(2) into a pipe or a socket, or
+# input, each read event is one sendfile(2) into a pipe or a TCP socket, or
 # one copy_file_range(2) into a regular file; strace tells which calls
 # moved the bytes.  Every other case keeps read(2) and write(2).
 
@@ -273,25 +273,47 @@ zc_setup() {
 	[ "$(traced_calls read 131072)" -eq 0 ]
 }
 
-@test "zero copy: into a socket, sendfile(2); -c sets the bytes per call" {
-	zc_setup
-	# stdout a socket: Python holds the other end and keeps every byte.
-	run python3 -c '
+# sock_traced FAMILY ARGS...: cat_traced ARGS with stdout a socket of
+# FAMILY (tcp: a loopback TCP connection; unix: a socketpair), whose other
+# end Python holds, keeping every byte in $TMP/sock.out.
+sock_traced() {
+	local family=$1
+	shift
+	python3 -c '
 import socket, subprocess, sys
-a, b = socket.socketpair()
-p = subprocess.Popen(sys.argv[1:], stdout=a)
+if sys.argv[1] == "tcp":
+    l = socket.create_server(("127.0.0.1", 0))
+    a = socket.create_connection(l.getsockname())
+    b, _ = l.accept()
+else:
+    a, b = socket.socketpair()
+p = subprocess.Popen(sys.argv[3:], stdout=a)
 a.close()
-with open(sys.argv[-1] + ".out", "wb") as f:
+with open(sys.argv[2], "wb") as f:
     while True:
         d = b.recv(65536)
         if not d:
             break
         f.write(d)
-sys.exit(p.wait())' bash -c "$(declare -f cat_traced); TMP='$TMP' ACORE_BUILDDIR='$ACORE_BUILDDIR' cat_traced -c 100000 '$TMP/rand'" "$TMP/rand"
+sys.exit(p.wait())' "$family" "$TMP/sock.out" bash -c "$(declare -f cat_traced); TMP='$TMP' ACORE_BUILDDIR='$ACORE_BUILDDIR' cat_traced $*"
+}
+
+@test "zero copy: into a TCP socket, sendfile(2); -c sets the bytes per call" {
+	zc_setup
+	run sock_traced tcp -c 100000 "$TMP/rand"
 	assert_success
-	cmp "$TMP/rand" "$TMP/rand.out"
+	cmp "$TMP/rand" "$TMP/sock.out"
 	[ "$(traced_calls sendfile 100000)" -ge 30 ]
 	[ "$(traced_calls read 100000)" -eq 0 ]
+}
+
+@test "into a Unix socket: the copy (sendfile would copy too, and slower)" {
+	zc_setup
+	run sock_traced unix -c 100000 "$TMP/rand"
+	assert_success
+	cmp "$TMP/rand" "$TMP/sock.out"
+	[ "$(traced_calls sendfile)" -eq 0 ]
+	[ "$(traced_calls read 100000)" -ge 30 ]
 }
 
 @test "zero copy: into a regular file, copy_file_range(2)" {

@@ -115,6 +115,17 @@ heads() {
 	[ "$output" = "$(cat "$NGINX_ROOT/small.txt")" ]
 }
 
+@test "-w remote_ip and remote_port through a proxy are the proxy's, as curl's" {
+	# The proxy on another loopback address than the server's.
+	MS_ADDR=127.0.0.2 microsocks_start
+	url=http://127.0.0.1:$NGINX_PORT/small.txt
+	run -0 --separate-stderr acore http-get -o /dev/null \
+	    -w '%{remote_ip} %{remote_port}' -x "socks5://127.0.0.2:$MS_PORT" "$url"
+	[ "$output" = "127.0.0.2 $MS_PORT" ]
+	[ "$output" = "$(curl -s -o /dev/null -w '%{remote_ip} %{remote_port}' \
+	    -x "socks5://127.0.0.2:$MS_PORT" "$url")" ]
+}
+
 @test "socks4a through the SOCKS4a peer: the name goes to the proxy" {
 	socks4a_start
 	run --separate-stderr acore http-get -x "socks4a://127.0.0.1:$S4_PORT" "http://localhost:$NGINX_PORT/small.txt"

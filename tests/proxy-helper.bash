@@ -12,15 +12,17 @@
 #                                    password s3cret; with hosts, FILE is
 #                                    its /etc/hosts (names only it knows).
 #                                    DANTE_PORT
-#   microsocks_start [USER PASS]     microsocks: SOCKS5.  MS_PORT
+#   microsocks_start [USER PASS]     microsocks: SOCKS5.  MS_PORT (on
+#                                    MS_ADDR, default 127.0.0.1)
 #   socks4a_start                    tests/socks4a-peer.py.  S4_PORT,
 #                                    S4_LOG (one line per request)
 
-# wait_proxy PORT PID NAME: bounded wait until PID listens on PORT.
+# wait_proxy PORT PID NAME [ADDR]: bounded wait until PID listens on
+# ADDR:PORT (default 127.0.0.1).
 wait_proxy() {
 	local i
 	for i in $(seq 200); do
-		ss -ltn | grep -q "127.0.0.1:$1 " && return 0
+		ss -ltn | grep -q "${4:-127.0.0.1}:$1 " && return 0
 		kill -0 "$2" 2>/dev/null || break
 		sleep 0.05
 	done
@@ -133,10 +135,10 @@ microsocks_start() {
 	local args=()
 	MS_PORT=$(free_port)
 	[ $# -eq 0 ] || args=(-u "$1" -P "$2")
-	microsocks -i 127.0.0.1 -p "$MS_PORT" "${args[@]}" >"$TMP/microsocks.out" 2>&1 3>&- &
+	microsocks -i "${MS_ADDR:-127.0.0.1}" -p "$MS_PORT" "${args[@]}" >"$TMP/microsocks.out" 2>&1 3>&- &
 	MS_PID=$!
 	PIDS+=("$MS_PID")
-	wait_proxy "$MS_PORT" "$MS_PID" microsocks
+	wait_proxy "$MS_PORT" "$MS_PID" microsocks "${MS_ADDR:-127.0.0.1}"
 }
 
 socks4a_start() {
