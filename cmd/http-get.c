@@ -5,11 +5,8 @@
  * host:port, several URLs at once with output in argument order, files
  * renamed into place, redirects, time limits, one exit status per cause.
  *
- * This file holds the job queue and the loop.  A job is one URL of the
- * command line through all its redirects; jobs wait in one queue (and in
- * their host's) until a connection takes them: a new one while the host
- * has fewer than --max-host-conns and fewer than -Z jobs are under way,
- * else the next kept-alive connection to that host that comes free.
+ * This file holds a job's start and end (its output, its redirects) and
+ * the loop; the queue the jobs wait in is http-queue.c.
  */
 #include "config.h"
 
@@ -24,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "acore.h"
@@ -40,136 +36,6 @@
 #define DEFAULT_HOST_CONNS	6	/* as browsers and curl's pool */
 #define DEFAULT_REDIRS		20
 #define PROGRESS_EVERY		0.5
-
-/* ---------------------------------------------------------------- queue */
-
-static struct hg_host *
-host_for(struct hg *g, const struct ahttp_url *u)
-{
-	const struct hg_proxy *proxy = hg_proxy_for(g, u);
-	struct hg_host *h;
-
-	/* Keep-alive per (proxy, scheme, host, port). */
-	for (h = g->hosts; h != NULL; h = h->next)
-		if (strcasecmp(h->host, u->host) == 0 &&
-		    strcmp(h->port, u->port) == 0 && h->tls == u->tls &&
-		    h->proxy == proxy)
-			return h;
-	if ((h = calloc(1, sizeof(*h))) == NULL ||
-	    (h->host = strdup(u->host)) == NULL ||
-	    (h->port = strdup(u->port)) == NULL)
-		err(AC_EXIT_FAIL, "http-get");
-	TAILQ_INIT(&h->pending);
-	h->tls = u->tls;
-	h->proxy = proxy;
-	h->next = g->hosts;
-	g->hosts = h;
-	return h;
-}
-
-static void
-enqueue(struct hg *g, struct hg_job *j, int front)
-{
-	if (front) {
-		TAILQ_INSERT_HEAD(&g->queue, j, q);
-		TAILQ_INSERT_HEAD(&j->host->pending, j, hq);
-	} else {
-		TAILQ_INSERT_TAIL(&g->queue, j, q);
-		TAILQ_INSERT_TAIL(&j->host->pending, j, hq);
-	}
-}
-
-/* Off the queue and onto a connection; last: none left for its host. */
-static void
-take(struct hg *g, struct hg_job *j, int *last)
-{
-	TAILQ_REMOVE(&g->queue, j, q);
-	TAILQ_REMOVE(&j->host->pending, j, hq);
-	j->active = 1;
-	g->active++;
-	*last = TAILQ_EMPTY(&j->host->pending);
-}
-
-struct hg_job *
-hg_next_for(struct hg *g, struct hg_host *h, int *last)
-{
-	struct hg_job *j;
-
-	/* A job waiting out a --retry delay waits on a new connection. */
-	TAILQ_FOREACH(j, &h->pending, hq)
-		if (j->delay <= 0) {
-			take(g, j, last);
-			return j;
-		}
-	return NULL;
-}
-
-static void
-deactivate(struct hg *g, struct hg_job *j)
-{
-	if (j->active) {
-		j->active = 0;
-		g->active--;
-	}
-}
-
-void
-hg_requeue(struct hg *g, struct hg_job *j)
-{
-	deactivate(g, j);
-	enqueue(g, j, 1);
-}
-
-/*
- * The first waiting job (in argument order) whose host has room: an open
- * connection with capacity left (*c), else room for a new connection
- * (*c NULL).  A job waiting out a --retry delay waits on a new one.
- */
-static struct hg_job *
-startable(struct hg *g, struct hg_conn **c)
-{
-	struct hg_host *h;
-	struct hg_job *j, *best = NULL;
-	struct hg_conn *room;
-
-	*c = NULL;
-	for (h = g->hosts; h != NULL; h = h->next) {
-		if ((j = TAILQ_FIRST(&h->pending)) == NULL)
-			continue;
-		room = j->delay > 0 ? NULL : hg_conn_with_room(g, h);
-		if (room == NULL && (h->nconns >= g->o.host_conns ||
-		    hg_host_waits(g, h)))
-			continue;
-		if (best == NULL || j->seq < best->seq) {
-			best = j;
-			*c = room;
-		}
-	}
-	return best;
-}
-
-void
-hg_schedule(struct hg *g)
-{
-	struct hg_conn *c;
-	struct hg_job *j;
-	const char *msg;
-	int last, rc, result;
-
-	/* A connection failing at once calls back in here: loop instead. */
-	if (g->scheduling || g->aborted)
-		return;
-	g->scheduling = 1;
-	while (g->active < g->o.parallel && (j = startable(g, &c)) != NULL) {
-		take(g, j, &last);
-		if (c != NULL && (rc = hg_conn_submit(c, j, last)) < 0) {
-			msg = hg_req_error(j, rc, &result);
-			hg_job_done(g, j, result, msg);
-		} else if (c == NULL && (rc = hg_conn_start(g, j, last)) < 0)
-			hg_job_done(g, j, AC_EXIT_FAIL, acore_strerror(rc));
-	}
-	g->scheduling = 0;
-}
 
 void
 hg_warn(const struct hg *g, const char *fmt, ...)
@@ -227,7 +93,7 @@ hg_job_done(struct hg *g, struct hg_job *j, int result, const char *msg)
 	}
 	j->done = 1;
 	j->result = result;
-	deactivate(g, j);
+	hg_deactivate(g, j);
 	if (msg != NULL)
 		hg_warn(g, "http-get: %s: %s", j->url, msg);
 	/* Write errors on stdout are sticky: hg_out_finish() reports them. */
@@ -317,7 +183,7 @@ hg_redirect(struct hg *g, struct hg_job *j, const char *location)
 		ahttp_url_free(&j->u);
 	j->url = url;
 	j->u = u;
-	j->host = host_for(g, &j->u);
+	j->host = hg_host_for(g, &j->u);
 	j->redirects++;
 	hg_requeue(g, j);
 }
@@ -335,7 +201,7 @@ hg_abort(struct hg *g, int result, const char *msg)
 		hg_progress_stop(g->writer);
 	hg_conn_abort_all(g, result, msg);
 	while ((j = TAILQ_FIRST(&g->queue)) != NULL) {
-		take(g, j, &last);
+		hg_take(g, j, &last);
 		hg_job_done(g, j, result, msg);
 	}
 }
@@ -450,9 +316,9 @@ make_jobs(struct hg *g, char **urls, int n, char **files, int nfiles)
 			    "no file name in the URL for -O");
 			continue;
 		}
-		j->host = host_for(g, &j->u);
+		j->host = hg_host_for(g, &j->u);
 		hg_resume_point(g, j);
-		enqueue(g, j, 0);
+		hg_enqueue(g, j, 0);
 	}
 }
 

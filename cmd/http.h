@@ -356,13 +356,23 @@ int	 hg_auth_fields(const struct hg_opts *, struct hg_job *,
 int	 hg_auth_verdict(struct hg *, struct hg_job *, const struct hg_head *,
 	    struct hg_verdict *);
 
-/* http-get.c: the job queue */
+/* http-queue.c: the job queue */
+/* The host entry for u (by proxy, scheme, host and port), made if new. */
+struct hg_host	*hg_host_for(struct hg *, const struct ahttp_url *u);
+/* Onto the queue and its host's: at the back, or at the front. */
+void	 hg_enqueue(struct hg *, struct hg_job *, int front);
+/* Off the queue and onto a connection; last: none left for its host. */
+void	 hg_take(struct hg *, struct hg_job *, int *last);
+/* No longer under way (counted against -Z). */
+void	 hg_deactivate(struct hg *, struct hg_job *);
 /* The next job waiting for host (taken off the queue), or NULL. */
 struct hg_job	*hg_next_for(struct hg *, struct hg_host *, int *last);
 /* Back to the head of the queue (to be sent on a new connection). */
 void	 hg_requeue(struct hg *, struct hg_job *);
 /* Start connections for waiting jobs, up to the parallel limit. */
 void	 hg_schedule(struct hg *);
+
+/* http-get.c: a job's end and redirects */
 /* Finished: msg (when not NULL) is reported as "URL: msg". */
 void	 hg_job_done(struct hg *, struct hg_job *, int result,
 	    const char *msg);
