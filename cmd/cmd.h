@@ -135,6 +135,11 @@ void	 cmd_sigpipe_exit(void);
 void	 cmd_guard_stdio(void);
 /* Write all of buf to fd (blocking fd), retrying short writes: 0 or -errno. */
 int	 cmd_write_all(int fd, const void *buf, size_t len);
+/*
+ * Ask question on the terminal (/dev/tty), echo off, and read one line
+ * into buf (no newline; cut at size - 1): 0, or -1 with no terminal.
+ */
+int	 cmd_ask_tty(const char *question, char *buf, size_t size);
 
 /* Map a negative errno / ACORE_EAI_* from a connect to an exit status. */
 int	 cmd_exit_for(int err);

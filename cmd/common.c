@@ -1,6 +1,7 @@
 /*
  * common.c: the CLI helpers every subcommand shares: usage lines, bounded
- * number parsing, the -v debug sink, raw data previews, exit codes.
+ * number parsing, the -v debug sink, raw data previews, exit codes, a
+ * password asked on the terminal.
  */
 #include "config.h"
 
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "acore.h"
@@ -357,4 +359,35 @@ cmd_exit_for(int err)
 	default:
 		return AC_EXIT_FAIL;
 	}
+}
+
+int
+cmd_ask_tty(const char *question, char *buf, size_t size)
+{
+	struct termios t, quiet;
+	size_t n = 0;
+	int fd, ok;
+	char c;
+
+	if (size == 0 || (fd = open("/dev/tty", O_RDWR | O_CLOEXEC)) < 0)
+		return -1;
+	/*
+	 * Echo off before the question shows: what is typed after it (a
+	 * flush then would drop it) is never echoed.
+	 */
+	ok = tcgetattr(fd, &t) == 0;
+	quiet = t;
+	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+	if (ok)
+		(void)tcsetattr(fd, TCSAFLUSH, &quiet);
+	(void)cmd_write_all(fd, question, strlen(question));
+	while (read(fd, &c, 1) == 1 && c != '\n')
+		if (n + 1 < size)
+			buf[n++] = c;
+	buf[n] = '\0';
+	if (ok)
+		(void)tcsetattr(fd, TCSANOW, &t);
+	(void)cmd_write_all(fd, "\n", 1);
+	close(fd);
+	return 0;
 }

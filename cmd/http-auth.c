@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -70,36 +69,15 @@ slurp(const char *path, size_t *len)
 static char *
 prompt(const char *user)
 {
-	struct termios t, quiet;
-	char buf[1024], *nl;
-	FILE *tty;
-	int ok;
+	char q[600], buf[1024], *pw;
 
+	snprintf(q, sizeof(q), "Enter host password for user '%s':", user);
 	/* No terminal: an empty password, as curl does. */
-	if ((tty = fopen("/dev/tty", "r+")) == NULL)
+	if (cmd_ask_tty(q, buf, sizeof(buf)) < 0)
 		return strdup("");
-	/*
-	 * Echo off before the prompt shows: what is typed after it (a
-	 * flush here would drop it) is never echoed.
-	 */
-	ok = tcgetattr(fileno(tty), &t) == 0;
-	quiet = t;
-	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-	if (ok)
-		(void)tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
-	fprintf(tty, "Enter host password for user '%s':", user);
-	fflush(tty);
-	if (fgets(buf, sizeof(buf), tty) == NULL)
-		buf[0] = '\0';
-	if (ok)
-		(void)tcsetattr(fileno(tty), TCSANOW, &t);
-	fputc('\n', tty);
-	fclose(tty);
-	if ((nl = strchr(buf, '\n')) != NULL)
-		*nl = '\0';
-	nl = strdup(buf);
+	pw = strdup(buf);
 	explicit_bzero(buf, sizeof(buf));
-	return nl;
+	return pw;
 }
 
 void

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "acore.h"
@@ -210,10 +209,7 @@ int
 cmd_proxy_user(struct cmd_proxy *p, const char *user, const char **why)
 {
 	const char *env = getenv("ACORE_PROXY_PASSWORD");
-	struct termios old, quiet;
 	char buf[256];
-	size_t n;
-	int fd;
 
 	if (strlen(user) >= sizeof(p->user)) {
 		*why = "proxy user name too long";
@@ -228,24 +224,10 @@ cmd_proxy_user(struct cmd_proxy *p, const char *user, const char **why)
 		}
 		snprintf(p->password, sizeof(p->password), "%s", env);
 		p->has_password = 1;
-	} else if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC)) >= 0) {
-		if (tcgetattr(fd, &old) == 0) {
-			quiet = old;
-			quiet.c_lflag &= (tcflag_t)~ECHO;
-			(void)tcsetattr(fd, TCSAFLUSH, &quiet);
-			(void)!write(fd, "Proxy password: ", 16);
-			n = 0;
-			while (n + 1 < sizeof(buf) && read(fd, buf + n, 1) == 1 &&
-			    buf[n] != '\n')
-				n++;
-			buf[n] = '\0';
-			(void)tcsetattr(fd, TCSAFLUSH, &old);
-			(void)!write(fd, "\n", 1);
-			snprintf(p->password, sizeof(p->password), "%s", buf);
-			p->has_password = 1;
-			explicit_bzero(buf, sizeof(buf));
-		}
-		close(fd);
+	} else if (cmd_ask_tty("Proxy password: ", buf, sizeof(buf)) == 0) {
+		snprintf(p->password, sizeof(p->password), "%s", buf);
+		p->has_password = 1;
+		explicit_bzero(buf, sizeof(buf));
 	}
 	settle(p);
 	return 0;

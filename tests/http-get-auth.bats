@@ -53,38 +53,9 @@ heads() {
 }
 
 @test "-u user alone: the password is asked on the terminal, not echoed" {
-	run python3 - "$ACORE" "$NGINX_URL/private/page.txt" "$TMP/out" <<'PY'
-import os, pty, select, sys, time
-acore, url, out = sys.argv[1:]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(acore, [acore, "http-get", "-s", "-u", "alice", "-o", out, url])
-seen, sent, end = b"", False, time.monotonic() + 30
-while time.monotonic() < end:
-    r, _, _ = select.select([fd], [], [], 1)
-    if not r:
-        continue
-    try:
-        d = os.read(fd, 1024)
-    except OSError:
-        break
-    if not d:
-        break
-    seen += d
-    if not sent and b"Enter host password for user 'alice':" in seen:
-        os.write(fd, b"s3cret pw\n")
-        sent = True
-# bounded: a client still waiting after 30 s is killed, and fails
-for i in range(300):
-    done, st = os.waitpid(pid, os.WNOHANG)
-    if done:
-        break
-    time.sleep(0.1)
-else:
-    os.kill(pid, 9)
-    _, st = os.waitpid(pid, 0)
-print(repr(seen.replace(b"\r", b"")), os.waitstatus_to_exitcode(st))
-PY
+	run python3 "$ACORE_SRCDIR/tests/pty-answer.py" \
+	    "Enter host password for user 'alice':" "s3cret pw" \
+	    "$ACORE" http-get -s -u alice -o "$TMP/out" "$NGINX_URL/private/page.txt"
 	assert_success
 	[ "$output" = "b\"Enter host password for user 'alice':\\n\" 0" ]
 	[ "$(cat "$TMP/out")" = "private page" ]

@@ -95,6 +95,21 @@ tls_srv() {
 	[ "$stderr" = "acore: echo-client: proxy 127.0.0.1 port $SQUID_PORT: proxy needs authentication (HTTP/1.1 407 Proxy Authentication Required)" ]
 }
 
+@test "echo-client -P USER without ACORE_PROXY_PASSWORD asks on the terminal, no echo" {
+	tls_srv
+	microsocks_start alice 's3c ret'
+	run python3 "$ACORE_SRCDIR/tests/pty-answer.py" "Proxy password: " 's3c ret' \
+	    "$ACORE" echo-client -X 5 -x "127.0.0.1:$MS_PORT" -P alice \
+	    --tls --cacert "$PKI/ca.pem" -m 'asked for' localhost "$PORT"
+	assert_success
+	[ "$output" = "b'Proxy password: \\nasked for' 0" ]
+	# a wrong answer is the proxy's refusal, exit 18
+	run python3 "$ACORE_SRCDIR/tests/pty-answer.py" "Proxy password: " wrong \
+	    "$ACORE" echo-client -X 5 -x "127.0.0.1:$MS_PORT" -P alice -m x localhost "$PORT"
+	assert_success
+	[ "${output##* }" = 18 ]
+}
+
 @test "echo-client --proxy socks4a:// sends the name for the proxy to resolve" {
 	tls_srv
 	socks4a_start
