@@ -542,8 +542,9 @@ hg_parse_options(int argc, char **argv, struct hg_opts *o, char ***files,
 		case OPT_RESOLVE:
 			if (hg_resolve_add(o, optarg) < 0)
 				cmd_usage_error(&acore_cmd_http_get, "bad "
-				    "--resolve '%s' (want HOST:PORT:ADDR"
-				    "[,ADDR]..., numeric addresses)", optarg);
+				    "--resolve '%s' (want [+]HOST:PORT:ADDR"
+				    "[,ADDR]... with numeric addresses, or "
+				    "-HOST:PORT)", optarg);
 			break;
 		case OPT_UNIX_SOCKET:
 			o->unix_socket = optarg;

@@ -1,7 +1,8 @@
 /*
  * http-route.c: where a request's connection goes when not simply to its
- * URL's host and port: --resolve HOST:PORT:ADDR[,ADDR]... (curl's
- * syntax: each ADDR numeric, IPv6 in brackets or not, tried in order)
+ * URL's host and port: --resolve [+|-]HOST:PORT:ADDR[,ADDR]... (curl's
+ * syntax: each ADDR numeric, IPv6 in brackets or not, tried in order;
+ * HOST * for every name; -HOST:PORT drops what was given for them)
  * and --unix-socket PATH (every connection to that socket; the URL still
  * names the Host).  The request itself does not change.
  */
@@ -70,17 +71,50 @@ resolve_free(struct hg_resolve *r)
 	free(r->port);
 }
 
+/* Drop the entries for host:port given so far (curl's -HOST:PORT). */
+static void
+resolve_remove(struct hg_opts *o, const char *host, size_t hlen,
+    const char *port)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < o->nresolve; i++)
+		if (strlen(o->resolve[i].host) == hlen &&
+		    strncasecmp(o->resolve[i].host, host, hlen) == 0 &&
+		    strcmp(o->resolve[i].port, port) == 0)
+			resolve_free(&o->resolve[i]);
+		else
+			o->resolve[kept++] = o->resolve[i];
+	o->nresolve = kept;
+}
+
 int
 hg_resolve_add(struct hg_opts *o, const char *arg)
 {
 	struct hg_resolve r, *nr;
 	const char *p, *port, *addrs, *end;
 	long n;
+	int remove = 0;
 
 	memset(&r, 0, sizeof(r));
+	/* curl's prefixes: + (a cache timeout: nothing here), - (remove). */
+	if (*arg == '+')
+		arg++;
+	else if (*arg == '-') {
+		remove = 1;
+		arg++;
+	}
 	if ((p = strchr(arg, ':')) == NULL || p == arg)
 		return -1;
 	port = p + 1;
+	if (remove) {
+		if (*port == '\0' || strspn(port, "0123456789") !=
+		    strlen(port) || (n = strtol(port, NULL, 10)) < 1 ||
+		    n > 65535)
+			return -1;
+		resolve_remove(o, arg, (size_t)(p - arg), port);
+		return 0;
+	}
 	if ((addrs = strchr(port, ':')) == NULL || addrs == port ||
 	    strspn(port, "0123456789") != (size_t)(addrs - port) ||
 	    (n = strtol(port, NULL, 10)) < 1 || n > 65535)
@@ -107,16 +141,25 @@ fail:
 	return -1;
 }
 
+/*
+ * The addresses for host:port: the last entry given for them, as curl's
+ * later --resolve replaces an earlier one, else the last for *:port.
+ */
 const struct hg_resolve *
 hg_resolve_find(const struct hg_opts *o, const char *host, const char *port)
 {
+	const struct hg_resolve *any = NULL;
 	size_t i;
 
-	for (i = 0; i < o->nresolve; i++)
-		if (strcasecmp(o->resolve[i].host, host) == 0 &&
-		    strcmp(o->resolve[i].port, port) == 0)
+	for (i = o->nresolve; i-- > 0;) {
+		if (strcmp(o->resolve[i].port, port) != 0)
+			continue;
+		if (strcasecmp(o->resolve[i].host, host) == 0)
 			return &o->resolve[i];
-	return NULL;
+		if (any == NULL && strcmp(o->resolve[i].host, "*") == 0)
+			any = &o->resolve[i];
+	}
+	return any;
 }
 
 void

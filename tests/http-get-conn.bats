@@ -224,7 +224,32 @@ heads_of() {
 	    "made.up.test:80:127.0.0.1," "made.up.test:80:[::1"; do
 		run --separate-stderr acore http-get --resolve "$bad" http://x/
 		assert_failure 2
-		[ "${stderr_lines[0]}" = "acore: http-get: bad --resolve '$bad' (want HOST:PORT:ADDR[,ADDR]..., numeric addresses)" ]
+		[ "${stderr_lines[0]}" = "acore: http-get: bad --resolve '$bad' (want [+]HOST:PORT:ADDR[,ADDR]... with numeric addresses, or -HOST:PORT)" ]
+	done
+}
+
+@test "--resolve as curl's: *:PORT for every name, the last entry wins, -HOST:PORT drops one, + is accepted" {
+	P=$NGINX_PORT
+	url=http://made.up.test:$P/small.txt
+	# every name on that port; a name of its own wins over *
+	same_w --resolve "*:$P:127.0.0.1" "http://any.made.up.test:$P/small.txt"
+	[ "$output" = "127.0.0.1 $P [text/plain] 0 http://any.made.up.test:$P/small.txt 1.1 200" ]
+	same_w --resolve "*:$P:127.0.0.2" --resolve "made.up.test:$P:127.0.0.1" "$url"
+	[ "${output%% *}" = 127.0.0.1 ]
+	# a later entry replaces an earlier one (nothing listens on 127.0.0.2)
+	same_w --resolve "made.up.test:$P:127.0.0.2" --resolve "made.up.test:$P:127.0.0.1" "$url"
+	[ "$output" = "127.0.0.1 $P [text/plain] 0 $url 1.1 200" ]
+	same_w --resolve "+made.up.test:$P:127.0.0.1" "$url"
+	[ "${output%% *}" = 127.0.0.1 ]
+	# dropped: looked up, and made.up.test does not resolve (curl: 6)
+	run --separate-stderr acore http-get --resolve "made.up.test:$P:127.0.0.1" \
+	    --resolve "-made.up.test:$P" "$url"
+	assert_failure 4
+	run curl -s --resolve "made.up.test:$P:127.0.0.1" --resolve "-made.up.test:$P" "$url"
+	assert_failure 6
+	for bad in "-made.up.test" "-made.up.test:" "-made.up.test:x" "-:80"; do
+		run --separate-stderr acore http-get --resolve "$bad" http://x/
+		assert_failure 2
 	done
 }
 
