@@ -23,11 +23,12 @@ running.
 """
 import argparse
 import hashlib
-import os
 import re
 import socket
 import threading
 import time
+
+import peerlib
 
 USER, PASSWORD, REALM = "Mufasa", "Circle of Life", "acore@test"
 HASH = {"MD5": "md5", "SHA-256": "sha256", "MD5-SESS": "md5",
@@ -197,14 +198,7 @@ def main():
     ap.add_argument("-r", default="http://127.0.0.2/")
     ap.add_argument("-t", type=float, default=20)
     args = ap.parse_args()
-    s = socket.socket(socket.AF_INET6 if ":" in args.a else
-                      socket.AF_INET)
-    s.bind((args.a, 0))
-    s.listen(16)
-    tmp = args.p + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % s.getsockname()[1])
-    os.rename(tmp, args.p)
+    s = peerlib.listen(args.p, addr=args.a)
     peer = Peer(args)
     end = time.monotonic() + args.t
     while time.monotonic() < end:

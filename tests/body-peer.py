@@ -21,12 +21,13 @@ What it answers depends on the path:
 Connections are served in threads, each as many requests as the client
 sends.  Exits after 60 s, so a test that forgets it cannot leave it running.
 """
-import os
 import re
 import socket
 import sys
 import threading
 import time
+
+import peerlib
 
 lock = threading.Lock()
 flaky = [0]
@@ -136,14 +137,7 @@ def serve(c, log):
 
 def main():
     portfile, log = sys.argv[1], sys.argv[2]
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", 0))
-    s.listen(16)
-    tmp = portfile + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % s.getsockname()[1])
-    os.rename(tmp, portfile)
+    s = peerlib.listen(portfile)
     deadline = time.monotonic() + 60
     while True:
         left = deadline - time.monotonic()

@@ -48,15 +48,11 @@ import sys
 import threading
 import time
 
+import peerlib
+
 
 def listener(portfile, backlog=5):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    s.listen(backlog)
-    with open(portfile + ".tmp", "w") as f:
-        f.write("%d\n" % s.getsockname()[1])
-    os.rename(portfile + ".tmp", portfile)
-    return s
+    return peerlib.listen(portfile, backlog)
 
 
 def read_all(c, limit=64 << 20, quiet=None):
@@ -139,9 +135,7 @@ def server(mode, portfile):
 def udp(mode, portfile):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("127.0.0.1", 0))
-    with open(portfile + ".tmp", "w") as f:
-        f.write("%d\n" % s.getsockname()[1])
-    os.rename(portfile + ".tmp", portfile)
+    peerlib.publish_port(s, portfile)
     end = time.time() + 20
     seen, n = set(), 0
     while time.time() < end:

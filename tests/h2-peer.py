@@ -26,13 +26,14 @@ request (HEADERS frame) to LOGFILE.  MODE says what goes wrong:
 
 Exits after 60 s, so a test that forgets it cannot leave it running.
 """
-import os
 import select
 import socket
 import struct
 import sys
 import threading
 import time
+
+import peerlib
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 DATA, HEADERS, RST, SETTINGS, PING, GOAWAY, WINDOW = 0, 1, 3, 4, 6, 7, 8
@@ -194,13 +195,7 @@ def handle(c, path, mode):
 
 def main():
     portfile, path, mode = sys.argv[1:4]
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    s.listen(16)
-    tmp = portfile + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % s.getsockname()[1])
-    os.rename(tmp, portfile)
+    s = peerlib.listen(portfile)
     s.settimeout(1)
     end = time.time() + 60
     while time.time() < end:

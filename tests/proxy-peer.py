@@ -15,21 +15,16 @@ only; every wait is bounded.
 
 The port goes to PORTFILE, written whole (a rename).
 """
-import os
 import socket
 import struct
 import sys
 import time
 
+import peerlib
+
 
 def listener(portfile):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    s.listen(5)
-    with open(portfile + ".tmp", "w") as f:
-        f.write("%d\n" % s.getsockname()[1])
-    os.rename(portfile + ".tmp", portfile)
-    return s
+    return peerlib.listen(portfile, 5)
 
 
 def read_until(c, pred, limit=65536):

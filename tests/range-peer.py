@@ -12,11 +12,12 @@ body bytes go out before the server closes the connection, as a link
 that drops after N bytes would.  Exits after 60 s, so a test that
 forgets it cannot leave it running.
 """
-import os
 import re
 import socket
 import sys
 import time
+
+import peerlib
 
 
 def request_head(c):
@@ -53,12 +54,7 @@ def main():
     body_path, portfile, per_conn = sys.argv[1], sys.argv[2], int(sys.argv[3])
     with open(body_path, "rb") as f:
         body = f.read()
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    s.listen(5)
-    with open(portfile + ".tmp", "w") as f:
-        f.write("%d\n" % s.getsockname()[1])
-    os.rename(portfile + ".tmp", portfile)
+    s = peerlib.listen(portfile, 5)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         s.settimeout(max(0.1, deadline - time.monotonic()))

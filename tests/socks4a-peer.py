@@ -8,12 +8,13 @@ client sent.  Loopback only; every wait is bounded.
 
 usage: socks4a-peer.py PORTFILE LOGFILE
 """
-import os
 import select
 import socket
 import struct
 import sys
 import threading
+
+import peerlib
 
 
 def read_exact(c, n):
@@ -80,13 +81,7 @@ def serve(c, log):
 
 
 def main(portfile, log):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    s.listen(16)
-    tmp = portfile + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % s.getsockname()[1])
-    os.rename(tmp, portfile)
+    s = peerlib.listen(portfile)
     s.settimeout(60)
     while True:
         try:

@@ -15,17 +15,13 @@ import socket
 import ssl
 import sys
 
+import peerlib
+
 
 def main():
     mode, portfile = sys.argv[1], sys.argv[2]
-    lst = socket.socket()
-    lst.bind(("127.0.0.1", 0))
-    lst.listen(1)
+    lst = peerlib.listen(portfile, 1)
     lst.settimeout(20)
-    with open(portfile + ".tmp", "w") as f:
-        f.write("%d\n" % lst.getsockname()[1])
-    import os
-    os.rename(portfile + ".tmp", portfile)
     conn, _ = lst.accept()
     conn.settimeout(20)
     if mode == "plain":
