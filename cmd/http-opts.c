@@ -202,7 +202,7 @@ const char hg_options_help[] =
     "      --progress       always show the progress meter\n"
     "      --raw            write the responses as received\n"
     "      --resolve HOST:PORT:ADDR[,ADDR]  connect to ADDR for HOST "
-    "and PORT\n"
+    "and PORT (HOST *: any; -HOST:PORT: drop)\n"
     "      --retry N        retry a failure that may pass, up to N "
     "times\n"
     "      --retry-delay SECS  wait SECS before each retry "
