@@ -277,6 +277,16 @@ feed(struct hg_conn *c, const char *data, size_t n)
 		else if (ahttp_parser_done(&h->p))
 			response_done(c, n - off);
 	}
+	/*
+	 * The rest of a body of known length is sure to come: the loop may
+	 * wait for bigger batches of it.  Not under --limit-rate, whose
+	 * small reads leave bytes queued that must still wake us.
+	 */
+	if (c->job != NULL && c->d != NULL && h->p.body_kind ==
+	    AHTTP_BODY_LENGTH && !ahttp_parser_done(&h->p) &&
+	    c->g->o.limit_rate == 0)
+		(void)acore_set_expected(c->d, (uint64_t)h->p.content_length -
+		    h->p.body_bytes);
 }
 
 static void

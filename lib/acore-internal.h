@@ -59,6 +59,12 @@ struct acore_transport {
 	 */
 	size_t	(*pending)(const struct acore_dispatcher *, const void *ctx);
 	/*
+	 * Bytes this layer has read from below and not yet handed up,
+	 * whole records or not (acore_set_expected keeps its SO_RCVLOWAT
+	 * under what is still to come on the socket).
+	 */
+	size_t	(*held)(const struct acore_dispatcher *, const void *ctx);
+	/*
 	 * The layer's own set-up once the descriptor is connected (a proxy
 	 * tunnel, a TLS handshake), run again on each event while it answers
 	 * -EAGAIN; the hooks wait.  A layer runs the one below it first
@@ -100,6 +106,7 @@ struct acore_buf {
 
 struct acore_chat;
 struct acore_connect;
+struct acore_lowat;
 
 /*
  * Bits of acore_dispatcher.fired besides libevent's EV_READ and EV_WRITE:
@@ -129,6 +136,7 @@ struct acore_rare {
 	double			 last_io;
 	double			 ready_by;	/* connect deadline; 0: none */
 	struct acore_connect	*conn;		/* acore_connect_host state */
+	struct acore_lowat	*lw;		/* acore_set_expected (lowat.c) */
 	struct sockaddr_storage	*source;	/* acore_set_source; NULL: any */
 	size_t			 high_water;	/* with-send */
 	socklen_t		 source_len;
@@ -252,6 +260,11 @@ acore__ev(struct acore_dispatcher *d)
 #define ACORE__HIGH_WATER	(1024 * 1024)	/* with-send default */
 struct acore_rare *acore__rare(struct acore_dispatcher *d);
 void	 acore__rare_free(struct acore_dispatcher *d);
+
+/* lowat.c: acore_set_expected's SO_RCVLOWAT. */
+void	 acore__lowat_read(struct acore_dispatcher *d, size_t n);
+void	 acore__lowat_stop(struct acore_dispatcher *d);
+void	 acore__lowat_free(struct acore_dispatcher *d);
 
 static inline struct acore_connect *
 acore__conn(const struct acore_dispatcher *d)

@@ -51,6 +51,7 @@
 #define ACORE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <sys/socket.h>
 
@@ -566,6 +567,14 @@ int	 acore_set_timeout(struct acore_dispatcher *d, double secs);
  * 0 turns it off; -EBADF on a closed channel.
  */
 int	 acore_set_connect_timeout(struct acore_dispatcher *d, double secs);
+/*
+ * The peer is known to send at least bytes more through acore_recv (the
+ * rest of a body of known length); acore_recv counts them down.  On TCP
+ * the channel then wakes for bigger batches while the stream runs fast,
+ * never waiting for more than that, nor long once it slows.  0, the
+ * default, for unknown.  -EBADF on a closed channel, -ENOMEM.
+ */
+int	 acore_set_expected(struct acore_dispatcher *d, uint64_t bytes);
 
 /* With-send and chat channels: bytes queued for output. */
 size_t	 acore_pending(const struct acore_dispatcher *d);

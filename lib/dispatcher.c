@@ -575,6 +575,7 @@ acore_close(struct acore_dispatcher *d)
 	acore__pipe_drop(d);
 	if (d->x != NULL && d->x->idle_ev != NULL)
 		event_del(d->x->idle_ev);
+	acore__lowat_stop(d);
 	d->flags = ACORE_CLOSED;
 	if (d->badf) {
 		d->badf = 0;

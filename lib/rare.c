@@ -38,6 +38,7 @@ acore__rare_free(struct acore_dispatcher *d)
 		return;
 	if (x->idle_ev != NULL)
 		event_free(x->idle_ev);
+	acore__lowat_free(d);
 	free(x->source);
 	free(x->name);
 	free(x);

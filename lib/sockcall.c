@@ -178,6 +178,8 @@ acore_recv(struct acore_dispatcher *d, void *buf, size_t len)
 	    d->tp->read(d, d->tp_ctx, buf, len);
 	if (n > 0) {
 		acore__touch(d);
+		if (d->x != NULL && d->x->lw != NULL)
+			acore__lowat_read(d, (size_t)n);
 		return n;
 	}
 	if (n == 0) {

@@ -501,6 +501,26 @@ tls_pending(const struct acore_dispatcher *d, const void *ctx)
 	return acore__layer_pending(d, &t->lower);
 }
 
+/*
+ * What is read but not handed up: the read-ahead, decrypted bytes, and at
+ * most one partial record inside OpenSSL (ours hands it a record at a
+ * time).
+ */
+static size_t
+tls_held(const struct acore_dispatcher *d, const void *ctx)
+{
+	const struct tls_conn *t = ctx;
+	size_t n = t->rlen - t->roff;
+	int p;
+
+	(void)d;
+	if (t->ssl == NULL)
+		return n;
+	if ((p = SSL_pending(t->ssl)) > 0)
+		n += (size_t)p;
+	return n + TLS_RECORD_HEADER + SSL3_RT_MAX_ENCRYPTED_LENGTH;
+}
+
 static void
 tls_close(struct acore_dispatcher *d, void *ctx)
 {
@@ -567,6 +587,7 @@ static const struct acore_transport tls_transport = {
 	.write = tls_write,
 	.shutdown = tls_shutdown,
 	.pending = tls_pending,
+	.held = tls_held,
 	.handshake = tls_handshake,
 	.is_cut = tls_is_cut,
 	.close = tls_close,
