@@ -30,6 +30,8 @@ struct rd {
 	int		 reads;
 	int		 closed;
 	int		 hold;		/* readable() says no: let bytes pile up */
+	int		 reason;	/* acore_close_reason at handle_close */
+	int		 err;		/* handle_error's */
 };
 
 static int
@@ -80,6 +82,17 @@ lw_close(struct acore_dispatcher *d, void *arg)
 	struct rd *r = arg;
 
 	r->closed = 1;
+	r->reason = acore_close_reason(d);
+	acore_close(d);
+}
+
+static void
+lw_error(struct acore_dispatcher *d, int err, void *arg)
+{
+	struct rd *r = arg;
+
+	r->err = err;
+	r->closed = 1;
 	acore_close(d);
 }
 
@@ -95,6 +108,7 @@ static const struct acore_ops lw_ops = {
 	.readable = lw_readable,
 	.handle_read = lw_read,
 	.handle_close = lw_close,
+	.handle_error = lw_error,
 };
 
 static unsigned char	*src;
@@ -312,6 +326,52 @@ test_ways_out(void)
 	free(b.buf);
 }
 
+/*
+ * The peer's reset and the idle limit, each met with the mark up: the
+ * reset ends the channel at once, and bytes below the mark are read
+ * before the idle limit, which then ends it as usual.
+ */
+static void
+test_reset_idle(void)
+{
+	struct acore_loop *loop = acore_loop_new();
+	struct rd a = { .buf = malloc(BODY + 1), .expect = 64 << 20 };
+	struct rd b = { .buf = malloc(BODY + 1), .expect = 64 << 20 };
+	struct linger lg = { 1, 0 };
+	struct acore_dispatcher *ca, *cb;
+	size_t oa = 0, ob = 0;
+	double t0;
+
+	guard("reset and idle", 30);
+	if ((ca = plain_pair(loop, &lw_ops, &a)) == NULL ||
+	    (cb = plain_pair(loop, &lw_ops, &b)) == NULL) {
+		ok(0, "two connected pairs");
+		return;
+	}
+	acore_set_expected(ca, a.expect);
+	acore_set_expected(cb, b.expect);
+	ok(prime_up(loop, ca, &a, &oa), "mark up before the reset");
+	setsockopt(a.peer_fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(a.peer_fd);
+	t0 = acore_now();
+	RUN_UNTIL(loop, a.closed);
+	ok(a.closed && a.reason == -ECONNRESET && acore_now() - t0 < 1,
+	    "the peer's reset ends it at once (reason %d, %.3f s)", a.reason,
+	    acore_now() - t0);
+
+	ok(prime_up(loop, cb, &b, &ob), "mark up before the idle limit");
+	acore_set_timeout(cb, 0.3);
+	push(b.peer_fd, &ob, ob + 1000);
+	RUN_UNTIL(loop, b.closed);
+	ok(b.got == ob, "the bytes below the mark were read first (%zu of "
+	    "%zu)", b.got, ob);
+	is_int(b.err, -ETIMEDOUT, "then the idle limit");
+	acore_loop_free(loop);
+	close(b.peer_fd);
+	free(a.buf);
+	free(b.buf);
+}
+
 /* TLS: the layer's read-ahead counts as arrived; the end is still exact. */
 static struct acore_tls	*srv_tls;
 static struct acore_dispatcher *srv;
@@ -438,6 +498,7 @@ main(void)
 	test_plain_exact();
 	test_plain_stall();
 	test_ways_out();
+	test_reset_idle();
 	test_tls_exact();
 	test_not_tcp();
 	free(src);
