@@ -413,26 +413,14 @@ test_tls_exact(void)
 	struct rd r = { .buf = malloc(BODY + 1), .expect = BODY,
 	    .peer_fd = -1 };
 	struct acore_dispatcher *l, *c;
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
 	struct acore_tls *ctls;
 
 	guard("TLS exact", 30);
-	if (make_cert() < 0) {
-		ok(0, "a certificate");
+	c = acore_dispatcher_new(loop, &lw_ops, &r);
+	if (tls_pair(loop, &lops, c, &srv_tls, &ctls, &l) < 0) {
+		ok(0, "a certificate, a listener and a client");
 		return;
 	}
-	srv_tls = acore_tls_new(1);
-	acore_tls_set_cert(srv_tls, cert_path, key_path);
-	ctls = acore_tls_new(0);
-	acore_tls_set_ca(ctls, cert_path, NULL);
-	l = acore_dispatcher_new(loop, &lops, NULL);
-	acore_listen_host(l, "127.0.0.1", "0", AF_INET, 4);
-	getsockname(acore_fd(l), (struct sockaddr *)&ss, &len);
-	c = acore_dispatcher_new(loop, &lw_ops, &r);
-	acore_tls_attach(c, ctls, "localhost");
-	acore_create_socket(c, AF_INET, SOCK_STREAM);
-	acore_connect(c, (struct sockaddr *)&ss, len);
 	acore_set_expected(c, BODY);
 	/* The handshake, then a burst the client reads at one go. */
 	RUN_UNTIL(loop, srv != NULL && acore_pending(srv) < BODY);

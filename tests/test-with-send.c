@@ -309,26 +309,14 @@ test_tls(void)
 	};
 	struct acore_loop *loop = acore_loop_new();
 	struct acore_dispatcher *l, *c;
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
 	struct acore_tls *ctls;
 
 	guard("TLS", 30);
-	if (make_cert() < 0) {
-		ok(0, "a certificate");
+	c = acore_dispatcher_with_send_new(loop, &tls_cl_ops, NULL);
+	if (tls_pair(loop, &lops, c, &tls_srv, &ctls, &l) < 0) {
+		ok(0, "a certificate, a listener and a client");
 		return;
 	}
-	tls_srv = acore_tls_new(1);
-	acore_tls_set_cert(tls_srv, cert_path, key_path);
-	ctls = acore_tls_new(0);
-	acore_tls_set_ca(ctls, cert_path, NULL);
-	l = acore_dispatcher_new(loop, &lops, NULL);
-	acore_listen_host(l, "127.0.0.1", "0", AF_INET, 4);
-	getsockname(acore_fd(l), (struct sockaddr *)&ss, &len);
-	c = acore_dispatcher_with_send_new(loop, &tls_cl_ops, NULL);
-	acore_tls_attach(c, ctls, "localhost");
-	acore_create_socket(c, AF_INET, SOCK_STREAM);
-	acore_connect(c, (struct sockaddr *)&ss, len);
 
 	trace[0] = '\0';
 	ok(loop_until(loop, 1), "both TLS channels end");
