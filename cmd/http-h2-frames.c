@@ -161,8 +161,10 @@ head_done(struct hg_conn *c, struct h2_stream *st, int end)
 		    st->r.bad ? st->r.v.msg : "out of memory");
 		return;
 	}
-	if (st->status >= 200)
+	if (st->status >= 200) {
 		st->headed = 1;
+		st->length = hd.length;
+	}
 	else if (end)
 		h2_stream_fail(st, AC_EXIT_PROTOCOL, "bad response from %s port "
 		    "%s: stream ended after a %d", st->job->u.host,
@@ -334,6 +336,7 @@ on_data(nghttp2_session *s, uint8_t flags, int32_t id, const uint8_t *data,
 	(void)flags;
 	if ((st = stream_of(s, id)) != NULL) {
 		st->job->wire += len;
+		st->got += len;
 		if (!st->headed)
 			h2_stream_fail(st, AC_EXIT_HTTP2, "DATA before the "
 			    "response head on stream %" PRId32, id);

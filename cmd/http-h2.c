@@ -409,6 +409,38 @@ h2_write(struct hg_conn *c)
 #pragma GCC diagnostic pop
 #endif
 
+/*
+ * What the open streams are sure to bring: the rest of each body of known
+ * length, as far as the flow-control credit lets the peer send it without
+ * hearing from us.  The loop may then wait for bigger batches of it
+ * (acore_set_expected), as for an HTTP/1.1 body.
+ */
+static void
+expect_more(struct hg_conn *c)
+{
+	struct h2 *h = H2(c);
+	struct h2_stream *st;
+	uint64_t sure = 0, left;
+	int32_t credit;
+
+	if (c->g->o.limit_rate > 0)
+		return;
+	TAILQ_FOREACH(st, &h->streams, link) {
+		if (st->state != S_OPEN || !st->headed || st->length < 0 ||
+		    (uint64_t)st->length <= st->got)
+			continue;
+		left = (uint64_t)st->length - st->got;
+		credit = nghttp2_session_get_stream_local_window_size(h->s,
+		    st->id);
+		if (credit > 0)
+			sure += left < (uint64_t)credit ? left : (uint64_t)credit;
+	}
+	credit = nghttp2_session_get_local_window_size(h->s);
+	if (sure > (uint64_t)(credit > 0 ? credit : 0))
+		sure = (uint64_t)(credit > 0 ? credit : 0);
+	(void)acore_set_expected(c->d, sure);
+}
+
 static void
 h2_input(struct hg_conn *c, const char *data, size_t n)
 {
@@ -427,6 +459,8 @@ h2_input(struct hg_conn *c, const char *data, size_t n)
 		return;
 	}
 	after(c);
+	if (!(acore_flags(c->d) & ACORE_CLOSED))
+		expect_more(c);
 }
 
 /* The peer closed: what it never answered goes on elsewhere. */

@@ -30,6 +30,8 @@ struct h2_stream {
 	int		 status;
 	int		 headed;	/* the final head went on */
 	int		 begun;		/* a HEADERS frame arrived */
+	int64_t		 length;	/* the final head's Content-Length, or -1 */
+	uint64_t	 got;		/* DATA payload since */
 	struct hg_resp	 r;
 	char		*text;		/* "HTTP/2 200\r\nname: value\r\n..." */
 	size_t		 len, cap;
