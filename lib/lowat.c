@@ -35,10 +35,13 @@
 #define LOWAT_MIN	(64 * 1024)	/* below this, batching saves nothing */
 #define LOWAT_FAST	(64 * 1024)	/* a read this big: the stream is fast */
 #define STALL_MS	20
+#define TICK_MS		(STALL_MS / 2)	/* a stall is seen 10 to 20 ms in */
 
 struct acore_lowat {
 	uint64_t	 expect;	/* bytes still to come through acore_recv */
-	struct event	*stall;		/* no read for STALL_MS: back to 1 */
+	struct event	*stall;		/* ticks while the mark is up */
+	uint32_t	 reads;		/* reads so far */
+	uint32_t	 seen;		/* ... at the last tick */
 	int		 mark;		/* SO_RCVLOWAT on fd now (1: none) */
 	int		 fd;		/* the socket it was set on */
 	uint8_t		 tcp;		/* 0 unknown, 1 TCP, 2 not TCP */
@@ -72,17 +75,36 @@ set_mark(struct acore_dispatcher *d, struct acore_lowat *w, int mark)
 		w->mark = mark;
 }
 
+/*
+ * As idle.c's timer: reads only count, and the timer, armed once when the
+ * mark goes up, looks every TICK_MS whether any came since it last did,
+ * so a busy stream costs an increment per read, not a timer update.
+ */
+static void
+tick(struct acore_lowat *w)
+{
+	struct timeval tv = { 0, TICK_MS * 1000 };
+
+	w->seen = w->reads;
+	(void)evtimer_add(w->stall, &tv);
+}
+
 static void
 stall_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct acore_dispatcher *d = arg;
+	struct acore_lowat *w = d->x->lw;
 
 	(void)fd;
 	(void)what;
-	if (d->flags & ACORE_CLOSED)
+	if (d->flags & ACORE_CLOSED || w->mark <= 1)
 		return;
+	if (w->reads != w->seen) {
+		tick(w);
+		return;
+	}
 	/* Lowering the mark wakes the loop at once if bytes wait. */
-	set_mark(d, d->x->lw, 1);
+	set_mark(d, w, 1);
 }
 
 /* The socket the mark is for: a new one (another address) starts at 1. */
@@ -115,6 +137,7 @@ acore__lowat_read(struct acore_dispatcher *d, size_t n)
 	int mark = 1;
 
 	w->expect = w->expect > n ? w->expect - n : 0;
+	w->reads++;
 	if (!is_tcp(d, w))
 		return;
 	if (w->mark > 1 || n >= LOWAT_FAST) {
@@ -123,13 +146,9 @@ acore__lowat_read(struct acore_dispatcher *d, size_t n)
 		if (sure >= LOWAT_MIN)
 			mark = sure < LOWAT_MAX ? (int)sure : LOWAT_MAX;
 	}
+	if (mark > 1 && w->mark <= 1 && !evtimer_pending(w->stall, NULL))
+		tick(w);
 	set_mark(d, w, mark);
-	if (w->mark > 1) {
-		struct timeval tv = { 0, STALL_MS * 1000 };
-
-		(void)evtimer_add(w->stall, &tv);
-	} else
-		(void)evtimer_del(w->stall);
 }
 
 int
@@ -157,10 +176,8 @@ acore_set_expected(struct acore_dispatcher *d, uint64_t bytes)
 		x->lw = w;
 	}
 	w->expect = bytes;
-	if (bytes == 0 && d->fd >= 0 && w->fd == d->fd) {
-		set_mark(d, w, 1);
-		(void)evtimer_del(w->stall);
-	}
+	if (bytes == 0 && d->fd >= 0 && w->fd == d->fd)
+		set_mark(d, w, 1);	/* the timer, if on, finds it down */
 	return 0;
 }
 
