@@ -411,30 +411,28 @@ h2_write(struct hg_conn *c)
 
 /*
  * What the open streams are sure to bring: the rest of each body of known
- * length, as far as the flow-control credit lets the peer send it without
- * hearing from us.  The loop may then wait for bigger batches of it
- * (acore_set_expected), as for an HTTP/1.1 body.
+ * length.  The loop may then wait for bigger batches of it
+ * (acore_set_expected), as for an HTTP/1.1 body.  Flow control cannot
+ * hold those bytes back below the mark: on_data() consumes every byte at
+ * once, so a stream's credit never falls under half of STREAM_WINDOW
+ * (16 MiB against a mark of at most 256 KiB), and the connection's is
+ * checked here, once a read.  The walk is integer compares over the open
+ * streams, no lookup in nghttp2.
  */
 static void
 expect_more(struct hg_conn *c)
 {
 	struct h2 *h = H2(c);
 	struct h2_stream *st;
-	uint64_t sure = 0, left;
+	uint64_t sure = 0;
 	int32_t credit;
 
 	if (c->g->o.limit_rate > 0)
 		return;
-	TAILQ_FOREACH(st, &h->streams, link) {
-		if (st->state != S_OPEN || !st->headed || st->length < 0 ||
-		    (uint64_t)st->length <= st->got)
-			continue;
-		left = (uint64_t)st->length - st->got;
-		credit = nghttp2_session_get_stream_local_window_size(h->s,
-		    st->id);
-		if (credit > 0)
-			sure += left < (uint64_t)credit ? left : (uint64_t)credit;
-	}
+	TAILQ_FOREACH(st, &h->streams, link)
+		if (st->state == S_OPEN && st->headed && st->length >= 0 &&
+		    (uint64_t)st->length > st->got)
+			sure += (uint64_t)st->length - st->got;
 	credit = nghttp2_session_get_local_window_size(h->s);
 	if (sure > (uint64_t)(credit > 0 ? credit : 0))
 		sure = (uint64_t)(credit > 0 ? credit : 0);
